@@ -1,0 +1,93 @@
+//! `dead_letter`: an event on a dead-letter topic (name matches the configured pattern, by default
+//! dlq / dead-letter / `.DLT`) or carrying dead-letter headers (Spring Kafka, Kafka Connect,
+//! MassTransit, NServiceBus, RabbitMQ-style).
+
+use super::Ctx;
+use crate::analysis::anomaly::AnomalyKind;
+use crate::model::DecodedEvent;
+use crate::store::EventIdx;
+
+/// Default topic pattern (case-insensitive).
+pub const DEFAULT_TOPIC_PATTERN: &str = r"(?i)(dlq|dead[-_.]?letters?|\.dlt$|[-_]dlt$)";
+
+const HEADERS: &[&str] = &[
+    "kafka_dlt-exception-message",
+    "kafka_dlt-original-topic",
+    "kafka_dlt-exception-fqcn",
+    "__connect.errors.topic",
+    "__connect.errors.exception.message",
+    "x-dead-letter-reason",
+    "x-death",
+    "dlq-reason",
+    "x-dlq-reason",
+    "dead-letter-reason",
+    "MT-Fault-Message",
+    "NServiceBus.ExceptionInfo.Message",
+    "NServiceBus.FailedQ",
+];
+
+/// Reads the dead-letter evidence in an event's headers (before the store drops them).
+pub fn header_evidence(ev: &DecodedEvent) -> Option<String> {
+    let h = ev
+        .headers
+        .iter()
+        .find(|h| HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n)))?;
+    let reason = [
+        "kafka_dlt-exception-message",
+        "__connect.errors.exception.message",
+        "MT-Fault-Message",
+        "NServiceBus.ExceptionInfo.Message",
+        "x-dead-letter-reason",
+        "dlq-reason",
+        "x-dlq-reason",
+        "dead-letter-reason",
+    ]
+    .iter()
+    .find_map(|n| ev.header(n));
+    let original = ["kafka_dlt-original-topic", "__connect.errors.topic"]
+        .iter()
+        .find_map(|n| ev.header(n));
+    let mut text = format!("dead-letter header {}", h.name);
+    if let Some(o) = original {
+        text.push_str(&format!("; original topic {o}"));
+    }
+    if let Some(r) = reason {
+        let r: String = r.chars().take(120).collect();
+        text.push_str(&format!("; reason: {r}"));
+    }
+    Some(text)
+}
+
+/// Raises `dead_letter` when the event is a dead-letter one; returns whether it is.
+pub fn check(cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {
+    let s = cx.store;
+    let r = s.get(idx);
+    let topic = s
+        .opt_str(r.topic)
+        .filter(|t| cx.config.dead_letter_topics.is_match(t));
+    if topic.is_none() && header.is_none() {
+        return false;
+    }
+    let mut msg = format!("{} {}", s.str(r.event_type), s.str(r.id));
+    if let Some(t) = topic {
+        msg.push_str(&format!(" is on dead-letter topic {t}"));
+    } else {
+        msg.push_str(" was dead-lettered");
+    }
+    if let Some(h) = header {
+        msg.push_str(&format!(" ({h})"));
+    }
+    let related = s
+        .first_with_id(r.id)
+        .filter(|f| *f != idx)
+        .map(|_| vec![r.id])
+        .unwrap_or_default();
+    cx.anomalies.raise(
+        AnomalyKind::DeadLetter,
+        Some(idx),
+        related,
+        msg,
+        Some(s.location_label(idx)),
+    );
+    true
+}

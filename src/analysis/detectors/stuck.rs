@@ -1,0 +1,211 @@
+//! `stuck`: an event of a type that normally has follow-ups, still without a child after the
+//! timeout.
+//!
+//! A type "normally has follow-ups" when it is declared (`--expect TYPE`) or learned: at least 80%
+//! of at least 5 other instances of the type that can be judged had a child (an instance can be
+//! judged once it has a child or is older than the timeout). The timeout for a type is
+//! `max(--stuck-after, 3 x p99 of its first-child latency)`; ages are measured against `now`
+//! (wall clock live, the latest event time or `--now` for files). A stuck event is withdrawn when a
+//! child arrives, and an event that was dead-lettered is never stuck (the dead letter explains it).
+
+use super::{Ctx, Detector, flags};
+use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
+use crate::model::{Sym, Timestamp, format_duration};
+use crate::store::{EventIdx, EventStore};
+use hdrhistogram::Histogram;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Learned types need at least this many other judged instances...
+pub const MIN_INSTANCES: usize = 5;
+/// ...of which at least this share had a child.
+pub const MIN_SHARE: f64 = 0.8;
+
+#[derive(Default)]
+struct TypeStats {
+    with_child: usize,
+    /// First-child latency in microseconds.
+    latency: Option<Histogram<u64>>,
+    childless: FxHashSet<EventIdx>,
+}
+
+impl TypeStats {
+    fn record_latency(&mut self, ns: i64) {
+        let h = self
+            .latency
+            .get_or_insert_with(|| Histogram::new(2).expect("histogram"));
+        let _ = h.record((ns.max(0) / 1_000) as u64);
+    }
+    fn p99_ns(&self) -> i64 {
+        self.latency
+            .as_ref()
+            .map_or(0, |h| h.value_at_quantile(0.99) as i64 * 1_000)
+    }
+}
+
+#[derive(Default)]
+pub struct StuckDetector {
+    types: FxHashMap<Sym, TypeStats>,
+    flagged: FxHashMap<EventIdx, AnomalyId>,
+    dead_lettered: FxHashSet<Sym>,
+}
+
+fn first_child_latency(s: &EventStore, parent: EventIdx, children: &[EventIdx]) -> Option<i64> {
+    let pt = s.get(parent).effective_time()?;
+    children
+        .iter()
+        .filter_map(|&c| s.get(c).effective_time())
+        .min()
+        .map(|ct| ct - pt)
+}
+
+impl StuckDetector {
+    fn counts(cx: &Ctx, e: EventIdx) -> bool {
+        cx.has(e, flags::FIRST_OF_ID) && !cx.is_repeat(e)
+    }
+
+    fn resolve(&mut self, cx: &mut Ctx, parent: EventIdx) {
+        let ty = cx.store.get(parent).event_type;
+        if let Some(st) = self.types.get_mut(&ty) {
+            st.childless.remove(&parent);
+        }
+        if let Some(id) = self.flagged.remove(&parent) {
+            cx.anomalies.withdraw(id);
+        }
+    }
+
+    /// Whether the type is declared or learned to have follow-ups (ignoring age), for flow status.
+    pub fn awaits_follow_up(&self, cx_store: &EventStore, expect: &[String], e: EventIdx) -> bool {
+        let ty = cx_store.get(e).event_type;
+        let Some(st) = self.types.get(&ty) else {
+            return false;
+        };
+        if !st.childless.contains(&e) {
+            return false;
+        }
+        let n = st.with_child + st.childless.len() - 1;
+        expect.iter().any(|x| x == cx_store.str(ty))
+            || (n >= MIN_INSTANCES && st.with_child as f64 >= MIN_SHARE * n as f64)
+    }
+
+    fn judge(&mut self, cx: &mut Ctx, now: Timestamp) {
+        let s = cx.store;
+        let mut found = Vec::new();
+        for (&ty, st) in &self.types {
+            let expected = cx.config.expect.iter().any(|x| x == s.str(ty));
+            if !expected && st.with_child < MIN_INSTANCES {
+                continue;
+            }
+            let timeout = cx.config.stuck_after.max(st.p99_ns().saturating_mul(3));
+            let mut old: Vec<(EventIdx, i64)> = st
+                .childless
+                .iter()
+                .filter_map(|&e| {
+                    let age = now - s.get(e).effective_time()?;
+                    (age > timeout).then_some((e, age))
+                })
+                .collect();
+            let others = st.with_child + old.len().saturating_sub(1);
+            let learned =
+                others >= MIN_INSTANCES && st.with_child as f64 >= MIN_SHARE * others as f64;
+            if !(expected || learned) {
+                continue;
+            }
+            old.sort_unstable();
+            let why = if expected {
+                "declared with --expect".to_string()
+            } else {
+                format!(
+                    "{} had a follow-up in {:.0}% of {} other judged cases",
+                    s.str(ty),
+                    100.0 * st.with_child as f64 / others as f64,
+                    others
+                )
+            };
+            for (e, age) in old {
+                if !self.flagged.contains_key(&e) {
+                    found.push((e, age, timeout, why.clone()));
+                }
+            }
+        }
+        found.sort_unstable_by_key(|f| f.0);
+        for (e, age, timeout, why) in found {
+            let r = s.get(e);
+            let id = cx.anomalies.raise(
+                AnomalyKind::Stuck,
+                Some(e),
+                vec![],
+                format!(
+                    "{} {} has no follow-up after {} (timeout {}; {why})",
+                    s.str(r.event_type),
+                    s.str(r.id),
+                    format_duration(age),
+                    format_duration(timeout)
+                ),
+                Some(s.location_label(e)),
+            );
+            self.flagged.insert(e, id);
+        }
+    }
+}
+
+impl Detector for StuckDetector {
+    fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
+        let s = cx.store;
+        let r = s.get(idx);
+        if cx.has(idx, flags::DEAD_LETTER) {
+            self.dead_lettered.insert(r.id);
+            if let Some(orig) = s.first_with_id(r.id).filter(|&o| o != idx) {
+                self.resolve(cx, orig);
+            }
+            return;
+        }
+        if cx.is_repeat(idx) {
+            return;
+        }
+        // As a child (any event that is not a repeat, even one reusing an id): its parent has a
+        // follow-up now.
+        if let Some(parent) = r.causation.and_then(|c| s.first_with_id(c)) {
+            if parent != idx && Self::counts(cx, parent) {
+                let pty = s.get(parent).event_type;
+                let had = self
+                    .types
+                    .get_mut(&pty)
+                    .is_some_and(|st| st.childless.remove(&parent));
+                if had {
+                    let lat = first_child_latency(s, parent, &[idx]);
+                    let st = self.types.get_mut(&pty).expect("type seen");
+                    st.with_child += 1;
+                    if let Some(l) = lat {
+                        st.record_latency(l);
+                    }
+                    if let Some(id) = self.flagged.remove(&parent) {
+                        cx.anomalies.withdraw(id);
+                    }
+                }
+            }
+        }
+        // As a parent: only the first event with an id (causation links resolve to it).
+        if !Self::counts(cx, idx) || self.dead_lettered.contains(&r.id) {
+            return;
+        }
+        let kids: Vec<EventIdx> = s
+            .children_of(r.id)
+            .iter()
+            .copied()
+            .filter(|&c| c != idx && !cx.is_repeat(c))
+            .collect();
+        let st = self.types.entry(r.event_type).or_default();
+        if kids.is_empty() {
+            st.childless.insert(idx);
+        } else {
+            st.with_child += 1;
+            if let Some(l) = first_child_latency(s, idx, &kids) {
+                st.record_latency(l);
+            }
+        }
+    }
+
+    fn on_tick(&mut self, cx: &mut Ctx, now: Timestamp) {
+        self.judge(cx, now);
+    }
+}

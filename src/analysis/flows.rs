@@ -1,0 +1,266 @@
+//! Stitching: flows are events grouped by correlation id; edges are causation links (child -> the
+//! event whose id it names).
+//!
+//! An event without a correlation id joins its cause's flow when the cause is known. While the
+//! cause is unknown it waits in a flow keyed by the missing cause's id, and moves when that event
+//! arrives; an event with neither correlation nor cause starts a flow keyed by its own id. So the
+//! flows depend only on the set of events, never on their arrival order.
+
+use crate::model::{Sym, Timestamp};
+use crate::store::{EventIdx, EventStore};
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
+
+pub type FlowId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// The correlation id, or (for events without one) the id of the flow's root or missing cause.
+    pub key: Sym,
+    /// True when `key` is a correlation id carried by at least one event.
+    pub correlated: bool,
+    /// Members in arrival order.
+    pub events: Vec<EventIdx>,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub services: SmallVec<[Sym; 4]>,
+}
+
+impl Flow {
+    fn new(key: Sym) -> Self {
+        Flow {
+            key,
+            correlated: false,
+            events: Vec::new(),
+            first: None,
+            last: None,
+            services: SmallVec::new(),
+        }
+    }
+
+    pub fn duration(&self) -> Option<i64> {
+        Some(self.last? - self.first?)
+    }
+
+    fn add(&mut self, store: &EventStore, idx: EventIdx) {
+        let r = store.get(idx);
+        self.events.push(idx);
+        if r.correlation == Some(self.key) {
+            self.correlated = true;
+        }
+        if let Some(t) = r.effective_time() {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        if let Some(s) = r.source {
+            if !self.services.contains(&s) {
+                self.services.push(s);
+            }
+        }
+    }
+
+    fn rebuild(&mut self, store: &EventStore) {
+        let events = std::mem::take(&mut self.events);
+        *self = Flow::new(self.key);
+        for e in events {
+            self.add(store, e);
+        }
+    }
+}
+
+/// One causation edge inside a flow, with its hop latency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub parent: EventIdx,
+    pub child: EventIdx,
+    /// Child time minus parent time (negative under clock skew), when both have times.
+    pub latency: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct Flows {
+    flows: Vec<Flow>,
+    by_key: FxHashMap<Sym, FlowId>,
+    flow_of: Vec<FlowId>,
+    live: usize,
+}
+
+impl Flows {
+    /// Number of flows with at least one event.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    pub fn get(&self, id: FlowId) -> &Flow {
+        &self.flows[id as usize]
+    }
+
+    pub fn by_key(&self, key: Sym) -> Option<FlowId> {
+        self.by_key.get(&key).copied()
+    }
+
+    pub fn flow_of(&self, e: EventIdx) -> FlowId {
+        self.flow_of[e as usize]
+    }
+
+    /// All flows with events, in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = (FlowId, &Flow)> {
+        self.flows
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.events.is_empty())
+            .map(|(i, f)| (i as FlowId, f))
+    }
+
+    fn flow_for_key(&mut self, key: Sym) -> FlowId {
+        if let Some(&f) = self.by_key.get(&key) {
+            if self.flows[f as usize].events.is_empty() {
+                self.live += 1;
+            }
+            return f;
+        }
+        let f = self.flows.len() as FlowId;
+        self.flows.push(Flow::new(key));
+        self.by_key.insert(key, f);
+        self.live += 1;
+        f
+    }
+
+    /// Places a newly appended event. Returns its flow.
+    pub fn on_event(&mut self, store: &EventStore, idx: EventIdx) -> FlowId {
+        let r = store.get(idx);
+        let key = match (r.correlation, r.causation) {
+            (Some(c), _) => c,
+            (None, Some(cause)) => match store.first_with_id(cause) {
+                Some(p) if p != idx => self.flows[self.flow_of[p as usize] as usize].key,
+                _ => cause,
+            },
+            (None, None) => r.id,
+        };
+        let fid = self.flow_for_key(key);
+        debug_assert_eq!(self.flow_of.len(), idx as usize);
+        self.flow_of.push(fid);
+        self.flows[fid as usize].add(store, idx);
+
+        // Events without a correlation id that waited for this one (in the flow keyed by its id)
+        // now join its flow.
+        if store.first_with_id(r.id) == Some(idx) {
+            if let Some(&waiting) = self.by_key.get(&r.id) {
+                if waiting != fid {
+                    self.adopt(store, waiting, fid);
+                }
+            }
+        }
+        fid
+    }
+
+    fn adopt(&mut self, store: &EventStore, from: FlowId, to: FlowId) {
+        let (moving, staying): (Vec<_>, Vec<_>) = self.flows[from as usize]
+            .events
+            .iter()
+            .partition(|&&e| store.get(e).correlation.is_none());
+        if moving.is_empty() {
+            return;
+        }
+        self.flows[from as usize].events = staying;
+        self.flows[from as usize].rebuild(store);
+        if self.flows[from as usize].events.is_empty() {
+            self.live -= 1;
+        }
+        for e in moving {
+            self.flow_of[e as usize] = to;
+            self.flows[to as usize].add(store, e);
+        }
+    }
+
+    /// The causation edges inside a flow, parents resolved to the first event with the named id.
+    pub fn edges(&self, store: &EventStore, id: FlowId) -> Vec<Edge> {
+        let flow = self.get(id);
+        flow.events
+            .iter()
+            .filter_map(|&child| {
+                let c = store.get(child);
+                let parent = store.first_with_id(c.causation?)?;
+                if parent == child || self.flow_of(parent) != id {
+                    return None;
+                }
+                let p = store.get(parent);
+                let latency = match (c.effective_time(), p.effective_time()) {
+                    (Some(ct), Some(pt)) => Some(ct - pt),
+                    _ => None,
+                };
+                Some(Edge {
+                    parent,
+                    child,
+                    latency,
+                })
+            })
+            .collect()
+    }
+
+    /// Causation ids named inside a flow that no event carries: the placeholder nodes.
+    pub fn missing_causes(&self, store: &EventStore, id: FlowId) -> Vec<Sym> {
+        let mut seen = FxHashSet::default();
+        self.get(id)
+            .events
+            .iter()
+            .filter_map(|&e| store.get(e).causation)
+            .filter(|c| store.first_with_id(*c).is_none() && seen.insert(*c))
+            .collect()
+    }
+
+    /// The longest causal chain in time: the root-to-descendant path whose end-to-end time span is
+    /// largest (ties go to the path with more events). Cycles are cut, never followed.
+    pub fn critical_path(&self, store: &EventStore, id: FlowId) -> Vec<EventIdx> {
+        let edges = self.edges(store, id);
+        let mut children: FxHashMap<EventIdx, Vec<EventIdx>> = FxHashMap::default();
+        let mut has_parent = FxHashSet::default();
+        for e in &edges {
+            children.entry(e.parent).or_default().push(e.child);
+            has_parent.insert(e.child);
+        }
+        let time = |e: EventIdx| store.get(e).effective_time().unwrap_or(0);
+        let mut best: Vec<EventIdx> = Vec::new();
+        let mut best_score = (i64::MIN, 0usize);
+        let flow = self.get(id);
+        let mut roots: Vec<EventIdx> = flow
+            .events
+            .iter()
+            .copied()
+            .filter(|e| !has_parent.contains(e))
+            .collect();
+        if roots.is_empty() {
+            roots.extend(flow.events.first());
+        }
+        // Iterative DFS over simple paths from each root (bounded: each node entered once per root).
+        for root in roots {
+            let mut visited = FxHashSet::default();
+            let mut stack = vec![(root, 0usize)];
+            let mut path = vec![root];
+            visited.insert(root);
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let kids = children.get(&node).map(|v| v.as_slice()).unwrap_or(&[]);
+                if let Some(&k) = kids.get(*next) {
+                    *next += 1;
+                    if visited.insert(k) {
+                        stack.push((k, 0));
+                        path.push(k);
+                    }
+                    continue;
+                }
+                let score = (time(node) - time(root), path.len());
+                if score > best_score {
+                    best_score = score;
+                    best = path.clone();
+                }
+                stack.pop();
+                path.pop();
+            }
+        }
+        best
+    }
+}

@@ -1,0 +1,278 @@
+//! Stitching, flows and anomaly detection, fed incrementally: [`Engine::push`] takes one event at a
+//! time and updates flows and anomalies; nothing is recomputed over all events.
+
+pub mod anomaly;
+pub mod detectors;
+pub mod flows;
+
+use crate::decode::Problem;
+use crate::model::{DecodedEvent, Profile, Timestamp};
+use crate::store::{EventIdx, EventStore};
+pub use anomaly::{Anomalies, Anomaly, AnomalyId, AnomalyKind, KindInfo, REGISTRY, Severity};
+use detectors::{Ctx, Detector, flags};
+pub use flows::{Edge, Flow, FlowId, Flows};
+use regex::Regex;
+use std::sync::Arc;
+
+/// Analysis settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Minimum time without a follow-up before an event is `stuck` (ns). Default 30 s.
+    pub stuck_after: i64,
+    /// Types declared to always have follow-ups (`--expect`).
+    pub expect: Vec<String>,
+    /// Topics whose events are dead letters.
+    pub dead_letter_topics: Regex,
+    /// Keep payloads and headers in the store (for the inspector).
+    pub keep_details: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            stuck_after: 30_000_000_000,
+            expect: Vec::new(),
+            dead_letter_topics: Regex::new(detectors::dead_letter::DEFAULT_TOPIC_PATTERN)
+                .expect("valid pattern"),
+            keep_details: true,
+        }
+    }
+}
+
+/// A flow's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowStatus {
+    /// Nothing is waiting for a follow-up.
+    Complete,
+    /// Some event still awaits its follow-up, not yet past the timeout.
+    Open,
+    /// An event is `stuck`.
+    Stuck,
+    /// Something was dead-lettered or a failure event (…Failed, …Rejected, …Cancelled) occurred.
+    Failed,
+}
+
+impl FlowStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowStatus::Complete => "complete",
+            FlowStatus::Open => "open",
+            FlowStatus::Stuck => "stuck",
+            FlowStatus::Failed => "failed",
+        }
+    }
+}
+
+const FAILURE_WORDS: [&str; 6] = [
+    "Failed",
+    "Failure",
+    "Rejected",
+    "Cancelled",
+    "Canceled",
+    "Error",
+];
+
+/// Counts kept while loading.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub events: u64,
+    /// Input lines that could not be decoded (in full or in part).
+    pub undecodable: u64,
+    /// Latest event time seen.
+    pub max_time: Option<Timestamp>,
+    /// Events per profile that supplied the correlation id.
+    pub correlation_profiles: Vec<(Profile, u64)>,
+}
+
+/// The store plus everything derived from it.
+pub struct Engine {
+    pub config: Config,
+    pub store: EventStore,
+    pub flows: Flows,
+    pub anomalies: Anomalies,
+    pub stats: Stats,
+    flags: Vec<u8>,
+    duplicate: detectors::duplicate::DuplicateDetector,
+    sequence: detectors::sequence::SequenceDetector,
+    cause_after_effect: detectors::cause_after_effect::CauseAfterEffectDetector,
+    orphan: detectors::orphan_cause::OrphanCauseDetector,
+    stuck: detectors::stuck::StuckDetector,
+    cycle: detectors::causation_cycle::CausationCycleDetector,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Self {
+        Engine {
+            store: EventStore::new(config.keep_details),
+            config,
+            flows: Flows::default(),
+            anomalies: Anomalies::default(),
+            stats: Stats::default(),
+            flags: Vec::new(),
+            duplicate: Default::default(),
+            sequence: Default::default(),
+            cause_after_effect: Default::default(),
+            orphan: Default::default(),
+            stuck: Default::default(),
+            cycle: Default::default(),
+        }
+    }
+
+    /// Appends one event and updates flows and anomalies.
+    pub fn push(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
+        let dlq_header = detectors::dead_letter::header_evidence(&ev);
+        let profile = ev.provenance.correlation;
+        match self
+            .stats
+            .correlation_profiles
+            .iter_mut()
+            .find(|(p, _)| *p == profile)
+        {
+            Some((_, n)) => *n += 1,
+            None => self.stats.correlation_profiles.push((profile, 1)),
+        }
+        let idx = self.store.append(ev, origin);
+        self.stats.events += 1;
+        let r = self.store.get(idx);
+        if let Some(t) = r.time.or(r.broker_ts) {
+            self.stats.max_time = Some(self.stats.max_time.map_or(t, |m| m.max(t)));
+        }
+        let mut f = if self.store.first_with_id(r.id) == Some(idx) {
+            flags::FIRST_OF_ID
+        } else {
+            0
+        };
+        self.flags.push(f);
+        let mut cx = Ctx {
+            store: &self.store,
+            anomalies: &mut self.anomalies,
+            config: &self.config,
+            flags: &self.flags,
+        };
+        if detectors::dead_letter::check(&mut cx, idx, dlq_header) {
+            f |= flags::DEAD_LETTER;
+        } else {
+            f |= self.duplicate.classify(&mut cx, idx);
+        }
+        self.flags[idx as usize] = f;
+        self.flows.on_event(&self.store, idx);
+        let mut cx = Ctx {
+            store: &self.store,
+            anomalies: &mut self.anomalies,
+            config: &self.config,
+            flags: &self.flags,
+        };
+        self.sequence.on_event(&mut cx, idx);
+        self.cause_after_effect.on_event(&mut cx, idx);
+        self.cycle.on_event(&mut cx, idx);
+        self.orphan.on_event(&mut cx, idx);
+        self.stuck.on_event(&mut cx, idx);
+        idx
+    }
+
+    /// Records input that could not be decoded. `event` is the event kept from that line, if any.
+    pub fn report_problem(&mut self, origin: &str, problem: &Problem, event: Option<EventIdx>) {
+        self.stats.undecodable += 1;
+        let location = format!("{origin}:{}", problem.line);
+        let message = format!("{location}: {}", problem.reason);
+        self.anomalies.raise(
+            AnomalyKind::Undecodable,
+            event,
+            vec![],
+            message,
+            Some(location),
+        );
+    }
+
+    /// Adds a decoded batch from `origin` (events first, then the problems of its lines).
+    pub fn ingest(&mut self, origin: &Arc<str>, events: Vec<DecodedEvent>, problems: &[Problem]) {
+        let o = self.store.origin_index(origin);
+        let mut kept = Vec::new();
+        for ev in events {
+            let line = ev.line;
+            let idx = self.push(ev, o);
+            if problems.iter().any(|p| p.event_kept && p.line == line) {
+                kept.push((line, idx));
+            }
+        }
+        for p in problems {
+            let event = kept.iter().find(|(l, _)| *l == p.line).map(|(_, i)| *i);
+            self.report_problem(origin, p, event);
+        }
+    }
+
+    /// Live sources: judges time-dependent anomalies against the wall clock `now`.
+    pub fn tick(&mut self, now: Timestamp) {
+        let mut cx = Ctx {
+            store: &self.store,
+            anomalies: &mut self.anomalies,
+            config: &self.config,
+            flags: &self.flags,
+        };
+        self.orphan.on_tick(&mut cx, now);
+        self.stuck.on_tick(&mut cx, now);
+    }
+
+    /// End of input: judges what is still open. `now` defaults to the latest event time.
+    pub fn finish(&mut self, now: Option<Timestamp>) {
+        let now = now.or(self.stats.max_time).unwrap_or(0);
+        let mut cx = Ctx {
+            store: &self.store,
+            anomalies: &mut self.anomalies,
+            config: &self.config,
+            flags: &self.flags,
+        };
+        self.orphan.on_finish(&mut cx, now);
+        self.stuck.on_finish(&mut cx, now);
+    }
+
+    /// The correlation id to report for an event: its own, else its flow's when that is one.
+    pub fn correlation_of(&self, e: EventIdx) -> Option<&str> {
+        let r = self.store.get(e);
+        if let Some(c) = r.correlation {
+            return Some(self.store.str(c));
+        }
+        let f = self.flows.get(self.flows.flow_of(e));
+        f.correlated.then(|| self.store.str(f.key))
+    }
+
+    pub fn status(&self, flow: FlowId) -> FlowStatus {
+        let f = self.flows.get(flow);
+        let s = &self.store;
+        let mut open = false;
+        for &e in &f.events {
+            let mut anomalies = self.anomalies.on_event(e);
+            if anomalies.any(|a| a.kind == AnomalyKind::DeadLetter)
+                || FAILURE_WORDS
+                    .iter()
+                    .any(|w| s.str(s.get(e).event_type).ends_with(w))
+            {
+                return FlowStatus::Failed;
+            }
+        }
+        for &e in &f.events {
+            if self
+                .anomalies
+                .on_event(e)
+                .any(|a| a.kind == AnomalyKind::Stuck)
+            {
+                return FlowStatus::Stuck;
+            }
+            open |= self.stuck.awaits_follow_up(s, &self.config.expect, e);
+        }
+        if open {
+            FlowStatus::Open
+        } else {
+            FlowStatus::Complete
+        }
+    }
+
+    /// Active anomalies on the events of a flow.
+    pub fn flow_anomalies(&self, flow: FlowId) -> impl Iterator<Item = &Anomaly> {
+        self.flows
+            .get(flow)
+            .events
+            .iter()
+            .flat_map(|&e| self.anomalies.on_event(e))
+    }
+}

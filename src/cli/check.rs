@@ -1,0 +1,296 @@
+//! `eventscope check FILE...`: loads trace files, runs the whole analysis, prints the anomalies
+//! and a summary. Exit code: 0 without `error` anomalies, 1 with any, 2 on usage or I/O failure.
+
+use crate::analysis::{Anomaly, Config, Engine, REGISTRY, Severity};
+use crate::decode::{FieldSpec, ProfileConfig, profile::parse_profile};
+use crate::ingest::SourceMessage;
+use crate::ingest::file::{FileOptions, load_files};
+use crate::model::parse_time;
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Where ids come from (shared by every command that reads events).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProfileArgs {
+    /// Correlation profile: auto, cloudevents-binary, cloudevents, common, nservicebus, masstransit,
+    /// eventstoredb, tracecontext.
+    #[arg(long, default_value = "auto")]
+    pub profile: String,
+    /// Where the event id comes from: header:NAME or a JSON pointer into the payload (/meta/id).
+    #[arg(long, value_name = "SPEC")]
+    pub id: Option<FieldSpec>,
+    /// Where the correlation id comes from (header:NAME or /json/pointer).
+    #[arg(long, value_name = "SPEC")]
+    pub correlation: Option<FieldSpec>,
+    /// Where the causation id comes from (header:NAME or /json/pointer).
+    #[arg(long, value_name = "SPEC")]
+    pub causation: Option<FieldSpec>,
+    /// Where the sequence comes from (header:NAME or /json/pointer).
+    #[arg(long, value_name = "SPEC")]
+    pub sequence: Option<FieldSpec>,
+    /// Where the subject (ordering key) comes from (header:NAME or /json/pointer).
+    #[arg(long, value_name = "SPEC")]
+    pub subject: Option<FieldSpec>,
+}
+
+impl ProfileArgs {
+    pub fn to_config(&self) -> Result<ProfileConfig, String> {
+        Ok(ProfileConfig {
+            only: parse_profile(&self.profile)?,
+            id: self.id.clone(),
+            correlation: self.correlation.clone(),
+            causation: self.causation.clone(),
+            sequence: self.sequence.clone(),
+            subject: self.subject.clone(),
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Trace files: native JSONL, kcat -J output or CloudEvents JSON, optionally .gz.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Minimum time without a follow-up before an event is stuck.
+    #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
+    pub stuck_after: i64,
+    /// "Now" for judging stuck events (RFC 3339); default: the latest event time.
+    #[arg(long, value_parser = parse_now)]
+    pub now: Option<i64>,
+    /// An event type that must always have a follow-up (repeatable).
+    #[arg(long, value_name = "TYPE")]
+    pub expect: Vec<String>,
+    /// Regular expression for dead-letter topic names.
+    #[arg(long, value_name = "REGEX")]
+    pub dlq_pattern: Option<String>,
+    /// Also list every flow (text format).
+    #[arg(long)]
+    pub flows: bool,
+    /// Decoder threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub ids: ProfileArgs,
+}
+
+fn parse_now(text: &str) -> Result<i64, String> {
+    parse_time(text)
+        .ok_or_else(|| format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))
+}
+
+/// Loads the files into a finished engine. Returns the engine and the I/O errors met.
+pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
+    let mut config = Config {
+        stuck_after: args.stuck_after,
+        expect: args.expect.clone(),
+        keep_details: false,
+        ..Config::default()
+    };
+    if let Some(p) = &args.dlq_pattern {
+        config.dead_letter_topics =
+            regex::Regex::new(p).map_err(|e| format!("--dlq-pattern: {e}"))?;
+    }
+    let opts = FileOptions {
+        profiles: args.ids.to_config()?,
+        keep_payload: false,
+        threads: args.threads,
+    };
+    let mut engine = Engine::new(config);
+    let mut io_errors = Vec::new();
+    load_files(&args.files, &opts, |msg| match msg {
+        SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
+        SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
+        SourceMessage::Finished { .. } => {}
+    });
+    engine.finish(args.now);
+    Ok((engine, io_errors))
+}
+
+/// Active anomalies in a stable order: by event in arrival order, then as raised.
+pub fn sorted_anomalies(engine: &Engine) -> Vec<&Anomaly> {
+    let mut list: Vec<_> = engine.anomalies.active().collect();
+    list.sort_by_key(|(id, a)| (a.event.unwrap_or(u32::MAX), *id));
+    list.into_iter().map(|(_, a)| a).collect()
+}
+
+pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
+    let s = &engine.store;
+    let mut v = json!({
+        "kind": a.kind.name(),
+        "severity": a.severity.name(),
+        "event_id": a.event.map(|e| s.id_str(e)),
+        "correlation_id": a.event.and_then(|e| engine.correlation_of(e)),
+        "related_event_ids": a.related.iter().map(|r| s.str(*r)).collect::<Vec<_>>(),
+        "message": a.message,
+        "location": a.location,
+    });
+    if let Some(e) = a.event {
+        let r = s.get(e);
+        let p = r.provenance;
+        v["event_type"] = json!(s.str(r.event_type));
+        v["source"] = json!(s.opt_str(r.source));
+        v["profiles"] = json!({
+            "id": p.id.name(), "correlation": p.correlation.name(), "causation": p.causation.name(),
+            "sequence": p.sequence.name(), "subject": p.subject.name(),
+        });
+    }
+    v
+}
+
+pub fn summary_json(engine: &Engine, files: usize, io_errors: &[String]) -> Value {
+    let by_kind: serde_json::Map<String, Value> = REGISTRY
+        .iter()
+        .map(|k| (k.name.to_string(), json!(engine.anomalies.count(k.kind))))
+        .collect();
+    let by_sev: serde_json::Map<String, Value> = Severity::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.name().to_string(),
+                json!(engine.anomalies.count_severity(*s)),
+            )
+        })
+        .collect();
+    let profiles: serde_json::Map<String, Value> = engine
+        .stats
+        .correlation_profiles
+        .iter()
+        .map(|(p, n)| (p.name().to_string(), json!(n)))
+        .collect();
+    json!({"summary": {
+        "files": files,
+        "events": engine.stats.events,
+        "flows": engine.flows.len(),
+        "anomalies": engine.anomalies.total(),
+        "by_kind": by_kind,
+        "by_severity": by_sev,
+        "undecodable": engine.stats.undecodable,
+        "correlation_profiles": profiles,
+        "io_errors": io_errors,
+    }})
+}
+
+pub fn run(args: &CheckArgs) -> i32 {
+    let (engine, io_errors) = match analyse(args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("eventscope check: {e}");
+            return 2;
+        }
+    };
+    for e in &io_errors {
+        eprintln!("eventscope check: {e}");
+    }
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let _ = match args.format {
+        OutputFormat::Json => write_json(&mut out, &engine, args.files.len(), &io_errors),
+        OutputFormat::Text => write_text(&mut out, &engine, args, &io_errors),
+    };
+    let _ = out.flush();
+    if !io_errors.is_empty() {
+        2
+    } else if engine.anomalies.count_severity(Severity::Error) > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn write_json(
+    out: &mut impl Write,
+    engine: &Engine,
+    files: usize,
+    io_errors: &[String],
+) -> std::io::Result<()> {
+    for a in sorted_anomalies(engine) {
+        writeln!(out, "{}", anomaly_json(engine, a))?;
+    }
+    writeln!(out, "{}", summary_json(engine, files, io_errors))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn write_text(
+    out: &mut impl Write,
+    engine: &Engine,
+    args: &CheckArgs,
+    io_errors: &[String],
+) -> std::io::Result<()> {
+    let s = &engine.store;
+    for a in sorted_anomalies(engine) {
+        let id = a.event.map_or("-", |e| s.id_str(e));
+        writeln!(
+            out,
+            "{:<8} {:<22} {:<38} {}",
+            a.severity.name(),
+            a.kind.name(),
+            id,
+            a.message
+        )?;
+    }
+    if args.flows {
+        writeln!(out, "\nflows:")?;
+        for (f, flow) in engine.flows.iter() {
+            let services: Vec<_> = flow.services.iter().map(|x| s.str(*x)).collect();
+            let path = engine.flows.critical_path(s, f);
+            writeln!(
+                out,
+                "  {:<38} {:>5} events  {:<9} {:>10}  critical path {} events  [{}]",
+                s.str(flow.key),
+                flow.events.len(),
+                engine.status(f).name(),
+                flow.duration()
+                    .map_or("-".into(), crate::model::format_duration),
+                path.len(),
+                services.join(", ")
+            )?;
+        }
+    }
+    let a = &engine.anomalies;
+    writeln!(
+        out,
+        "\n{} in {} from {}; {} ({} errors, {} warnings, {} notes); {}",
+        plural(engine.stats.events as usize, "event"),
+        plural(engine.flows.len(), "flow"),
+        plural(args.files.len(), "file"),
+        plural(a.total(), "anomaly").replace("anomalys", "anomalies"),
+        a.count_severity(Severity::Error),
+        a.count_severity(Severity::Warning),
+        a.count_severity(Severity::Note),
+        plural(engine.stats.undecodable as usize, "undecodable line"),
+    )?;
+    let kinds: Vec<String> = REGISTRY
+        .iter()
+        .filter(|k| a.count(k.kind) > 0)
+        .map(|k| format!("{} {}", k.name, a.count(k.kind)))
+        .collect();
+    if !kinds.is_empty() {
+        writeln!(out, "by kind: {}", kinds.join(", "))?;
+    }
+    let profiles: Vec<String> = engine
+        .stats
+        .correlation_profiles
+        .iter()
+        .map(|(p, n)| format!("{} {n}", p.name()))
+        .collect();
+    if !profiles.is_empty() {
+        writeln!(out, "correlation ids from: {}", profiles.join(", "))?;
+    }
+    for e in io_errors {
+        writeln!(out, "I/O error: {e}")?;
+    }
+    Ok(())
+}

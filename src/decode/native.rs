@@ -1,0 +1,260 @@
+//! The native trace format: JSON Lines, CloudEvents names for the event and kcat names for the
+//! transport (README, "Native trace format").
+
+use super::{LineDecoder, TRACE_VERSION, hash_bytes, profile};
+use crate::model::{
+    DecodedEvent, Header, Payload, Profile, Sequence, Timestamp, TsType, parse_time,
+};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// A JSON string (borrowed when it has no escapes) or number, as text.
+pub(super) struct Text<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Text<'_> {
+    pub(super) fn boxed(self) -> Box<str> {
+        self.0.into()
+    }
+}
+
+/// One event line of the native format (also CloudEvents structured mode, which uses the same names).
+#[derive(Deserialize)]
+pub(super) struct EventLine<'a> {
+    #[serde(borrow)]
+    pub id: Option<Text<'a>>,
+    #[serde(borrow, rename = "type")]
+    pub event_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub source: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub specversion: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub time: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub correlationid: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub causationid: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub sequence: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub subject: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub topic: Option<Text<'a>>,
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
+    #[serde(borrow)]
+    pub key: Option<Text<'a>>,
+    pub ts: Option<i64>,
+    #[serde(borrow)]
+    pub tstype: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub observed_at: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub headers: Option<Vec<(Text<'a>, Option<Text<'a>>)>>,
+    #[serde(borrow)]
+    pub datacontenttype: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub data_base64: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TraceHeader {
+    eventscope_trace: u64,
+}
+
+pub(super) fn check_header(line: &[u8]) -> Result<(), String> {
+    let h: TraceHeader =
+        serde_json::from_slice(line).map_err(|e| format!("bad trace header: {e}"))?;
+    if h.eventscope_trace > TRACE_VERSION || h.eventscope_trace == 0 {
+        return Err(format!(
+            "trace format version {} is not supported (this build reads version {TRACE_VERSION})",
+            h.eventscope_trace
+        ));
+    }
+    Ok(())
+}
+
+/// Epoch milliseconds to nanoseconds.
+pub(super) fn ms_to_ns(ms: i64) -> Option<Timestamp> {
+    ms.checked_mul(1_000_000)
+}
+
+/// RFC 3339 text, or epoch milliseconds as digits.
+fn parse_time_or_ms(text: &str) -> Option<Timestamp> {
+    match text.parse::<i64>() {
+        Ok(ms) => ms_to_ns(ms),
+        Err(_) => parse_time(text),
+    }
+}
+
+pub(super) fn decode(
+    line: &[u8],
+    dec: &LineDecoder,
+) -> Result<(DecodedEvent, Option<String>), String> {
+    let l: EventLine = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    build(l, dec, Profile::Native)
+}
+
+/// Builds an event from a parsed line; `explicit` is the profile credited for explicit fields.
+pub(super) fn build(
+    l: EventLine,
+    dec: &LineDecoder,
+    explicit: Profile,
+) -> Result<(DecodedEvent, Option<String>), String> {
+    let mut problem = None;
+    let mut ev = DecodedEvent::default();
+    if let Some(id) = l.id {
+        ev.id = id.boxed();
+        ev.provenance.id = explicit;
+    }
+    if let Some(t) = l.event_type {
+        ev.event_type = t.boxed();
+    }
+    ev.source = l.source.map(Text::boxed);
+    if let Some(t) = l.time {
+        ev.time = parse_time(&t.0);
+        if ev.time.is_none() {
+            problem = Some(format!(
+                "time '{}' is not RFC 3339; kept without event time",
+                t.0
+            ));
+        }
+    }
+    if let Some(c) = l.correlationid {
+        ev.correlation_id = Some(c.boxed());
+        ev.provenance.correlation = explicit;
+    }
+    if let Some(c) = l.causationid {
+        ev.causation_id = Some(c.boxed());
+        ev.provenance.causation = explicit;
+    }
+    if let Some(s) = l.sequence {
+        ev.sequence = Some(Sequence::from_text(&s.0));
+        ev.provenance.sequence = explicit;
+    }
+    if let Some(s) = l.subject {
+        ev.subject = Some(s.boxed());
+        ev.provenance.subject = explicit;
+    }
+    ev.topic = l.topic.map(Text::boxed);
+    ev.partition = l.partition;
+    ev.offset = l.offset;
+    ev.key = l.key.map(Text::boxed);
+    ev.broker_ts = l.ts.and_then(ms_to_ns);
+    ev.ts_type = l.tstype.map_or(TsType::None, |t| TsType::parse(&t.0));
+    if let Some(o) = l.observed_at {
+        ev.observed_at = parse_time_or_ms(&o.0);
+    }
+    if let Some(hs) = l.headers {
+        ev.headers = hs
+            .into_iter()
+            .map(|(n, v)| Header {
+                name: n.boxed(),
+                value: v.map(Text::boxed),
+            })
+            .collect();
+    }
+    ev.content_type = l.datacontenttype.map(Text::boxed);
+    let mut json_text = None;
+    if let Some(data) = l.data {
+        let text = data.get();
+        ev.data_hash = hash_bytes(text.as_bytes());
+        json_text = Some(text);
+        if dec.keep_payload {
+            ev.payload = Payload::Json(data.to_owned());
+        }
+    } else if let Some(b64) = l.data_base64 {
+        match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {
+            Ok(bytes) => {
+                ev.data_hash = hash_bytes(&bytes);
+                if dec.keep_payload {
+                    ev.payload = Payload::Bytes(bytes.into());
+                }
+            }
+            Err(e) => problem = Some(format!("data_base64 is not base64 ({e}); payload dropped")),
+        }
+    }
+    profile::complete(&mut ev, json_text, &dec.profiles);
+    if ev.id.is_empty() {
+        return Err("no event id: no \"id\" field and no correlation profile found one".into());
+    }
+    if ev.event_type.is_empty() {
+        return Err("no event type: no \"type\" field and no correlation profile found one".into());
+    }
+    Ok((ev, problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use crate::model::{Payload, Profile, Sequence};
+
+    #[test]
+    fn full_line() {
+        let line = br#"{"id":"e1","type":"OrderPlaced","source":"orders","time":"2026-11-22T03:21:16.123Z","correlationid":"c1","causationid":"p0","sequence":"7","subject":"order-42","topic":"orders","partition":2,"offset":1044,"key":"order-42","ts":1763781676123,"tstype":"create","observed_at":"2026-11-22T03:21:16.200Z","headers":[["a","1"],["a","2"],["n",null]],"datacontenttype":"application/json","data":{"x":[1,2]}}"#;
+        let d = LineDecoder::new(Format::Native, ProfileConfig::default(), true);
+        let LineOutcome::Event(ev) = d.decode_line(line, 3) else {
+            panic!()
+        };
+        assert_eq!(ev.id.as_ref(), "e1");
+        assert_eq!(ev.sequence, Some(Sequence::Int(7)));
+        assert_eq!(ev.headers.len(), 3);
+        assert_eq!(ev.headers[1].value.as_deref(), Some("2"));
+        assert_eq!(ev.partition, Some(2));
+        assert_eq!(ev.broker_ts, Some(1763781676123 * 1_000_000));
+        assert_eq!(ev.provenance.correlation, Profile::Native);
+        assert_eq!(ev.line, 3);
+        assert!(matches!(ev.payload, Payload::Json(ref j) if j.get() == r#"{"x":[1,2]}"#));
+    }
+
+    #[test]
+    fn base64_and_bad_time_keep_the_event() {
+        let d = LineDecoder::new(Format::Native, ProfileConfig::default(), true);
+        let out = d.decode_line(
+            br#"{"id":1,"type":"T","time":"noon","data_base64":"AAEC"}"#,
+            1,
+        );
+        let LineOutcome::EventWithProblem(ev, why) = out else {
+            panic!()
+        };
+        assert!(why.contains("noon"));
+        assert_eq!(ev.id.as_ref(), "1");
+        assert!(matches!(ev.payload, Payload::Bytes(ref b) if &b[..] == [0, 1, 2]));
+    }
+}

@@ -1,0 +1,19 @@
+//! Eventscope: a debugger for event-driven systems.
+//!
+//! Layers, bottom up (each only uses the ones above it in this list):
+//! - [`model`]: events, interned strings, time. No I/O.
+//! - [`store`]: the append-only event store and its indexes.
+//! - [`analysis`]: stitching into flows and the anomaly detectors, fed one event at a time.
+//! - [`decode`]: line decoders for the trace formats and the correlation profiles.
+//! - [`ingest`]: sources that run on their own thread and hand batches over a bounded channel.
+//! - [`cli`]: the headless commands (`check`, `gen`).
+//!
+//! `model`, `store` and `analysis` never depend on a GUI or Kafka client; CI proves it by building
+//! the library with `--no-default-features`.
+
+pub mod analysis;
+pub mod cli;
+pub mod decode;
+pub mod ingest;
+pub mod model;
+pub mod store;

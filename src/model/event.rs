@@ -1,0 +1,182 @@
+//! The event as a decoder produces it (owned strings), before the store interns it.
+
+use super::Timestamp;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+
+/// A sequence number: integer when it parses as one, else text (compared lexicographically).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sequence {
+    Int(i64),
+    Text(Box<str>),
+}
+
+impl Sequence {
+    pub fn from_text(text: &str) -> Sequence {
+        match text.trim().parse::<i64>() {
+            Ok(n) => Sequence::Int(n),
+            Err(_) => Sequence::Text(text.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Sequence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sequence::Int(n) => write!(f, "{n}"),
+            Sequence::Text(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+/// Kafka's timestamp type for the broker timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TsType {
+    #[default]
+    None,
+    Create,
+    LogAppend,
+}
+
+impl TsType {
+    pub fn parse(text: &str) -> TsType {
+        match text.to_ascii_lowercase().as_str() {
+            "create" | "createtime" | "create_time" => TsType::Create,
+            "logappend" | "logappendtime" | "log_append_time" | "append" => TsType::LogAppend,
+            _ => TsType::None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            TsType::None => "none",
+            TsType::Create => "create",
+            TsType::LogAppend => "logappend",
+        }
+    }
+}
+
+/// One header. Order is kept and duplicate names are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub name: Box<str>,
+    pub value: Option<Box<str>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub enum Payload {
+    #[default]
+    None,
+    /// JSON kept as its raw text (validated); pretty-printed or parsed on demand.
+    Json(Box<RawValue>),
+    /// Anything that is not JSON.
+    Bytes(Box<[u8]>),
+}
+
+/// Which profile supplied a field (see `decode::profile` for the order they are tried in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[repr(u8)]
+pub enum Profile {
+    #[default]
+    None,
+    /// An explicit field of the native trace format.
+    Native,
+    /// CloudEvents structured-mode attribute.
+    CloudEvents,
+    /// CloudEvents Kafka binary mode (`ce_` headers).
+    CloudEventsBinary,
+    /// Common header or JSON names (`correlationId`, `x-correlation-id`, `metadata.eventId`, ...).
+    Common,
+    NServiceBus,
+    MassTransit,
+    EventStoreDb,
+    /// W3C `traceparent` trace id (correlation only, last resort).
+    TraceContext,
+    /// Kafka transport data (topic/partition/offset as id, key as subject).
+    Transport,
+    /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
+    Override,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::None => "none",
+            Profile::Native => "native",
+            Profile::CloudEvents => "cloudevents",
+            Profile::CloudEventsBinary => "cloudevents-binary",
+            Profile::Common => "common",
+            Profile::NServiceBus => "nservicebus",
+            Profile::MassTransit => "masstransit",
+            Profile::EventStoreDb => "eventstoredb",
+            Profile::TraceContext => "tracecontext",
+            Profile::Transport => "transport",
+            Profile::Override => "override",
+        }
+    }
+}
+
+/// Which profile found each of the identifying fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    pub id: Profile,
+    pub correlation: Profile,
+    pub causation: Profile,
+    pub sequence: Profile,
+    pub subject: Profile,
+}
+
+/// Where an event came from: a file and line, or a topic/partition/offset for live sources.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub origin: Arc<str>,
+    /// 1-based line number in a file; 0 for live sources.
+    pub line: u64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}", self.origin, self.line)
+        } else {
+            write!(f, "{}", self.origin)
+        }
+    }
+}
+
+/// An event as decoded, with owned strings. The store interns it into a compact record.
+#[derive(Clone, Debug, Default)]
+pub struct DecodedEvent {
+    pub id: Box<str>,
+    pub event_type: Box<str>,
+    pub source: Option<Box<str>>,
+    pub time: Option<Timestamp>,
+    pub correlation_id: Option<Box<str>>,
+    pub causation_id: Option<Box<str>>,
+    pub sequence: Option<Sequence>,
+    pub subject: Option<Box<str>>,
+    pub topic: Option<Box<str>>,
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
+    pub key: Option<Box<str>>,
+    pub broker_ts: Option<Timestamp>,
+    pub ts_type: TsType,
+    pub observed_at: Option<Timestamp>,
+    pub headers: Vec<Header>,
+    pub content_type: Option<Box<str>>,
+    pub payload: Payload,
+    /// Hash of the payload bytes, used to tell a duplicate from a conflicting one.
+    pub data_hash: u64,
+    pub provenance: Provenance,
+    /// 1-based line in the input (0 for live sources).
+    pub line: u64,
+}
+
+impl DecodedEvent {
+    /// The first header with this name (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| h.value.as_deref())
+    }
+}

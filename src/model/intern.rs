@@ -1,0 +1,130 @@
+//! String interning: every repeated string (types, sources, topics, ids, keys) is stored once and
+//! named by a 4-byte [`Sym`].
+//!
+//! Written by hand rather than with an interner crate because the store needs three things at once
+//! that the crates we looked at (lasso, string-interner) do not all give: `NonZeroU32` keys so
+//! `Option<Sym>` stays 4 bytes, a fast non-cryptographic hasher, and strings packed into large
+//! chunks (no allocation per string) so a million ids cost ~50 bytes each.
+
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+use std::num::NonZeroU32;
+
+/// An interned string.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Sym(NonZeroU32);
+
+impl Sym {
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
+
+const CHUNK: usize = 1 << 20;
+
+#[derive(Default)]
+pub struct Interner {
+    chunks: Vec<String>,
+    /// (chunk, start, len) per symbol.
+    spans: Vec<(u32, u32, u32)>,
+    table: HashTable<Sym>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    pub fn resolve(&self, sym: Sym) -> &str {
+        let (c, s, l) = self.spans[sym.index()];
+        &self.chunks[c as usize][s as usize..(s + l) as usize]
+    }
+
+    /// The symbol of `text` if it was interned already.
+    pub fn get(&self, text: &str) -> Option<Sym> {
+        let hash = self.hasher.hash_one(text);
+        self.table
+            .find(hash, |&sym| {
+                Self::span_str(&self.chunks, &self.spans, sym) == text
+            })
+            .copied()
+    }
+
+    pub fn intern(&mut self, text: &str) -> Sym {
+        let hash = self.hasher.hash_one(text);
+        let Self {
+            chunks,
+            spans,
+            table,
+            hasher,
+        } = self;
+        let entry = table.entry(
+            hash,
+            |&sym| Self::span_str(chunks, spans, sym) == text,
+            |&sym| hasher.hash_one(Self::span_str(chunks, spans, sym)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => *o.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let need = text.len();
+                let fits = chunks
+                    .last()
+                    .is_some_and(|c| c.capacity() - c.len() >= need);
+                if !fits {
+                    chunks.push(String::with_capacity(CHUNK.max(need)));
+                }
+                let chunk_no = chunks.len() - 1;
+                let chunk = &mut chunks[chunk_no];
+                let start = chunk.len();
+                chunk.push_str(text);
+                spans.push((chunk_no as u32, start as u32, need as u32));
+                let sym =
+                    Sym(NonZeroU32::new(spans.len() as u32).expect("more than 4 billion strings"));
+                v.insert(sym);
+                sym
+            }
+        }
+    }
+
+    fn span_str<'a>(chunks: &'a [String], spans: &[(u32, u32, u32)], sym: Sym) -> &'a str {
+        let (c, s, l) = spans[sym.index()];
+        &chunks[c as usize][s as usize..(s + l) as usize]
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.capacity()).sum::<usize>()
+            + self.spans.capacity() * 12
+            + self.table.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once() {
+        let mut i = Interner::new();
+        let a = i.intern("orders");
+        let b = i.intern("payments");
+        assert_ne!(a, b);
+        assert_eq!(i.intern("orders"), a);
+        assert_eq!(i.resolve(b), "payments");
+        assert_eq!(i.get("payments"), Some(b));
+        assert_eq!(i.get("nope"), None);
+        let big = "x".repeat(3 << 20);
+        let s = i.intern(&big);
+        assert_eq!(i.resolve(s).len(), big.len());
+        assert_eq!(i.resolve(a), "orders");
+    }
+}
