@@ -95,6 +95,10 @@ impl Flows {
         self.live == 0
     }
 
+    pub fn reserve(&mut self, events: usize) {
+        self.flow_of.reserve(events);
+    }
+
     pub fn get(&self, id: FlowId) -> &Flow {
         &self.flows[id as usize]
     }

@@ -118,6 +118,13 @@ impl Engine {
         }
     }
 
+    /// Makes room for about `events` more events.
+    pub fn reserve(&mut self, events: usize) {
+        self.store.reserve(events);
+        self.flags.reserve(events);
+        self.flows.reserve(events);
+    }
+
     /// Appends one event and updates flows and anomalies.
     pub fn push(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
         let dlq_header = detectors::dead_letter::header_evidence(&ev);

@@ -80,11 +80,12 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The native format's metadata line: `{"eventscope_trace":...}` (white space allowed).
 fn is_trace_header(line: &[u8]) -> bool {
-    let t = line.trim_ascii_start();
-    t.starts_with(b"{\"eventscope_trace\"")
-        || (t.starts_with(b"{")
-            && memchr::memmem::find(&t[..t.len().min(64)], b"\"eventscope_trace\"").is_some())
+    let Some(rest) = line.trim_ascii_start().strip_prefix(b"{") else {
+        return false;
+    };
+    rest.trim_ascii_start().starts_with(b"\"eventscope_trace\"")
 }
 
 fn clip(mut s: String) -> String {

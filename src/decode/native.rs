@@ -192,12 +192,15 @@ pub(super) fn build(
     }
     ev.content_type = l.datacontenttype.map(Text::boxed);
     let mut json_text = None;
-    if let Some(data) = l.data {
-        let text = data.get();
+    let data = l.data.map(|d| d.get());
+    if let Some(text) = data {
         ev.data_hash = hash_bytes(text.as_bytes());
         json_text = Some(text);
         if dec.keep_payload {
-            ev.payload = Payload::Json(data.to_owned());
+            match serde_json::from_str::<Box<RawValue>>(text) {
+                Ok(raw) => ev.payload = Payload::Json(raw),
+                Err(e) => problem = Some(format!("data: {e}")),
+            }
         }
     } else if let Some(b64) = l.data_base64 {
         match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {

@@ -176,6 +176,13 @@ impl<'a> Lookup<'a> {
             .as_ref()
     }
 
+    /// Whether the payload text mentions any of `names` at all: a cheap test that spares parsing
+    /// the payload when it cannot hold the field.
+    fn mentions(&self, names: &[&str]) -> bool {
+        self.json_text
+            .is_some_and(|t| names.iter().any(|n| t.contains(n)))
+    }
+
     fn object(&self) -> Option<&Map<String, Value>> {
         self.json()?.as_object()
     }
@@ -188,6 +195,9 @@ impl<'a> Lookup<'a> {
     }
 
     fn json_any(&self, names: &[&str]) -> Option<String> {
+        if !self.mentions(names) {
+            return None;
+        }
         let top = self
             .object()
             .and_then(|o| names.iter().find_map(|n| o.get(*n).and_then(value_text)));
@@ -202,6 +212,9 @@ impl<'a> Lookup<'a> {
     }
 
     fn cloudevent_attr(&self, name: &str) -> Option<String> {
+        if !self.mentions(&["specversion"]) {
+            return None;
+        }
         let o = self.object()?;
         o.get("specversion")?;
         o.get(name).and_then(value_text)

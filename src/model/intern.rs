@@ -49,6 +49,20 @@ impl Interner {
         &self.chunks[c as usize][s as usize..(s + l) as usize]
     }
 
+    /// Makes room for `strings` more strings.
+    pub fn reserve(&mut self, strings: usize) {
+        self.spans.reserve(strings);
+        let Self {
+            chunks,
+            spans,
+            table,
+            hasher,
+        } = self;
+        table.reserve(strings, |&sym| {
+            hasher.hash_one(Self::span_str(chunks, spans, sym))
+        });
+    }
+
     /// The symbol of `text` if it was interned already.
     pub fn get(&self, text: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(text);

@@ -5,8 +5,6 @@
 use crate::model::{
     DecodedEvent, Header, Interner, Payload, Provenance, Sequence, Sym, Timestamp, TsType,
 };
-use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// Position of an event in arrival order.
@@ -67,10 +65,38 @@ pub struct EventStore {
     details: Vec<Option<Box<EventDetail>>>,
     keep_details: bool,
     origins: Vec<Arc<str>>,
-    /// First occurrence of each event id.
-    by_id: FxHashMap<Sym, EventIdx>,
-    /// Events naming this id as their cause, in arrival order.
-    by_cause: FxHashMap<Sym, SmallVec<[EventIdx; 2]>>,
+    /// Per interned string (indexed by `Sym::index`): the first event carrying it as its id and
+    /// the head of the list of events naming it as their cause. Dense arrays, not hash maps: a
+    /// symbol is already a small integer, and this keeps lookups to one cache line.
+    by_sym: Vec<SymSlot>,
+    /// Per event: the next event naming the same cause (a singly linked list, newest first).
+    next_sibling: Vec<EventIdx>,
+}
+
+const NONE: EventIdx = EventIdx::MAX;
+
+#[derive(Clone, Copy)]
+struct SymSlot {
+    first_event: EventIdx,
+    first_child: EventIdx,
+}
+
+/// The events naming one id as their cause, newest first.
+pub struct Children<'a> {
+    next: &'a [EventIdx],
+    at: EventIdx,
+}
+
+impl Iterator for Children<'_> {
+    type Item = EventIdx;
+    fn next(&mut self) -> Option<EventIdx> {
+        if self.at == NONE {
+            return None;
+        }
+        let e = self.at;
+        self.at = self.next[e as usize];
+        Some(e)
+    }
 }
 
 impl EventStore {
@@ -83,6 +109,15 @@ impl EventStore {
 
     pub fn len(&self) -> usize {
         self.records.len()
+    }
+
+    /// Makes room for `events` more events (and about as many distinct strings), so loading a
+    /// large file does not keep growing and copying the arrays.
+    pub fn reserve(&mut self, events: usize) {
+        self.records.reserve(events);
+        self.next_sibling.reserve(events);
+        self.by_sym.reserve(events + events / 4);
+        self.strings.reserve(events + events / 4);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -113,7 +148,12 @@ impl EventStore {
         let causation = opt(&ev.causation_id);
         let subject = opt(&ev.subject);
         let topic = opt(&ev.topic);
-        let key = opt(&ev.key);
+        // The key is often the subject: reuse its symbol instead of interning again.
+        let key = if ev.key.is_some() && ev.key == ev.subject {
+            subject
+        } else {
+            opt(&ev.key)
+        };
         let sequence = match &ev.sequence {
             None => Seq::None,
             Some(Sequence::Int(n)) => Seq::Int(*n),
@@ -141,10 +181,17 @@ impl EventStore {
             origin,
         };
         let idx = self.records.len() as EventIdx;
-        self.by_id.entry(record.id).or_insert(idx);
-        if let Some(c) = record.causation {
-            self.by_cause.entry(c).or_default().push(idx);
+        let slot = self.slot_mut(record.id);
+        if slot.first_event == NONE {
+            slot.first_event = idx;
         }
+        let mut sibling = NONE;
+        if let Some(c) = record.causation {
+            let slot = self.slot_mut(c);
+            sibling = slot.first_child;
+            slot.first_child = idx;
+        }
+        self.next_sibling.push(sibling);
         self.records.push(record);
         if self.keep_details {
             self.details.push(Some(Box::new(EventDetail {
@@ -168,19 +215,39 @@ impl EventStore {
         self.details.get(idx as usize).and_then(|d| d.as_deref())
     }
 
+    fn slot_mut(&mut self, sym: Sym) -> &mut SymSlot {
+        let i = sym.index();
+        if i >= self.by_sym.len() {
+            self.by_sym.resize(
+                i + 1,
+                SymSlot {
+                    first_event: NONE,
+                    first_child: NONE,
+                },
+            );
+        }
+        &mut self.by_sym[i]
+    }
+
+    fn slot(&self, sym: Sym) -> Option<&SymSlot> {
+        self.by_sym.get(sym.index())
+    }
+
     /// The first event that carried this id.
     pub fn first_with_id(&self, id: Sym) -> Option<EventIdx> {
-        self.by_id.get(&id).copied()
+        self.slot(id).map(|s| s.first_event).filter(|e| *e != NONE)
     }
 
-    /// Events that name `id` as their cause.
-    pub fn children_of(&self, id: Sym) -> &[EventIdx] {
-        self.by_cause.get(&id).map(|v| v.as_slice()).unwrap_or(&[])
+    /// Events that name `id` as their cause, newest first.
+    pub fn children_of(&self, id: Sym) -> Children<'_> {
+        Children {
+            next: &self.next_sibling,
+            at: self.slot(id).map_or(NONE, |s| s.first_child),
+        }
     }
 
-    /// Every causation id referenced, with the events that reference it.
-    pub fn causes(&self) -> impl Iterator<Item = (Sym, &[EventIdx])> {
-        self.by_cause.iter().map(|(k, v)| (*k, v.as_slice()))
+    pub fn has_children(&self, id: Sym) -> bool {
+        self.slot(id).is_some_and(|s| s.first_child != NONE)
     }
 
     pub fn str(&self, sym: Sym) -> &str {

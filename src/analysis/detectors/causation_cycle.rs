@@ -33,7 +33,7 @@ impl Detector for CausationCycleDetector {
             );
             return;
         }
-        if s.children_of(id).is_empty() {
+        if !s.has_children(id) {
             return;
         }
         let mut path = vec![cause];

@@ -48,7 +48,7 @@ impl Detector for CauseAfterEffectDetector {
             }
         }
         if cx.has(idx, flags::FIRST_OF_ID) {
-            for &child in s.children_of(r.id) {
+            for child in s.children_of(r.id) {
                 if child < idx && !cx.is_repeat(child) {
                     check(cx, child, idx);
                 }

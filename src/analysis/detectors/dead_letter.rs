@@ -28,10 +28,15 @@ const HEADERS: &[&str] = &[
 
 /// Reads the dead-letter evidence in an event's headers (before the store drops them).
 pub fn header_evidence(ev: &DecodedEvent) -> Option<String> {
-    let h = ev
-        .headers
-        .iter()
-        .find(|h| HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n)))?;
+    let h = ev.headers.iter().find(|h| {
+        // Every dead-letter header name is at least 6 bytes long and starts with one of these.
+        h.name.len() >= 6
+            && matches!(
+                h.name.as_bytes()[0].to_ascii_lowercase(),
+                b'k' | b'_' | b'x' | b'd' | b'm' | b'n'
+            )
+            && HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n))
+    })?;
     let reason = [
         "kafka_dlt-exception-message",
         "__connect.errors.exception.message",

@@ -7,9 +7,11 @@ use crate::model::Sym;
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
 
+/// Uses the store's id index for the common case (an id seen again from the same source); only
+/// ids shared by several sources need a map of their own.
 #[derive(Default)]
 pub struct DuplicateDetector {
-    first: FxHashMap<(Option<Sym>, Sym), EventIdx>,
+    other_sources: FxHashMap<(Option<Sym>, Sym), EventIdx>,
 }
 
 impl DuplicateDetector {
@@ -17,7 +19,15 @@ impl DuplicateDetector {
     pub fn classify(&mut self, cx: &mut Ctx, idx: EventIdx) -> u8 {
         let s = cx.store;
         let r = s.get(idx);
-        let first = *self.first.entry((r.source, r.id)).or_insert(idx);
+        let Some(first_of_id) = s.first_with_id(r.id).filter(|f| *f != idx) else {
+            return 0;
+        };
+        let first =
+            if s.get(first_of_id).source == r.source && !cx.has(first_of_id, flags::DEAD_LETTER) {
+                first_of_id
+            } else {
+                *self.other_sources.entry((r.source, r.id)).or_insert(idx)
+            };
         if first == idx {
             return 0;
         }

@@ -27,11 +27,18 @@ struct Gap {
     missing: Vec<(i64, i64)>,
 }
 
-#[derive(Default)]
+/// Kept for every ordering key, so it is small: the events in log order (usually a handful,
+/// inline), the one holding the highest sequence, and the last Kafka position seen.
 struct KeyState {
-    entries: Vec<EventIdx>,
-    tp_max: SmallVec<[(Sym, i32, i64); 1]>,
+    entries: SmallVec<[EventIdx; 4]>,
     max: Option<EventIdx>,
+    /// (topic, partition, highest offset) of the last partition seen for this key.
+    last_tp: Option<(Sym, i32, i64)>,
+}
+
+/// Anomalies and open gaps of a key; only keys that have any are here.
+#[derive(Default)]
+struct KeyFindings {
     gaps: Vec<Gap>,
     raised: Vec<AnomalyId>,
 }
@@ -39,6 +46,7 @@ struct KeyState {
 #[derive(Default)]
 pub struct SequenceDetector {
     keys: FxHashMap<KeyId, KeyState>,
+    findings: FxHashMap<KeyId, KeyFindings>,
 }
 
 fn compare(s: &EventStore, a: Seq, b: Seq) -> Option<Ordering> {
@@ -57,89 +65,110 @@ fn seq_text(s: &EventStore, q: Seq) -> String {
     }
 }
 
+/// An entry of the same partition with a later offset, if any.
+fn later_in_partition(
+    s: &EventStore,
+    entries: &[EventIdx],
+    t: Sym,
+    p: i32,
+    o: i64,
+) -> Option<usize> {
+    entries.iter().position(|&e| {
+        let x = s.get(e);
+        x.topic == Some(t) && x.partition == Some(p) && x.offset.is_some_and(|xo| xo > o)
+    })
+}
+
 impl Detector for SequenceDetector {
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         if cx.is_repeat(idx) {
             return;
         }
-        let r = cx.store.get(idx);
+        let s = cx.store;
+        let r = s.get(idx);
         if r.sequence == Seq::None {
             return;
         }
         let (key, is_subject) = match (r.subject, r.key) {
-            (Some(s), _) => (s, true),
+            (Some(k), _) => (k, true),
             (None, Some(k)) => (k, false),
             _ => return,
         };
-        let state = self
-            .keys
-            .entry(KeyId {
-                source: r.source,
-                key,
-                is_subject,
-            })
-            .or_default();
-        let tp = match (r.topic, r.partition, r.offset) {
-            (Some(t), Some(p), Some(o)) => Some((t, p, o)),
-            _ => None,
+        let kid = KeyId {
+            source: r.source,
+            key,
+            is_subject,
         };
-        let mut in_place = false;
-        if let Some((t, p, o)) = tp {
-            match state
-                .tp_max
-                .iter_mut()
-                .find(|(tt, pp, _)| *tt == t && *pp == p)
-            {
-                Some(m) if m.2 > o => in_place = true,
-                Some(m) => m.2 = o,
-                None => state.tp_max.push((t, p, o)),
+        let state = self.keys.entry(kid).or_insert_with(|| KeyState {
+            entries: SmallVec::new(),
+            max: None,
+            last_tp: None,
+        });
+        let mut insert_at = None;
+        if let (Some(t), Some(p), Some(o)) = (r.topic, r.partition, r.offset) {
+            match state.last_tp {
+                Some((lt, lp, lo)) if lt == t && lp == p => {
+                    if lo > o {
+                        insert_at = later_in_partition(s, &state.entries, t, p, o);
+                    } else {
+                        state.last_tp = Some((t, p, o));
+                    }
+                }
+                _ => {
+                    insert_at = later_in_partition(s, &state.entries, t, p, o);
+                    if insert_at.is_none() {
+                        state.last_tp = Some((t, p, o));
+                    }
+                }
             }
         }
-        if in_place {
-            let (t, p, o) = tp.expect("in_place implies a position");
-            let s = cx.store;
-            let pos = state
-                .entries
-                .iter()
-                .position(|&e| {
-                    let x = s.get(e);
-                    x.topic == Some(t)
-                        && x.partition == Some(p)
-                        && x.offset.is_some_and(|xo| xo > o)
-                })
-                .unwrap_or(state.entries.len());
-            state.entries.insert(pos, idx);
-            rejudge(state, cx, key, is_subject);
-        } else {
-            state.entries.push(idx);
-            judge(state, cx, idx, key, is_subject);
+        match insert_at {
+            Some(pos) => {
+                state.entries.insert(pos, idx);
+                rejudge(state, &mut self.findings, kid, cx);
+            }
+            None => {
+                state.entries.push(idx);
+                judge(state, &mut self.findings, kid, cx, idx);
+            }
         }
     }
 }
 
-fn rejudge(state: &mut KeyState, cx: &mut Ctx, key: Sym, is_subject: bool) {
-    for id in state.raised.drain(..) {
-        cx.anomalies.withdraw(id);
+fn rejudge(
+    state: &mut KeyState,
+    findings: &mut FxHashMap<KeyId, KeyFindings>,
+    kid: KeyId,
+    cx: &mut Ctx,
+) {
+    if let Some(f) = findings.remove(&kid) {
+        for id in f.raised {
+            cx.anomalies.withdraw(id);
+        }
     }
-    state.gaps.clear();
     state.max = None;
     for i in 0..state.entries.len() {
         let e = state.entries[i];
-        judge(state, cx, e, key, is_subject);
+        judge(state, findings, kid, cx, e);
     }
 }
 
 /// Judges `e`, the latest event of the key in log order.
-fn judge(state: &mut KeyState, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: bool) {
+fn judge(
+    state: &mut KeyState,
+    findings: &mut FxHashMap<KeyId, KeyFindings>,
+    kid: KeyId,
+    cx: &mut Ctx,
+    e: EventIdx,
+) {
     let s = cx.store;
     let Some(m) = state.max else {
         state.max = Some(e);
         return;
     };
     let (re, rm) = (s.get(e), s.get(m));
-    let what = if is_subject { "subject" } else { "key" };
-    let key_text = s.str(key);
-    let (se, sm) = (seq_text(s, re.sequence), seq_text(s, rm.sequence));
+    let what = if kid.is_subject { "subject" } else { "key" };
+    let key_text = s.str(kid.key);
     match compare(s, re.sequence, rm.sequence) {
         Some(Ordering::Greater) => {
             if let (Seq::Int(a), Seq::Int(b)) = (re.sequence, rm.sequence) {
@@ -153,11 +182,12 @@ fn judge(state: &mut KeyState, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: 
                         AnomalyKind::SequenceGap,
                         Some(e),
                         vec![rm.id],
-                        format!("sequence {se} after {sm} for {what} {key_text}: {range}"),
+                        format!("sequence {a} after {b} for {what} {key_text}: {range}"),
                         Some(s.location_label(e)),
                     );
-                    state.raised.push(id);
-                    state.gaps.push(Gap {
+                    let f = findings.entry(kid).or_default();
+                    f.raised.push(id);
+                    f.gaps.push(Gap {
                         anomaly: id,
                         missing: vec![(b + 1, a - 1)],
                     });
@@ -166,6 +196,7 @@ fn judge(state: &mut KeyState, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: 
             state.max = Some(e);
         }
         Some(Ordering::Less) => {
+            let (se, sm) = (seq_text(s, re.sequence), seq_text(s, rm.sequence));
             let evidence = match (re.topic, re.partition, re.offset, rm.offset) {
                 (Some(t), Some(p), Some(oe), Some(om))
                     if rm.topic == re.topic && rm.partition == re.partition =>
@@ -185,9 +216,10 @@ fn judge(state: &mut KeyState, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: 
                 format!("sequence {se} after {sm} for {what} {key_text} ({evidence})"),
                 Some(s.location_label(e)),
             );
-            state.raised.push(id);
+            let f = findings.entry(kid).or_default();
+            f.raised.push(id);
             if let Seq::Int(v) = re.sequence {
-                fill_gaps(state, cx, v);
+                fill_gaps(f, cx, v);
             }
         }
         _ => {}
@@ -195,8 +227,8 @@ fn judge(state: &mut KeyState, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: 
 }
 
 /// A late event with sequence `v` fills a hole; a gap with no holes left is withdrawn.
-fn fill_gaps(state: &mut KeyState, cx: &mut Ctx, v: i64) {
-    state.gaps.retain_mut(|g| {
+fn fill_gaps(f: &mut KeyFindings, cx: &mut Ctx, v: i64) {
+    f.gaps.retain_mut(|g| {
         if let Some(i) = g.missing.iter().position(|&(lo, hi)| lo <= v && v <= hi) {
             let (lo, hi) = g.missing.remove(i);
             if v < hi {

@@ -190,8 +190,6 @@ impl Detector for StuckDetector {
         }
         let kids: Vec<EventIdx> = s
             .children_of(r.id)
-            .iter()
-            .copied()
             .filter(|&c| c != idx && !cx.is_repeat(c))
             .collect();
         let st = self.types.entry(r.event_type).or_default();
