@@ -1,1 +1,81 @@
-fn main() {}
+//! Per-event costs of the three stages: decode (a line to an event), stitch (store + flows) and
+//! detect (the whole engine: store, flows and every detector). Input: `gen` output with faults.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use eventscope::analysis::{Config, Engine, Flows};
+use eventscope::cli::generate::{Faults, generate};
+use eventscope::decode::{Format, LineDecoder, ProfileConfig};
+use eventscope::model::DecodedEvent;
+use eventscope::store::EventStore;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const EVENTS: usize = 20_000;
+
+fn trace() -> Vec<u8> {
+    let mut out = Vec::new();
+    let faults: Faults = "dup=0.01,reorder=0.01,drop=0.005,poison=0.002"
+        .parse()
+        .unwrap();
+    generate(EVENTS, 7, &faults, &mut out).unwrap();
+    out
+}
+
+fn decoded(bytes: &[u8]) -> Vec<DecodedEvent> {
+    LineDecoder::new(Format::Native, ProfileConfig::default(), false)
+        .decode_chunk(bytes, 1)
+        .events
+}
+
+fn benches(c: &mut Criterion) {
+    let bytes = trace();
+    let events = decoded(&bytes);
+    let n = events.len() as u64;
+    let mut g = c.benchmark_group("per_event");
+    g.throughput(Throughput::Elements(n));
+    g.sample_size(20);
+
+    let decoder = LineDecoder::new(Format::Native, ProfileConfig::default(), false);
+    g.bench_function("decode", |b| {
+        b.iter(|| decoder.decode_chunk(&bytes, 1).events.len())
+    });
+
+    g.bench_function("stitch", |b| {
+        b.iter_batched(
+            || events.clone(),
+            |evs| {
+                let mut store = EventStore::new(false);
+                let mut flows = Flows::default();
+                for ev in evs {
+                    let idx = store.append(ev, 0);
+                    flows.on_event(&store, idx);
+                }
+                flows.len()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    g.bench_function("detect", |b| {
+        b.iter_batched(
+            || events.clone(),
+            |evs| {
+                let mut engine = Engine::new(Config {
+                    keep_details: false,
+                    ..Config::default()
+                });
+                for ev in evs {
+                    engine.push(ev, 0);
+                }
+                engine.finish(None);
+                engine.anomalies.total()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

@@ -52,10 +52,10 @@ impl Flow {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        if let Some(s) = r.source {
-            if !self.services.contains(&s) {
-                self.services.push(s);
-            }
+        if let Some(s) = r.source
+            && !self.services.contains(&s)
+        {
+            self.services.push(s);
         }
     }
 
@@ -152,12 +152,11 @@ impl Flows {
 
         // Events without a correlation id that waited for this one (in the flow keyed by its id)
         // now join its flow.
-        if store.first_with_id(r.id) == Some(idx) {
-            if let Some(&waiting) = self.by_key.get(&r.id) {
-                if waiting != fid {
-                    self.adopt(store, waiting, fid);
-                }
-            }
+        if store.first_with_id(r.id) == Some(idx)
+            && let Some(&waiting) = self.by_key.get(&r.id)
+            && waiting != fid
+        {
+            self.adopt(store, waiting, fid);
         }
         fid
     }

@@ -258,6 +258,6 @@ mod tests {
         };
         assert!(why.contains("noon"));
         assert_eq!(ev.id.as_ref(), "1");
-        assert!(matches!(ev.payload, Payload::Bytes(ref b) if &b[..] == [0, 1, 2]));
+        assert!(matches!(ev.payload, Payload::Bytes(ref b) if b[..] == [0, 1, 2]));
     }
 }

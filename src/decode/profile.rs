@@ -319,16 +319,15 @@ impl<'a> Lookup<'a> {
             let first = t.split([',', ';']).next().unwrap_or(&t).trim();
             return Some(first.rsplit(['.', '+']).next().unwrap_or(first).to_string());
         }
-        if let Some(o) = self.object() {
-            if let Some(mt) = o
+        if let Some(o) = self.object()
+            && let Some(mt) = o
                 .get("messageType")
                 .and_then(|v| v.as_array())
                 .and_then(|a| a.first())
-            {
-                // MassTransit: "urn:message:Ns:OrderPlaced"
-                if let Some(s) = mt.as_str() {
-                    return Some(s.rsplit(':').next().unwrap_or(s).to_string());
-                }
+        {
+            // MassTransit: "urn:message:Ns:OrderPlaced"
+            if let Some(s) = mt.as_str() {
+                return Some(s.rsplit(':').next().unwrap_or(s).to_string());
             }
         }
         self.json_any(&["type", "eventType", "event_type"])
@@ -393,10 +392,10 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
             set(ev, field, value, profile);
         }
     }
-    if ev.event_type.is_empty() {
-        if let Some(t) = look.event_type() {
-            ev.event_type = t.into();
-        }
+    if ev.event_type.is_empty()
+        && let Some(t) = look.event_type()
+    {
+        ev.event_type = t.into();
     }
     if ev.source.is_none() {
         ev.source = look.source().map(Into::into);
@@ -406,11 +405,11 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
     }
     drop(look);
     ev.headers = headers;
-    if ev.id.is_empty() {
-        if let (Some(t), Some(p), Some(o)) = (&ev.topic, ev.partition, ev.offset) {
-            ev.id = format!("{t}/{p}@{o}").into();
-            ev.provenance.id = Profile::Transport;
-        }
+    if ev.id.is_empty()
+        && let (Some(t), Some(p), Some(o)) = (&ev.topic, ev.partition, ev.offset)
+    {
+        ev.id = format!("{t}/{p}@{o}").into();
+        ev.provenance.id = Profile::Transport;
     }
 }
 
@@ -462,12 +461,14 @@ mod tests {
 
     #[test]
     fn order_and_case() {
-        let mut ev = DecodedEvent::default();
-        ev.headers = vec![
-            h("X-Correlation-ID", "c-1"),
-            h("ce_correlationid", "c-ce"),
-            h("NServiceBus.RelatedTo", "p-1"),
-        ];
+        let mut ev = DecodedEvent {
+            headers: vec![
+                h("X-Correlation-ID", "c-1"),
+                h("ce_correlationid", "c-ce"),
+                h("NServiceBus.RelatedTo", "p-1"),
+            ],
+            ..Default::default()
+        };
         complete(
             &mut ev,
             Some(r#"{"metadata":{"eventId":"e-9"}}"#),
@@ -505,8 +506,10 @@ mod tests {
         assert_eq!(ev.provenance.correlation, Profile::Override);
         assert_eq!(ev.causation_id.as_deref(), Some("p-7"));
 
-        let mut ev2 = DecodedEvent::default();
-        ev2.headers = ev.headers.clone();
+        let mut ev2 = DecodedEvent {
+            headers: ev.headers.clone(),
+            ..Default::default()
+        };
         let only = ProfileConfig {
             only: Some(Profile::TraceContext),
             ..Default::default()

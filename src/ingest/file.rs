@@ -306,7 +306,8 @@ mod tests {
         assert!(err.is_none());
         assert_eq!(ids.len(), 30_000 - 30);
         assert_eq!(ids[0], ("e0".to_string(), 2));
-        assert_eq!(ids[100], ("e100".to_string(), 102));
+        // Line 9 (i = 7) is bad, so e100 is the 100th event, on line 102.
+        assert_eq!(ids[99], ("e100".to_string(), 102));
         assert_eq!(bad.len(), 31);
         assert_eq!(bad[0], 9);
         assert_eq!(*bad.last().unwrap(), 30_002);

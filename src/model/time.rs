@@ -22,20 +22,6 @@ pub fn format_time(ts: Timestamp) -> String {
     dt.to_rfc3339_opts(secs, true)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip() {
-        let t = parse_time("2026-11-22T03:21:16.123Z").unwrap();
-        assert_eq!(format_time(t), "2026-11-22T03:21:16.123Z");
-        let t2 = parse_time("2026-11-22T04:21:16.123+01:00").unwrap();
-        assert_eq!(t, t2);
-        assert!(parse_time("yesterday").is_none());
-    }
-}
-
 /// A duration in nanoseconds for people: "250 ms", "4.2 s", "3 min 5 s".
 pub fn format_duration(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
@@ -53,4 +39,18 @@ pub fn format_duration(ns: i64) -> String {
         format!("{} min {} s", s / 60, s % 60)
     };
     format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let t = parse_time("2026-11-22T03:21:16.123Z").unwrap();
+        assert_eq!(format_time(t), "2026-11-22T03:21:16.123Z");
+        let t2 = parse_time("2026-11-22T04:21:16.123+01:00").unwrap();
+        assert_eq!(t, t2);
+        assert!(parse_time("yesterday").is_none());
+    }
 }

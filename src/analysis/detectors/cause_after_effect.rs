@@ -42,10 +42,11 @@ impl Detector for CauseAfterEffectDetector {
         }
         let s = cx.store;
         let r = s.get(idx);
-        if let Some(parent) = r.causation.and_then(|c| s.first_with_id(c)) {
-            if parent != idx && !cx.is_repeat(parent) {
-                check(cx, idx, parent);
-            }
+        if let Some(parent) = r.causation.and_then(|c| s.first_with_id(c))
+            && parent != idx
+            && !cx.is_repeat(parent)
+        {
+            check(cx, idx, parent);
         }
         if cx.has(idx, flags::FIRST_OF_ID) {
             for child in s.children_of(r.id) {

@@ -26,11 +26,11 @@ impl OrphanCauseDetector {
                 continue;
             }
             let seen_at = r.observed_at.or(r.effective_time());
-            if let Some(t) = timeout {
-                if seen_at.is_none_or(|at| now - at <= t) {
-                    keep.push(e);
-                    continue;
-                }
+            if let Some(t) = timeout
+                && seen_at.is_none_or(|at| now - at <= t)
+            {
+                keep.push(e);
+                continue;
             }
             let when = match timeout {
                 Some(t) => format!("not seen within {}", format_duration(t)),
@@ -61,16 +61,16 @@ impl Detector for OrphanCauseDetector {
         }
         let s = cx.store;
         let r = s.get(idx);
-        if let Some(c) = r.causation {
-            if s.first_with_id(c).is_none() {
-                self.pending.push(idx);
-            }
+        if let Some(c) = r.causation
+            && s.first_with_id(c).is_none()
+        {
+            self.pending.push(idx);
         }
-        if cx.has(idx, flags::FIRST_OF_ID) {
-            if let Some(ids) = self.raised.remove(&r.id) {
-                for id in ids {
-                    cx.anomalies.withdraw(id);
-                }
+        if cx.has(idx, flags::FIRST_OF_ID)
+            && let Some(ids) = self.raised.remove(&r.id)
+        {
+            for id in ids {
+                cx.anomalies.withdraw(id);
             }
         }
     }

@@ -171,27 +171,27 @@ fn judge(
     let key_text = s.str(kid.key);
     match compare(s, re.sequence, rm.sequence) {
         Some(Ordering::Greater) => {
-            if let (Seq::Int(a), Seq::Int(b)) = (re.sequence, rm.sequence) {
-                if a > b.saturating_add(1) {
-                    let range = if a - b == 2 {
-                        format!("{} missing", b + 1)
-                    } else {
-                        format!("{}..{} missing", b + 1, a - 1)
-                    };
-                    let id = cx.anomalies.raise(
-                        AnomalyKind::SequenceGap,
-                        Some(e),
-                        vec![rm.id],
-                        format!("sequence {a} after {b} for {what} {key_text}: {range}"),
-                        Some(s.location_label(e)),
-                    );
-                    let f = findings.entry(kid).or_default();
-                    f.raised.push(id);
-                    f.gaps.push(Gap {
-                        anomaly: id,
-                        missing: vec![(b + 1, a - 1)],
-                    });
-                }
+            if let (Seq::Int(a), Seq::Int(b)) = (re.sequence, rm.sequence)
+                && a > b.saturating_add(1)
+            {
+                let range = if a - b == 2 {
+                    format!("{} missing", b + 1)
+                } else {
+                    format!("{}..{} missing", b + 1, a - 1)
+                };
+                let id = cx.anomalies.raise(
+                    AnomalyKind::SequenceGap,
+                    Some(e),
+                    vec![rm.id],
+                    format!("sequence {a} after {b} for {what} {key_text}: {range}"),
+                    Some(s.location_label(e)),
+                );
+                let f = findings.entry(kid).or_default();
+                f.raised.push(id);
+                f.gaps.push(Gap {
+                    anomaly: id,
+                    missing: vec![(b + 1, a - 1)],
+                });
             }
             state.max = Some(e);
         }

@@ -164,23 +164,24 @@ impl Detector for StuckDetector {
         }
         // As a child (any event that is not a repeat, even one reusing an id): its parent has a
         // follow-up now.
-        if let Some(parent) = r.causation.and_then(|c| s.first_with_id(c)) {
-            if parent != idx && Self::counts(cx, parent) {
-                let pty = s.get(parent).event_type;
-                let had = self
-                    .types
-                    .get_mut(&pty)
-                    .is_some_and(|st| st.childless.remove(&parent));
-                if had {
-                    let lat = first_child_latency(s, parent, &[idx]);
-                    let st = self.types.get_mut(&pty).expect("type seen");
-                    st.with_child += 1;
-                    if let Some(l) = lat {
-                        st.record_latency(l);
-                    }
-                    if let Some(id) = self.flagged.remove(&parent) {
-                        cx.anomalies.withdraw(id);
-                    }
+        if let Some(parent) = r.causation.and_then(|c| s.first_with_id(c))
+            && parent != idx
+            && Self::counts(cx, parent)
+        {
+            let pty = s.get(parent).event_type;
+            let had = self
+                .types
+                .get_mut(&pty)
+                .is_some_and(|st| st.childless.remove(&parent));
+            if had {
+                let lat = first_child_latency(s, parent, &[idx]);
+                let st = self.types.get_mut(&pty).expect("type seen");
+                st.with_child += 1;
+                if let Some(l) = lat {
+                    st.record_latency(l);
+                }
+                if let Some(id) = self.flagged.remove(&parent) {
+                    cx.anomalies.withdraw(id);
                 }
             }
         }
