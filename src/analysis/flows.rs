@@ -267,3 +267,99 @@ impl Flows {
         best
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testkit::*;
+    use crate::analysis::{Engine, FlowStatus};
+
+    fn flows_of(e: &Engine) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<_> = e
+            .flows
+            .iter()
+            .map(|(_, f)| {
+                let mut ids: Vec<_> = f
+                    .events
+                    .iter()
+                    .map(|&i| e.store.id_str(i).to_string())
+                    .collect();
+                ids.sort();
+                (e.store.str(f.key).to_string(), ids)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn uncorrelated_events_join_their_cause_in_any_order() {
+        let events = vec![
+            ev("x", "A", "s", 0).corr("C"),
+            ev("w1", "B", "s", 1).cause("x"),
+            ev("w2", "B", "s", 2).cause("w1"),
+            ev("lone", "D", "s", 3),
+            ev("y", "A", "s", 4).corr("C2").cause("missing"),
+        ];
+        let expected = vec![
+            (
+                "C".to_string(),
+                vec!["w1".to_string(), "w2".into(), "x".into()],
+            ),
+            ("C2".to_string(), vec!["y".to_string()]),
+            ("lone".to_string(), vec!["lone".to_string()]),
+        ];
+        assert_eq!(flows_of(&run(events.clone())), expected);
+        let mut rev = events.clone();
+        rev.reverse();
+        assert_eq!(flows_of(&run(rev)), expected);
+        let mut mid = events;
+        mid.swap(0, 2);
+        assert_eq!(flows_of(&run(mid)), expected);
+    }
+
+    #[test]
+    fn edges_latency_critical_path_placeholders_and_status() {
+        let e = run(vec![
+            ev("root", "OrderPlaced", "orders", 0).corr("C"),
+            ev("a", "PaymentProcessed", "pay", 0)
+                .millis(100)
+                .corr("C")
+                .cause("root"),
+            ev("b", "InventoryReserved", "inv", 0)
+                .millis(20)
+                .corr("C")
+                .cause("root"),
+            ev("c", "OrderShipped", "ship", 1).corr("C").cause("a"),
+            ev("d", "Note", "x", 1).corr("C").cause("ghost"),
+        ]);
+        let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
+        let flow = e.flows.get(f);
+        assert_eq!(flow.events.len(), 5);
+        assert_eq!(flow.duration(), Some(1_000_000_000));
+        assert_eq!(flow.services.len(), 5);
+        let mut lat: Vec<_> = e
+            .flows
+            .edges(&e.store, f)
+            .iter()
+            .map(|x| x.latency.unwrap() / 1_000_000)
+            .collect();
+        lat.sort();
+        assert_eq!(lat, [20, 100, 900]);
+        let path: Vec<_> = e
+            .flows
+            .critical_path(&e.store, f)
+            .iter()
+            .map(|&i| e.store.id_str(i))
+            .collect();
+        assert_eq!(path, ["root", "a", "c"]);
+        let missing: Vec<_> = e
+            .flows
+            .missing_causes(&e.store, f)
+            .iter()
+            .map(|s| e.store.str(*s))
+            .collect();
+        assert_eq!(missing, ["ghost"]);
+        assert_eq!(e.status(f), FlowStatus::Complete);
+        assert_eq!(e.correlation_of(flow.events[0]), Some("C"));
+    }
+}

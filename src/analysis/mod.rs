@@ -4,6 +4,8 @@
 pub mod anomaly;
 pub mod detectors;
 pub mod flows;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use crate::decode::Problem;
 use crate::model::{DecodedEvent, Profile, Timestamp};

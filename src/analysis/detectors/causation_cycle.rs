@@ -66,3 +66,32 @@ impl Detector for CausationCycleDetector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+
+    #[test]
+    fn self_and_longer_cycles_terminate() {
+        let e = run(vec![
+            ev("self", "T", "x", 0).corr("c0").cause("self"),
+            ev("a", "T", "x", 1).corr("c1").cause("c"),
+            ev("b", "T", "x", 1).corr("c1").cause("a"),
+            ev("c", "T", "x", 1).corr("c1").cause("b"),
+        ]);
+        assert_eq!(
+            found(&e),
+            want(&[(CausationCycle, "c"), (CausationCycle, "self")])
+        );
+        let c = e
+            .anomalies
+            .active()
+            .find(|(_, a)| e.store.id_str(a.event.unwrap()) == "c")
+            .unwrap()
+            .1;
+        assert_eq!(c.message, "causation cycle: c <- b <- a <- c");
+        let f = e.flows.by_key(e.store.strings.get("c1").unwrap()).unwrap();
+        assert_eq!(e.flows.critical_path(&e.store, f).len(), 3);
+    }
+}

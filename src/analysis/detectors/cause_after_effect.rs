@@ -57,3 +57,25 @@ impl Detector for CauseAfterEffectDetector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+
+    #[test]
+    fn either_arrival_order() {
+        let events = vec![
+            ev("p", "A", "x", 10),
+            ev("c", "B", "y", 9).cause("p"),
+            ev("ok", "B", "y", 10).cause("p"),
+        ];
+        assert_eq!(
+            found(&run(events.clone())),
+            want(&[(CauseAfterEffect, "c")])
+        );
+        // Children first: judged when the cause arrives.
+        let rev: Vec<_> = events.into_iter().rev().collect();
+        assert_eq!(found(&run(rev)), want(&[(CauseAfterEffect, "c")]));
+    }
+}

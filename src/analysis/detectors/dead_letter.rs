@@ -96,3 +96,39 @@ pub fn check(cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {
     );
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+
+    #[test]
+    fn topics_and_headers() {
+        let e = run(vec![
+            ev("a", "T", "x", 0).at("orders.DLT", 0, 0),
+            ev("b", "T", "x", 0).at("payments-dlq", 0, 0),
+            ev("c", "T", "x", 0).at("dead-letter-queue", 0, 0),
+            ev("d", "T", "x", 0)
+                .at("orders", 0, 0)
+                .header("kafka_dlt-exception-message", "boom"),
+            ev("e", "T", "x", 0).at("orders", 0, 1),
+            ev("f", "T", "x", 0).at("builtin", 0, 1),
+        ]);
+        assert_eq!(
+            found(&e),
+            want(&[
+                (DeadLetter, "a"),
+                (DeadLetter, "b"),
+                (DeadLetter, "c"),
+                (DeadLetter, "d")
+            ])
+        );
+        let d = e
+            .anomalies
+            .active()
+            .find(|(_, a)| e.store.id_str(a.event.unwrap()) == "d")
+            .unwrap()
+            .1;
+        assert!(d.message.contains("boom"), "{}", d.message);
+    }
+}

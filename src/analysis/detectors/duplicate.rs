@@ -70,3 +70,35 @@ impl DuplicateDetector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+
+    #[test]
+    fn exact_and_conflicting() {
+        let e = run(vec![
+            ev("a", "OrderPlaced", "orders", 0).data(1),
+            ev("a", "OrderPlaced", "orders", 1).data(1),
+            ev("a", "OrderPlaced", "orders", 2).data(1),
+            ev("a", "OrderPlaced", "orders", 3).data(2),
+            ev("a", "Other", "orders", 4).data(1),
+            // Same id from another source is a different event.
+            ev("a", "OrderPlaced", "billing", 5).data(9),
+        ]);
+        let f = found(&e);
+        assert_eq!(f.iter().filter(|x| x.0 == Duplicate).count(), 2);
+        assert_eq!(f.iter().filter(|x| x.0 == ConflictingDuplicate).count(), 2);
+        assert_eq!(f.len(), 4);
+    }
+
+    #[test]
+    fn a_dead_letter_copy_is_not_a_duplicate() {
+        let e = run(vec![
+            ev("a", "OrderPlaced", "orders", 0).at("orders", 0, 1),
+            ev("a", "OrderPlaced", "orders", 1).at("orders.DLT", 0, 1),
+        ]);
+        assert_eq!(found(&e), want(&[(DeadLetter, "a")]));
+    }
+}

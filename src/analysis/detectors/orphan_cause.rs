@@ -84,3 +84,38 @@ impl Detector for OrphanCauseDetector {
         self.judge(cx, now, None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+    use crate::analysis::{Config, Engine};
+
+    #[test]
+    fn judged_at_end_of_input() {
+        let e = run(vec![
+            ev("a", "A", "x", 0),
+            ev("b", "B", "x", 1).cause("ghost"),
+            ev("c", "B", "x", 2).cause("a"),
+        ]);
+        assert_eq!(found(&e), want(&[(OrphanCause, "b")]));
+        assert_eq!(
+            e.store
+                .str(e.anomalies.active().next().unwrap().1.related[0]),
+            "ghost"
+        );
+    }
+
+    #[test]
+    fn live_after_timeout_and_withdrawn_when_the_cause_arrives() {
+        let mut e = Engine::new(Config::default());
+        e.push(ev("b", "B", "x", 0).cause("late"), 0);
+        let t0 = 1_767_225_600 * 1_000_000_000i64;
+        e.tick(t0 + 10_000_000_000);
+        assert!(found(&e).is_empty());
+        e.tick(t0 + 31_000_000_000);
+        assert_eq!(found(&e), want(&[(OrphanCause, "b")]));
+        e.push(ev("late", "A", "x", 0), 0);
+        assert!(found(&e).is_empty());
+    }
+}

@@ -246,3 +246,60 @@ fn fill_gaps(f: &mut KeyFindings, cx: &mut Ctx, v: i64) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::testkit::*;
+
+    #[test]
+    fn out_of_order_in_offset_order_and_gap_withdrawn() {
+        let e = run(vec![
+            ev("s1", "T", "orders", 0).seq("o-1", 1).at("orders", 2, 10),
+            ev("s3", "T", "orders", 1).seq("o-1", 3).at("orders", 2, 12),
+            ev("s2", "T", "orders", 2).seq("o-1", 2).at("orders", 2, 13),
+        ]);
+        // 3 after 1 was a gap until 2 arrived; 2 after 3 in offset order is out of order.
+        assert_eq!(found(&e), want(&[(OutOfOrder, "s2")]));
+        let msg = &e.anomalies.active().next().unwrap().1.message;
+        assert!(
+            msg.contains("sequence 2 after 3 for subject o-1 (orders/2 offsets 13 > 12)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn gap_stays_when_never_filled_and_keys_are_scoped_by_source() {
+        let e = run(vec![
+            ev("a", "T", "orders", 0).seq("o-1", 1),
+            ev("b", "T", "orders", 1).seq("o-1", 4),
+            ev("c", "T", "payments", 2).seq("o-1", 1),
+            ev("d", "T", "orders", 3).seq("o-2", 9),
+        ]);
+        assert_eq!(found(&e), want(&[(SequenceGap, "b")]));
+    }
+
+    #[test]
+    fn late_arrival_in_file_is_placed_by_offset() {
+        // Offsets say 1, 2, 3 but the file lists offset 3 before offset 2: log order is by offset,
+        // so nothing is out of order.
+        let e = run(vec![
+            ev("a", "T", "orders", 0).seq("o-1", 1).at("orders", 0, 1),
+            ev("c", "T", "orders", 2).seq("o-1", 3).at("orders", 0, 3),
+            ev("b", "T", "orders", 1).seq("o-1", 2).at("orders", 0, 2),
+        ]);
+        assert_eq!(found(&e), want(&[]));
+    }
+
+    #[test]
+    fn kafka_key_when_no_subject_and_duplicates_skipped() {
+        let mut a = ev("a", "T", "orders", 0);
+        a.key = Some("k".into());
+        a.sequence = Some(crate::model::Sequence::Int(5));
+        let mut b = a.clone();
+        b.id = "b".into();
+        b.sequence = Some(crate::model::Sequence::Int(4));
+        let e = run(vec![a.clone(), a, b]);
+        assert_eq!(found(&e), want(&[(Duplicate, "a"), (OutOfOrder, "b")]));
+    }
+}

@@ -208,3 +208,81 @@ impl Detector for StuckDetector {
         self.judge(cx, now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::AnomalyKind::*;
+    use crate::analysis::Config;
+    use crate::analysis::testkit::*;
+
+    fn pairs(n: usize, start: i64) -> Vec<crate::model::DecodedEvent> {
+        (0..n)
+            .flat_map(|i| {
+                let t = start + i as i64 * 60;
+                [
+                    ev(&format!("p{i}"), "Placed", "orders", t),
+                    ev(&format!("c{i}"), "Paid", "pay", t)
+                        .millis(50)
+                        .cause(&format!("p{i}")),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn learned_type_without_follow_up() {
+        let mut events = pairs(6, 0);
+        events.push(ev("lonely", "Placed", "orders", 400));
+        events.push(ev("young", "Placed", "orders", 480));
+        events.push(ev("end", "Other", "x", 500));
+        // "young" is 20 s old at the end: not yet past the 30 s timeout.
+        assert_eq!(found(&run(events)), want(&[(Stuck, "lonely")]));
+    }
+
+    #[test]
+    fn too_few_instances_or_too_low_share_is_not_learned() {
+        let mut events = pairs(4, 0);
+        events.push(ev("lonely", "Placed", "orders", 400));
+        events.push(ev("end", "Other", "x", 500));
+        assert!(found(&run(events.clone())).is_empty());
+        let expect = Config {
+            expect: vec!["Placed".into()],
+            ..Config::default()
+        };
+        assert_eq!(found(&run_with(expect, events)), want(&[(Stuck, "lonely")]));
+    }
+
+    #[test]
+    fn withdrawn_when_a_child_arrives_and_dead_letters_are_not_stuck() {
+        let mut e = crate::analysis::Engine::new(Config::default());
+        for ev in pairs(6, 0) {
+            e.push(ev, 0);
+        }
+        e.push(ev("late", "Placed", "orders", 400), 0);
+        e.push(ev("dlq", "Placed", "orders", 400), 0);
+        e.push(ev("dlq", "Placed", "orders", 401).at("orders.DLT", 0, 0), 0);
+        let now = (1_767_225_600 + 500) * 1_000_000_000;
+        e.tick(now);
+        assert_eq!(found(&e), want(&[(DeadLetter, "dlq"), (Stuck, "late")]));
+        e.push(ev("kid", "Paid", "pay", 501).cause("late"), 0);
+        assert_eq!(found(&e), want(&[(DeadLetter, "dlq")]));
+    }
+
+    #[test]
+    fn timeout_grows_with_p99_latency() {
+        // Follow-ups come 20 s after their cause: timeout = 3 x 20 s = 60 s, so a 45 s old
+        // childless event is not stuck yet.
+        let mut events: Vec<_> = (0..8)
+            .flat_map(|i| {
+                let t = i as i64 * 100;
+                [
+                    ev(&format!("p{i}"), "Slow", "a", t),
+                    ev(&format!("c{i}"), "Done", "b", t + 20).cause(&format!("p{i}")),
+                ]
+            })
+            .collect();
+        events.push(ev("waiting", "Slow", "a", 1000));
+        events.push(ev("end", "Other", "x", 1045));
+        assert!(found(&run(events)).is_empty());
+    }
+}
