@@ -10,7 +10,10 @@ pub(super) fn decode(
     line: &[u8],
     dec: &LineDecoder,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let l: EventLine = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let l = match super::scan::scan(line) {
+        Some(l) => l,
+        None => serde_json::from_slice::<EventLine>(line).map_err(|e| e.to_string())?,
+    };
     if l.specversion.is_none() {
         return Err("not a CloudEvent: no \"specversion\" attribute".into());
     }

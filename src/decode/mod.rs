@@ -5,6 +5,7 @@ mod cloudevents;
 mod kcat;
 mod native;
 pub mod profile;
+mod scan;
 
 use crate::model::DecodedEvent;
 pub use profile::{FieldSpec, ProfileConfig};

@@ -52,7 +52,7 @@ impl Text<'_> {
 }
 
 /// One event line of the native format (also CloudEvents structured mode, which uses the same names).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct EventLine<'a> {
     #[serde(borrow)]
     pub id: Option<Text<'a>>,
@@ -127,7 +127,10 @@ pub(super) fn decode(
     line: &[u8],
     dec: &LineDecoder,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let l: EventLine = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let l = match super::scan::scan(line) {
+        Some(l) => l,
+        None => serde_json::from_slice(line).map_err(|e| e.to_string())?,
+    };
     build(l, dec, Profile::Native)
 }
 
