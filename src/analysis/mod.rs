@@ -8,7 +8,7 @@ pub mod flows;
 pub(crate) mod testkit;
 
 use crate::decode::Problem;
-use crate::model::{DecodedEvent, Profile, Timestamp};
+use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Profile, Timestamp};
 use crate::store::{EventIdx, EventStore};
 pub use anomaly::{Anomalies, Anomaly, AnomalyId, AnomalyKind, KindInfo, REGISTRY, Severity};
 use detectors::{Ctx, Detector, flags};
@@ -129,18 +129,25 @@ impl Engine {
 
     /// Appends one event and updates flows and anomalies.
     pub fn push(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
-        let dlq_header = detectors::dead_letter::header_evidence(&ev);
-        let profile = ev.provenance.correlation;
+        let mut one = PackedEvents::with_capacity(1);
+        one.push(ev, self.config.keep_details);
+        let p = one.events.pop().expect("one event");
+        self.push_packed(&one, p, origin)
+    }
+
+    /// Appends one packed event of `batch` and updates flows and anomalies.
+    pub fn push_packed(&mut self, batch: &PackedEvents, p: PackedEvent, origin: u16) -> EventIdx {
+        let profile = p.provenance.correlation;
         match self
             .stats
             .correlation_profiles
             .iter_mut()
-            .find(|(p, _)| *p == profile)
+            .find(|(q, _)| *q == profile)
         {
             Some((_, n)) => *n += 1,
             None => self.stats.correlation_profiles.push((profile, 1)),
         }
-        let idx = self.store.append(ev, origin);
+        let (idx, dlq_header) = self.store.append_packed(batch, p, origin);
         self.stats.events += 1;
         let r = self.store.get(idx);
         if let Some(t) = r.time.or(r.broker_ts) {
@@ -158,7 +165,7 @@ impl Engine {
             config: &self.config,
             flags: &self.flags,
         };
-        if detectors::dead_letter::check(&mut cx, idx, dlq_header) {
+        if detectors::dead_letter::check(&mut cx, idx, dlq_header.map(String::from)) {
             f |= flags::DEAD_LETTER;
         } else {
             f |= self.duplicate.classify(&mut cx, idx);
@@ -194,12 +201,13 @@ impl Engine {
     }
 
     /// Adds a decoded batch from `origin` (events first, then the problems of its lines).
-    pub fn ingest(&mut self, origin: &Arc<str>, events: Vec<DecodedEvent>, problems: &[Problem]) {
+    pub fn ingest(&mut self, origin: &Arc<str>, mut events: PackedEvents, problems: &[Problem]) {
         let o = self.store.origin_index(origin);
         let mut kept = Vec::new();
-        for ev in events {
-            let line = ev.line;
-            let idx = self.push(ev, o);
+        let packed = std::mem::take(&mut events.events);
+        for p in packed {
+            let line = p.line;
+            let idx = self.push_packed(&events, p, o);
             if problems.iter().any(|p| p.event_kept && p.line == line) {
                 kept.push((line, idx));
             }

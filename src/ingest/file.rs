@@ -4,6 +4,7 @@
 
 use super::{Batch, SourceMessage, Waker};
 use crate::decode::{LineDecoder, Problem, ProfileConfig, detect_format};
+use crate::model::PackedEvents;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -115,7 +116,8 @@ fn read_all(
     let mut buf = Vec::with_capacity(CHUNK_BYTES * 2);
     fill(&mut *reader, &mut buf, CHUNK_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
     let format = detect_format(&buf[..buf.len().min(1 << 16)]);
-    let decoder = Arc::new(LineDecoder::new(format, opts.profiles, opts.keep_payload));
+    let keep_payload = opts.keep_payload;
+    let decoder = Arc::new(LineDecoder::new(format, opts.profiles, keep_payload));
     let threads = if opts.threads == 0 {
         thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -134,9 +136,10 @@ fn read_all(
                     let mut chunk = decoder.decode_chunk(&job.bytes, job.first_line);
                     let mut problems = job.extra;
                     problems.append(&mut chunk.problems);
+                    let events = PackedEvents::from_events(chunk.events, keep_payload);
                     let _ = job.reply.send(Batch {
                         origin: origin.clone(),
-                        events: chunk.events,
+                        events,
                         problems,
                         bytes_read: job.bytes_read,
                     });
@@ -274,7 +277,12 @@ mod tests {
         let (mut ids, mut bad, mut err) = (Vec::new(), Vec::new(), None);
         load_files(&[path.to_path_buf()], &opts, |m| match m {
             SourceMessage::Batch(b) => {
-                ids.extend(b.events.iter().map(|e| (e.id.to_string(), e.line)));
+                ids.extend(
+                    b.events
+                        .events
+                        .iter()
+                        .map(|e| (b.events.str(e.id).to_string(), e.line)),
+                );
                 bad.extend(b.problems.iter().map(|p| p.line));
             }
             SourceMessage::Finished { error, .. } => err = error,

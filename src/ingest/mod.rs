@@ -4,7 +4,7 @@
 pub mod file;
 
 use crate::decode::Problem;
-use crate::model::DecodedEvent;
+use crate::model::PackedEvents;
 use std::sync::Arc;
 
 /// Called after a source sent something (e.g. `egui::Context::request_repaint`).
@@ -14,7 +14,7 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 pub struct Batch {
     /// The file path or live source name the events came from.
     pub origin: Arc<str>,
-    pub events: Vec<DecodedEvent>,
+    pub events: PackedEvents,
     pub problems: Vec<Problem>,
     /// Bytes of input consumed so far for this origin (for progress bars).
     pub bytes_read: u64,

@@ -172,6 +172,46 @@ pub struct DecodedEvent {
 }
 
 impl DecodedEvent {
+    /// What the headers say about this event being a dead letter, if anything.
+    pub fn dead_letter_evidence(&self) -> Option<String> {
+        let ev = self;
+        let h = ev.headers.iter().find(|h| {
+            // Every dead-letter header name is at least 6 bytes long and starts with one of these.
+            h.name.len() >= 6
+                && matches!(
+                    h.name.as_bytes()[0].to_ascii_lowercase(),
+                    b'k' | b'_' | b'x' | b'd' | b'm' | b'n'
+                )
+                && DEAD_LETTER_HEADERS
+                    .iter()
+                    .any(|n| h.name.eq_ignore_ascii_case(n))
+        })?;
+        let reason = [
+            "kafka_dlt-exception-message",
+            "__connect.errors.exception.message",
+            "MT-Fault-Message",
+            "NServiceBus.ExceptionInfo.Message",
+            "x-dead-letter-reason",
+            "dlq-reason",
+            "x-dlq-reason",
+            "dead-letter-reason",
+        ]
+        .iter()
+        .find_map(|n| ev.header(n));
+        let original = ["kafka_dlt-original-topic", "__connect.errors.topic"]
+            .iter()
+            .find_map(|n| ev.header(n));
+        let mut text = format!("dead-letter header {}", h.name);
+        if let Some(o) = original {
+            text.push_str(&format!("; original topic {o}"));
+        }
+        if let Some(r) = reason {
+            let r: String = r.chars().take(120).collect();
+            text.push_str(&format!("; reason: {r}"));
+        }
+        Some(text)
+    }
+
     /// The first header with this name (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -180,3 +220,21 @@ impl DecodedEvent {
             .and_then(|h| h.value.as_deref())
     }
 }
+
+/// Header names that mark a dead letter (Spring Kafka, Kafka Connect, RabbitMQ-style, MassTransit,
+/// NServiceBus).
+pub const DEAD_LETTER_HEADERS: &[&str] = &[
+    "kafka_dlt-exception-message",
+    "kafka_dlt-original-topic",
+    "kafka_dlt-exception-fqcn",
+    "__connect.errors.topic",
+    "__connect.errors.exception.message",
+    "x-dead-letter-reason",
+    "x-death",
+    "dlq-reason",
+    "x-dlq-reason",
+    "dead-letter-reason",
+    "MT-Fault-Message",
+    "NServiceBus.ExceptionInfo.Message",
+    "NServiceBus.FailedQ",
+];

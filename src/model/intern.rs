@@ -65,7 +65,7 @@ impl Interner {
 
     /// The symbol of `text` if it was interned already.
     pub fn get(&self, text: &str) -> Option<Sym> {
-        let hash = self.hasher.hash_one(text);
+        let hash = Self::hash(text);
         self.table
             .find(hash, |&sym| {
                 Self::span_str(&self.chunks, &self.spans, sym) == text
@@ -73,8 +73,17 @@ impl Interner {
             .copied()
     }
 
+    /// The hash `intern_hashed` expects (decoder threads compute it ahead of time).
+    pub fn hash(text: &str) -> u64 {
+        rustc_hash::FxBuildHasher.hash_one(text)
+    }
+
     pub fn intern(&mut self, text: &str) -> Sym {
-        let hash = self.hasher.hash_one(text);
+        self.intern_hashed(text, Self::hash(text))
+    }
+
+    /// Interns `text` whose [`Interner::hash`] is `hash`.
+    pub fn intern_hashed(&mut self, text: &str, hash: u64) -> Sym {
         let Self {
             chunks,
             spans,

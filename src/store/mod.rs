@@ -2,8 +2,10 @@
 //! analysis needs (by id, by causation id). Payloads and headers are kept only when asked for
 //! (the GUI keeps them; `check` does not need them and keeps a hash of the payload instead).
 
+pub use crate::model::EventDetail;
 use crate::model::{
-    DecodedEvent, Header, Interner, Payload, Provenance, Sequence, Sym, Timestamp, TsType,
+    DecodedEvent, Interner, PackedEvent, PackedEvents, PackedSeq, Provenance, Str, Sym, Timestamp,
+    TsType,
 };
 use std::sync::Arc;
 
@@ -48,14 +50,6 @@ impl EventRecord {
     pub fn effective_time(&self) -> Option<Timestamp> {
         self.time.or(self.broker_ts).or(self.observed_at)
     }
-}
-
-/// What is kept of an event beyond its record when detail retention is on.
-#[derive(Clone, Debug, Default)]
-pub struct EventDetail {
-    pub headers: Vec<Header>,
-    pub content_type: Option<Box<str>>,
-    pub payload: Payload,
 }
 
 #[derive(Default)]
@@ -140,28 +134,43 @@ impl EventStore {
             .unwrap_or("?")
     }
 
+    /// Appends one event (packs it first; sources with many events send packed batches).
     pub fn append(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
+        let keep = self.keep_details;
+        let mut one = PackedEvents::with_capacity(1);
+        one.push(ev, keep);
+        let p = one.events.pop().expect("one event");
+        self.append_packed(&one, p, origin).0
+    }
+
+    /// Appends a packed event of `batch`; returns its index and its dead-letter evidence.
+    pub fn append_packed(
+        &mut self,
+        batch: &PackedEvents,
+        p: PackedEvent,
+        origin: u16,
+    ) -> (EventIdx, Option<Box<str>>) {
         let s = &mut self.strings;
-        let mut opt = |v: &Option<Box<str>>| v.as_deref().map(|t| s.intern(t));
-        let source = opt(&ev.source);
-        let correlation = opt(&ev.correlation_id);
-        let causation = opt(&ev.causation_id);
-        let subject = opt(&ev.subject);
-        let topic = opt(&ev.topic);
-        // The key is often the subject: reuse its symbol instead of interning again.
-        let key = if ev.key.is_some() && ev.key == ev.subject {
-            subject
-        } else {
-            opt(&ev.key)
+        let mut sym = |x: Str| s.intern_hashed(batch.str(x), x.hash);
+        let id = sym(p.id);
+        let event_type = sym(p.event_type);
+        let source = p.source.map(&mut sym);
+        let correlation = p.correlation.map(&mut sym);
+        let causation = p.causation.map(&mut sym);
+        let subject = p.subject.map(&mut sym);
+        let topic = p.topic.map(&mut sym);
+        let key = match (p.key, p.subject) {
+            (Some(k), Some(sj)) if k.hash == sj.hash && batch.str(k) == batch.str(sj) => subject,
+            (k, _) => k.map(&mut sym),
         };
-        let sequence = match &ev.sequence {
-            None => Seq::None,
-            Some(Sequence::Int(n)) => Seq::Int(*n),
-            Some(Sequence::Text(t)) => Seq::Text(s.intern(t)),
+        let sequence = match p.sequence {
+            PackedSeq::None => Seq::None,
+            PackedSeq::Int(n) => Seq::Int(n),
+            PackedSeq::Text(t) => Seq::Text(sym(t)),
         };
         let record = EventRecord {
-            id: s.intern(&ev.id),
-            event_type: s.intern(&ev.event_type),
+            id,
+            event_type,
             source,
             correlation,
             causation,
@@ -169,15 +178,15 @@ impl EventStore {
             topic,
             key,
             sequence,
-            time: ev.time,
-            broker_ts: ev.broker_ts,
-            observed_at: ev.observed_at,
-            offset: ev.offset,
-            partition: ev.partition,
-            ts_type: ev.ts_type,
-            provenance: ev.provenance,
-            data_hash: ev.data_hash,
-            line: ev.line,
+            time: p.time,
+            broker_ts: p.broker_ts,
+            observed_at: p.observed_at,
+            offset: p.offset,
+            partition: p.partition,
+            ts_type: p.ts_type,
+            provenance: p.provenance,
+            data_hash: p.data_hash,
+            line: p.line,
             origin,
         };
         let idx = self.records.len() as EventIdx;
@@ -194,13 +203,9 @@ impl EventStore {
         self.next_sibling.push(sibling);
         self.records.push(record);
         if self.keep_details {
-            self.details.push(Some(Box::new(EventDetail {
-                headers: ev.headers,
-                content_type: ev.content_type,
-                payload: ev.payload,
-            })));
+            self.details.push(p.detail);
         }
-        idx
+        (idx, p.dead_letter)
     }
 
     pub fn get(&self, idx: EventIdx) -> &EventRecord {

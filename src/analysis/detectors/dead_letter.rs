@@ -1,67 +1,13 @@
 //! `dead_letter`: an event on a dead-letter topic (name matches the configured pattern, by default
 //! dlq / dead-letter / `.DLT`) or carrying dead-letter headers (Spring Kafka, Kafka Connect,
-//! MassTransit, NServiceBus, RabbitMQ-style).
+//! MassTransit, NServiceBus, RabbitMQ-style; read by `DecodedEvent::dead_letter_evidence`).
 
 use super::Ctx;
 use crate::analysis::anomaly::AnomalyKind;
-use crate::model::DecodedEvent;
 use crate::store::EventIdx;
 
 /// Default topic pattern (case-insensitive).
 pub const DEFAULT_TOPIC_PATTERN: &str = r"(?i)(dlq|dead[-_.]?letters?|\.dlt$|[-_]dlt$)";
-
-const HEADERS: &[&str] = &[
-    "kafka_dlt-exception-message",
-    "kafka_dlt-original-topic",
-    "kafka_dlt-exception-fqcn",
-    "__connect.errors.topic",
-    "__connect.errors.exception.message",
-    "x-dead-letter-reason",
-    "x-death",
-    "dlq-reason",
-    "x-dlq-reason",
-    "dead-letter-reason",
-    "MT-Fault-Message",
-    "NServiceBus.ExceptionInfo.Message",
-    "NServiceBus.FailedQ",
-];
-
-/// Reads the dead-letter evidence in an event's headers (before the store drops them).
-pub fn header_evidence(ev: &DecodedEvent) -> Option<String> {
-    let h = ev.headers.iter().find(|h| {
-        // Every dead-letter header name is at least 6 bytes long and starts with one of these.
-        h.name.len() >= 6
-            && matches!(
-                h.name.as_bytes()[0].to_ascii_lowercase(),
-                b'k' | b'_' | b'x' | b'd' | b'm' | b'n'
-            )
-            && HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n))
-    })?;
-    let reason = [
-        "kafka_dlt-exception-message",
-        "__connect.errors.exception.message",
-        "MT-Fault-Message",
-        "NServiceBus.ExceptionInfo.Message",
-        "x-dead-letter-reason",
-        "dlq-reason",
-        "x-dlq-reason",
-        "dead-letter-reason",
-    ]
-    .iter()
-    .find_map(|n| ev.header(n));
-    let original = ["kafka_dlt-original-topic", "__connect.errors.topic"]
-        .iter()
-        .find_map(|n| ev.header(n));
-    let mut text = format!("dead-letter header {}", h.name);
-    if let Some(o) = original {
-        text.push_str(&format!("; original topic {o}"));
-    }
-    if let Some(r) = reason {
-        let r: String = r.chars().take(120).collect();
-        text.push_str(&format!("; reason: {r}"));
-    }
-    Some(text)
-}
 
 /// Raises `dead_letter` when the event is a dead-letter one; returns whether it is.
 pub fn check(cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {

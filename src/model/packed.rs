@@ -1,0 +1,150 @@
+//! Packed batches: a decoder thread copies each event's strings into one text buffer per batch and
+//! hashes them there, so the analysis thread only probes its interner (no hashing) and frees one
+//! buffer per batch instead of a dozen strings per event.
+
+use super::{DecodedEvent, Header, Interner, Payload, Provenance, Sequence, Timestamp, TsType};
+
+/// A string inside [`PackedEvents::text`], with its interner hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Str {
+    start: u32,
+    len: u32,
+    pub hash: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PackedSeq {
+    None,
+    Int(i64),
+    Text(Str),
+}
+
+/// What is kept of an event beyond its record when detail retention is on (for the inspector).
+#[derive(Clone, Debug, Default)]
+pub struct EventDetail {
+    pub headers: Vec<Header>,
+    pub content_type: Option<Box<str>>,
+    pub payload: Payload,
+}
+
+#[derive(Debug)]
+pub struct PackedEvent {
+    pub id: Str,
+    pub event_type: Str,
+    pub source: Option<Str>,
+    pub correlation: Option<Str>,
+    pub causation: Option<Str>,
+    pub subject: Option<Str>,
+    pub topic: Option<Str>,
+    pub key: Option<Str>,
+    pub sequence: PackedSeq,
+    pub time: Option<Timestamp>,
+    pub broker_ts: Option<Timestamp>,
+    pub observed_at: Option<Timestamp>,
+    pub offset: Option<i64>,
+    pub partition: Option<i32>,
+    pub ts_type: TsType,
+    pub provenance: Provenance,
+    pub data_hash: u64,
+    pub line: u64,
+    /// Dead-letter evidence read from the headers (which are not kept unless `detail` is).
+    pub dead_letter: Option<Box<str>>,
+    pub detail: Option<Box<EventDetail>>,
+}
+
+/// A batch of packed events sharing one text buffer.
+#[derive(Debug, Default)]
+pub struct PackedEvents {
+    pub text: String,
+    pub events: Vec<PackedEvent>,
+}
+
+impl PackedEvents {
+    pub fn with_capacity(events: usize) -> Self {
+        PackedEvents {
+            text: String::with_capacity(events * 160),
+            events: Vec::with_capacity(events),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn str(&self, s: Str) -> &str {
+        &self.text[s.start as usize..(s.start + s.len) as usize]
+    }
+
+    fn put(&mut self, text: &str) -> Str {
+        let start = self.text.len();
+        self.text.push_str(text);
+        Str {
+            start: start as u32,
+            len: text.len() as u32,
+            hash: Interner::hash(text),
+        }
+    }
+
+    fn put_opt(&mut self, text: &Option<Box<str>>) -> Option<Str> {
+        text.as_deref().map(|t| self.put(t))
+    }
+
+    /// Packs an event; `keep_detail` keeps its headers and payload for the inspector.
+    pub fn push(&mut self, ev: DecodedEvent, keep_detail: bool) {
+        let dead_letter = ev.dead_letter_evidence().map(Into::into);
+        let id = self.put(&ev.id);
+        let event_type = self.put(&ev.event_type);
+        let subject = self.put_opt(&ev.subject);
+        let key = if ev.key.is_some() && ev.key == ev.subject {
+            subject
+        } else {
+            self.put_opt(&ev.key)
+        };
+        let packed = PackedEvent {
+            id,
+            event_type,
+            source: self.put_opt(&ev.source),
+            correlation: self.put_opt(&ev.correlation_id),
+            causation: self.put_opt(&ev.causation_id),
+            subject,
+            topic: self.put_opt(&ev.topic),
+            key,
+            sequence: match &ev.sequence {
+                None => PackedSeq::None,
+                Some(Sequence::Int(n)) => PackedSeq::Int(*n),
+                Some(Sequence::Text(t)) => PackedSeq::Text(self.put(t)),
+            },
+            time: ev.time,
+            broker_ts: ev.broker_ts,
+            observed_at: ev.observed_at,
+            offset: ev.offset,
+            partition: ev.partition,
+            ts_type: ev.ts_type,
+            provenance: ev.provenance,
+            data_hash: ev.data_hash,
+            line: ev.line,
+            dead_letter,
+            detail: keep_detail.then(|| {
+                Box::new(EventDetail {
+                    headers: ev.headers,
+                    content_type: ev.content_type,
+                    payload: ev.payload,
+                })
+            }),
+        };
+        self.events.push(packed);
+    }
+
+    /// Packs every event of a decoded chunk.
+    pub fn from_events(events: Vec<DecodedEvent>, keep_detail: bool) -> Self {
+        let mut out = PackedEvents::with_capacity(events.len());
+        for ev in events {
+            out.push(ev, keep_detail);
+        }
+        out
+    }
+}
