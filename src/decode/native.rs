@@ -51,6 +51,9 @@ impl Text<'_> {
     }
 }
 
+/// Headers as `[name, value]` pairs.
+pub(super) type HeaderPairs<'a> = Vec<(Text<'a>, Option<Text<'a>>)>;
+
 /// One event line of the native format (also CloudEvents structured mode, which uses the same names).
 #[derive(Deserialize, Default)]
 pub(super) struct EventLine<'a> {
@@ -84,7 +87,7 @@ pub(super) struct EventLine<'a> {
     #[serde(borrow)]
     pub observed_at: Option<Text<'a>>,
     #[serde(borrow)]
-    pub headers: Option<Vec<(Text<'a>, Option<Text<'a>>)>>,
+    pub headers: Option<HeaderPairs<'a>>,
     #[serde(borrow)]
     pub datacontenttype: Option<Text<'a>>,
     #[serde(borrow)]

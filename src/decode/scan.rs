@@ -6,7 +6,7 @@
 //! Hand-written because no JSON crate offers "borrow these known fields, validate and skip the
 //! rest" faster than serde_json's derive, and this loop is where `check` spends its time.
 
-use super::native::{EventLine, Text};
+use super::native::{EventLine, HeaderPairs, Text};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -112,7 +112,7 @@ impl<'a> Cursor<'a> {
         Some(raw)
     }
 
-    fn headers(&mut self) -> Option<Option<Vec<(Text<'a>, Option<Text<'a>>)>>> {
+    fn headers(&mut self) -> Option<Option<HeaderPairs<'a>>> {
         if self.null() {
             return Some(None);
         }
@@ -233,7 +233,7 @@ mod tests {
                 assert_eq!(t(&f.key), t(&s.key));
                 assert_eq!((f.partition, f.offset, f.ts), (s.partition, s.offset, s.ts));
                 assert_eq!(f.data.map(|d| d.get()), s.data.map(|d| d.get()));
-                let h = |x: &Option<Vec<(Text, Option<Text>)>>| {
+                let h = |x: &Option<HeaderPairs>| {
                     x.as_ref().map(|v| {
                         v.iter()
                             .map(|(a, b)| (a.0.to_string(), b.as_ref().map(|b| b.0.to_string())))
