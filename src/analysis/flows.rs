@@ -13,6 +13,9 @@ use smallvec::SmallVec;
 
 pub type FlowId = u32;
 
+/// Longest chain of uncorrelated causes followed to place an event.
+const MAX_WALK: usize = 256;
+
 #[derive(Clone, Debug)]
 pub struct Flow {
     /// The correlation id, or (for events without one) the id of the flow's root or missing cause.
@@ -39,7 +42,7 @@ impl Flow {
     }
 
     pub fn duration(&self) -> Option<i64> {
-        Some(self.last? - self.first?)
+        Some(self.last?.saturating_sub(self.first?))
     }
 
     fn add(&mut self, store: &EventStore, idx: EventIdx) {
@@ -134,49 +137,83 @@ impl Flows {
         f
     }
 
+    /// The key of the flow an event belongs to: its correlation id; else, following causes through
+    /// events without one, the first correlation id met, the id of a missing cause, or the id of
+    /// the root. A cycle of uncorrelated events is keyed by its smallest id, so the key never
+    /// depends on arrival order. Past [`MAX_WALK`] steps the parent's current flow is taken.
+    fn resolve_key(&self, store: &EventStore, idx: EventIdx) -> Sym {
+        let mut r = store.get(idx);
+        let mut path: SmallVec<[Sym; 8]> = SmallVec::new();
+        path.push(r.id);
+        loop {
+            if let Some(c) = r.correlation {
+                return c;
+            }
+            let Some(cause) = r.causation else {
+                return r.id;
+            };
+            if let Some(pos) = path.iter().position(|x| *x == cause) {
+                return *path[pos..]
+                    .iter()
+                    .min_by_key(|x| store.str(**x))
+                    .expect("non-empty cycle");
+            }
+            let Some(p) = store.first_with_id(cause) else {
+                return cause;
+            };
+            if path.len() >= MAX_WALK {
+                return self.flows[self.flow_of[p as usize] as usize].key;
+            }
+            path.push(cause);
+            r = store.get(p);
+        }
+    }
+
     /// Places a newly appended event. Returns its flow.
     pub fn on_event(&mut self, store: &EventStore, idx: EventIdx) -> FlowId {
-        let r = store.get(idx);
-        let key = match (r.correlation, r.causation) {
-            (Some(c), _) => c,
-            (None, Some(cause)) => match store.first_with_id(cause) {
-                Some(p) if p != idx => self.flows[self.flow_of[p as usize] as usize].key,
-                _ => cause,
-            },
-            (None, None) => r.id,
-        };
-        let fid = self.flow_for_key(key);
         debug_assert_eq!(self.flow_of.len(), idx as usize);
+        let key = self.resolve_key(store, idx);
+        let fid = self.flow_for_key(key);
         self.flow_of.push(fid);
         self.flows[fid as usize].add(store, idx);
-
-        // Events without a correlation id that waited for this one (in the flow keyed by its id)
-        // now join its flow.
+        // Events without a correlation id that waited for this one sit in the flow keyed by its
+        // id: place them again now that their cause is known.
+        let r = store.get(idx);
         if store.first_with_id(r.id) == Some(idx)
             && let Some(&waiting) = self.by_key.get(&r.id)
             && waiting != fid
         {
-            self.adopt(store, waiting, fid);
+            self.replace_uncorrelated(store, waiting);
         }
         fid
     }
 
-    fn adopt(&mut self, store: &EventStore, from: FlowId, to: FlowId) {
-        let (moving, staying): (Vec<_>, Vec<_>) = self.flows[from as usize]
+    fn replace_uncorrelated(&mut self, store: &EventStore, from: FlowId) {
+        let from_key = self.flows[from as usize].key;
+        let candidates: Vec<EventIdx> = self.flows[from as usize]
             .events
             .iter()
-            .partition(|&&e| store.get(e).correlation.is_none());
-        if moving.is_empty() {
-            return;
+            .copied()
+            .filter(|&e| store.get(e).correlation.is_none())
+            .collect();
+        let mut moved = false;
+        for e in candidates {
+            let key = self.resolve_key(store, e);
+            if key != from_key {
+                let to = self.flow_for_key(key);
+                self.flow_of[e as usize] = to;
+                self.flows[to as usize].add(store, e);
+                moved = true;
+            }
         }
-        self.flows[from as usize].events = staying;
-        self.flows[from as usize].rebuild(store);
-        if self.flows[from as usize].events.is_empty() {
-            self.live -= 1;
-        }
-        for e in moving {
-            self.flow_of[e as usize] = to;
-            self.flows[to as usize].add(store, e);
+        if moved {
+            let flow_of = &self.flow_of;
+            let flow = &mut self.flows[from as usize];
+            flow.events.retain(|&e| flow_of[e as usize] == from);
+            flow.rebuild(store);
+            if flow.events.is_empty() {
+                self.live -= 1;
+            }
         }
     }
 
@@ -193,7 +230,7 @@ impl Flows {
                 }
                 let p = store.get(parent);
                 let latency = match (c.effective_time(), p.effective_time()) {
-                    (Some(ct), Some(pt)) => Some(ct - pt),
+                    (Some(ct), Some(pt)) => Some(ct.saturating_sub(pt)),
                     _ => None,
                 };
                 Some(Edge {
@@ -255,7 +292,7 @@ impl Flows {
                     }
                     continue;
                 }
-                let score = (time(node) - time(root), path.len());
+                let score = (time(node).saturating_sub(time(root)), path.len());
                 if score > best_score {
                     best_score = score;
                     best = path.clone();
@@ -361,5 +398,35 @@ mod tests {
         assert_eq!(missing, ["ghost"]);
         assert_eq!(e.status(f), FlowStatus::Complete);
         assert_eq!(e.correlation_of(flow.events[0]), Some("C"));
+    }
+
+    #[test]
+    fn members_through_a_correlation_stay_when_a_namesake_arrives() {
+        // r1 is both an event id and the correlation id of p1; q1 belongs with p1 (flow r1) in
+        // every order, also when r1 (whose own flow is Z) arrives last.
+        let events = vec![
+            ev("z1", "Z", "s", 0).corr("Z"),
+            ev("r1", "R", "s", 1).cause("z1"),
+            ev("p1", "P", "s", 2).corr("r1").cause("r1"),
+            ev("q1", "Q", "s", 3).cause("p1"),
+        ];
+        let expected = vec![
+            ("Z".to_string(), vec!["r1".to_string(), "z1".into()]),
+            ("r1".to_string(), vec!["p1".to_string(), "q1".into()]),
+        ];
+        assert_eq!(flows_of(&run(events.clone())), expected);
+        let mut last = events.clone();
+        let r1 = last.remove(1);
+        last.push(r1);
+        assert_eq!(flows_of(&run(last)), expected);
+    }
+
+    #[test]
+    fn uncorrelated_cycle_is_keyed_the_same_in_any_order() {
+        let a = ev("a", "T", "s", 0).cause("b");
+        let b = ev("b", "T", "s", 0).cause("a");
+        let want = vec![("a".to_string(), vec!["a".to_string(), "b".into()])];
+        assert_eq!(flows_of(&run(vec![a.clone(), b.clone()])), want);
+        assert_eq!(flows_of(&run(vec![b, a])), want);
     }
 }

@@ -203,17 +203,26 @@ impl Engine {
     /// Adds a decoded batch from `origin` (events first, then the problems of its lines).
     pub fn ingest(&mut self, origin: &Arc<str>, mut events: PackedEvents, problems: &[Problem]) {
         let o = self.store.origin_index(origin);
-        let mut kept = Vec::new();
+        // Lines whose event was kept despite a problem: the problem is attached to that event.
+        let mut kept: rustc_hash::FxHashMap<u64, Option<EventIdx>> = problems
+            .iter()
+            .filter(|p| p.event_kept)
+            .map(|p| (p.line, None))
+            .collect();
         let packed = std::mem::take(&mut events.events);
         for p in packed {
             let line = p.line;
             let idx = self.push_packed(&events, p, o);
-            if problems.iter().any(|p| p.event_kept && p.line == line) {
-                kept.push((line, idx));
+            if let Some(slot) = kept.get_mut(&line) {
+                *slot = Some(idx);
             }
         }
         for p in problems {
-            let event = kept.iter().find(|(l, _)| *l == p.line).map(|(_, i)| *i);
+            let event = if p.event_kept {
+                kept.get(&p.line).copied().flatten()
+            } else {
+                None
+            };
             self.report_problem(origin, p, event);
         }
     }

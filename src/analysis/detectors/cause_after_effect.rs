@@ -25,7 +25,7 @@ fn check(cx: &mut Ctx, child: EventIdx, parent: EventIdx) {
                 "{} at {} is {} before its cause {} ({} at {})",
                 s.str(c.event_type),
                 format_time(ct),
-                format_duration(pt - ct),
+                format_duration(pt.saturating_sub(ct)),
                 s.str(p.id),
                 s.str(p.event_type),
                 format_time(pt)

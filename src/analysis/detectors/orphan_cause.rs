@@ -27,7 +27,7 @@ impl OrphanCauseDetector {
             }
             let seen_at = r.observed_at.or(r.effective_time());
             if let Some(t) = timeout
-                && seen_at.is_none_or(|at| now - at <= t)
+                && seen_at.is_none_or(|at| now.saturating_sub(at) <= t)
             {
                 keep.push(e);
                 continue;

@@ -174,7 +174,7 @@ fn judge(
             if let (Seq::Int(a), Seq::Int(b)) = (re.sequence, rm.sequence)
                 && a > b.saturating_add(1)
             {
-                let range = if a - b == 2 {
+                let range = if a.checked_sub(b) == Some(2) {
                     format!("{} missing", b + 1)
                 } else {
                     format!("{}..{} missing", b + 1, a - 1)
@@ -301,5 +301,28 @@ mod tests {
         b.sequence = Some(crate::model::Sequence::Int(4));
         let e = run(vec![a.clone(), a, b]);
         assert_eq!(found(&e), want(&[(Duplicate, "a"), (OutOfOrder, "b")]));
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow() {
+        let e = run(vec![
+            ev("a", "T", "x", 0).seq("k", -2),
+            ev("b", "T", "x", 1).seq("k", i64::MAX),
+            ev("c", "T", "x", 2).seq("k", i64::MIN),
+        ]);
+        assert_eq!(found(&e), want(&[(OutOfOrder, "c"), (SequenceGap, "b")]));
+        // Times at the ends of the representable range (1678 and 2262).
+        let mut early = ev("p", "T", "x", 0).corr("c");
+        early.time = Some(i64::MIN + 1);
+        let mut late = ev("q", "T", "x", 0).corr("c").cause("p");
+        late.time = Some(i64::MAX);
+        let mut skewed = ev("r", "U", "x", 0).corr("c").cause("q");
+        skewed.time = Some(i64::MIN + 1);
+        let cfg = crate::analysis::Config {
+            expect: vec!["U".into()],
+            ..Default::default()
+        };
+        let e = run_with(cfg, vec![early, late, skewed]);
+        assert_eq!(found(&e), want(&[(CauseAfterEffect, "r"), (Stuck, "r")]));
     }
 }

@@ -55,7 +55,7 @@ fn first_child_latency(s: &EventStore, parent: EventIdx, children: &[EventIdx]) 
         .iter()
         .filter_map(|&c| s.get(c).effective_time())
         .min()
-        .map(|ct| ct - pt)
+        .map(|ct| ct.saturating_sub(pt))
 }
 
 impl StuckDetector {
@@ -100,7 +100,7 @@ impl StuckDetector {
                 .childless
                 .iter()
                 .filter_map(|&e| {
-                    let age = now - s.get(e).effective_time()?;
+                    let age = now.saturating_sub(s.get(e).effective_time()?);
                     (age > timeout).then_some((e, age))
                 })
                 .collect();
