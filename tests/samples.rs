@@ -266,15 +266,15 @@ fn clean_sample_is_a_realistic_complete_trace() {
         assert_eq!(st.id_str(i), ids[i as usize]);
         let what = format!("event {} ({})", st.id_str(i), st.str(r.event_type));
         assert!(r.source.is_some(), "{what}: source");
-        assert!(r.time.is_some(), "{what}: time");
+        assert!(r.time().is_some(), "{what}: time");
         assert!(r.correlation.is_some(), "{what}: correlation");
         assert!(
             r.subject.is_some() && r.key.is_some(),
             "{what}: subject/key"
         );
-        assert!(r.topic.is_some() && r.partition.is_some() && r.offset.is_some());
+        assert!(r.topic.is_some() && r.partition().is_some() && r.offset().is_some());
         assert!(
-            r.broker_ts.is_some() && r.observed_at.is_some(),
+            r.broker_ts().is_some() && r.observed_at().is_some(),
             "{what}: ts"
         );
         assert_eq!(r.ts_type, TsType::Create);
@@ -283,7 +283,7 @@ fn clean_sample_is_a_realistic_complete_trace() {
         assert_eq!(r.provenance.correlation, Profile::Native);
         if let Some(c) = r.causation {
             let parent = st.first_with_id(c).expect("every cause is in the trace");
-            assert!(st.get(parent).time <= r.time, "{what}: after its cause");
+            assert!(st.get(parent).time() <= r.time(), "{what}: after its cause");
             assert_eq!(st.get(parent).correlation, r.correlation, "{what}");
         }
         for field in ["headers", "datacontenttype", "data", "ts", "tstype"] {
@@ -350,7 +350,7 @@ fn check_format_sample(name: &str, profile: Profile, wants: &[Want], with_seq: b
         assert_eq!(st.opt_str(r.source), Some(w.source.as_str()), "{what}");
         assert_eq!(engine.correlation_of(i), Some(w.correlation.as_str()));
         assert_eq!(st.opt_str(r.causation), w.causation.as_deref(), "{what}");
-        assert!(r.time.is_some(), "{what}: time");
+        assert!(r.time().is_some(), "{what}: time");
         let p = r.provenance;
         assert_eq!(p.id, profile, "{what}: id profile");
         assert_eq!(p.correlation, profile, "{what}: correlation profile");
@@ -551,7 +551,7 @@ fn stuck_sample_depends_on_the_timeout() {
             let ty = st.str(r.event_type);
             (ty == "ShipmentCreated" || ty == "OrderConfirmed")
                 && !st.has_children(r.id)
-                && max - r.time.unwrap() > 30_000_000_000
+                && max - r.time().unwrap() > 30_000_000_000
         })
         .map(|(i, _)| st.id_str(i as u32).to_string())
         .collect();

@@ -150,7 +150,7 @@ impl Engine {
         let (idx, dlq_header) = self.store.append_packed(batch, p, origin);
         self.stats.events += 1;
         let r = self.store.get(idx);
-        if let Some(t) = r.time.or(r.broker_ts) {
+        if let Some(t) = r.time().or(r.broker_ts()) {
             self.stats.max_time = Some(self.stats.max_time.map_or(t, |m| m.max(t)));
         }
         let mut f = if self.store.first_with_id(r.id) == Some(idx) {

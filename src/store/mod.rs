@@ -20,7 +20,12 @@ pub enum Seq {
     Text(Sym),
 }
 
-/// The compact form of an event that is always kept.
+/// "No value" in the compact integer fields of [`EventRecord`].
+const NO_TIME: i64 = i64::MIN;
+const NO_PARTITION: i32 = i32::MIN;
+
+/// The compact form of an event that is always kept (112 bytes: optional times and positions are
+/// stored with a sentinel instead of `Option`, read through the accessors).
 #[derive(Clone, Debug)]
 pub struct EventRecord {
     pub id: Sym,
@@ -32,11 +37,11 @@ pub struct EventRecord {
     pub topic: Option<Sym>,
     pub key: Option<Sym>,
     pub sequence: Seq,
-    pub time: Option<Timestamp>,
-    pub broker_ts: Option<Timestamp>,
-    pub observed_at: Option<Timestamp>,
-    pub offset: Option<i64>,
-    pub partition: Option<i32>,
+    time: i64,
+    broker_ts: i64,
+    observed_at: i64,
+    offset: i64,
+    partition: i32,
     pub ts_type: TsType,
     pub provenance: Provenance,
     pub data_hash: u64,
@@ -45,10 +50,31 @@ pub struct EventRecord {
     pub origin: u16,
 }
 
+fn opt(v: i64) -> Option<i64> {
+    (v != NO_TIME).then_some(v)
+}
+
 impl EventRecord {
+    /// Event time (the producer's clock).
+    pub fn time(&self) -> Option<Timestamp> {
+        opt(self.time)
+    }
+    pub fn broker_ts(&self) -> Option<Timestamp> {
+        opt(self.broker_ts)
+    }
+    pub fn observed_at(&self) -> Option<Timestamp> {
+        opt(self.observed_at)
+    }
+    pub fn offset(&self) -> Option<i64> {
+        opt(self.offset)
+    }
+    pub fn partition(&self) -> Option<i32> {
+        (self.partition != NO_PARTITION).then_some(self.partition)
+    }
+
     /// The best time we have: event time, else broker timestamp, else observed time.
     pub fn effective_time(&self) -> Option<Timestamp> {
-        self.time.or(self.broker_ts).or(self.observed_at)
+        self.time().or(self.broker_ts()).or(self.observed_at())
     }
 }
 
@@ -178,11 +204,11 @@ impl EventStore {
             topic,
             key,
             sequence,
-            time: p.time,
-            broker_ts: p.broker_ts,
-            observed_at: p.observed_at,
-            offset: p.offset,
-            partition: p.partition,
+            time: p.time.unwrap_or(NO_TIME),
+            broker_ts: p.broker_ts.unwrap_or(NO_TIME),
+            observed_at: p.observed_at.unwrap_or(NO_TIME),
+            offset: p.offset.unwrap_or(NO_TIME),
+            partition: p.partition.unwrap_or(NO_PARTITION),
             ts_type: p.ts_type,
             provenance: p.provenance,
             data_hash: p.data_hash,
@@ -272,7 +298,7 @@ impl EventStore {
     pub fn transport_label(&self, idx: EventIdx) -> Option<String> {
         let r = self.get(idx);
         let topic = self.opt_str(r.topic)?;
-        Some(match (r.partition, r.offset) {
+        Some(match (r.partition(), r.offset()) {
             (Some(p), Some(o)) => format!("{topic}/{p}@{o}"),
             (Some(p), None) => format!("{topic}/{p}"),
             _ => topic.to_string(),
@@ -286,5 +312,13 @@ impl EventStore {
             Some(t) if r.line == 0 => t,
             _ => format!("{}:{}", self.origin(r.origin), r.line),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn record_stays_compact() {
+        assert!(std::mem::size_of::<super::EventRecord>() <= 112);
     }
 }

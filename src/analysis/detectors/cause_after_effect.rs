@@ -13,7 +13,7 @@ pub struct CauseAfterEffectDetector;
 fn check(cx: &mut Ctx, child: EventIdx, parent: EventIdx) {
     let s = cx.store;
     let (c, p) = (s.get(child), s.get(parent));
-    let (Some(ct), Some(pt)) = (c.time, p.time) else {
+    let (Some(ct), Some(pt)) = (c.time(), p.time()) else {
         return;
     };
     if ct < pt {

@@ -25,7 +25,7 @@ impl OrphanCauseDetector {
             if s.first_with_id(cause).is_some() {
                 continue;
             }
-            let seen_at = r.observed_at.or(r.effective_time());
+            let seen_at = r.observed_at().or(r.effective_time());
             if let Some(t) = timeout
                 && seen_at.is_none_or(|at| now.saturating_sub(at) <= t)
             {

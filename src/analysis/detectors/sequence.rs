@@ -75,7 +75,7 @@ fn later_in_partition(
 ) -> Option<usize> {
     entries.iter().position(|&e| {
         let x = s.get(e);
-        x.topic == Some(t) && x.partition == Some(p) && x.offset.is_some_and(|xo| xo > o)
+        x.topic == Some(t) && x.partition() == Some(p) && x.offset().is_some_and(|xo| xo > o)
     })
 }
 
@@ -105,7 +105,7 @@ impl Detector for SequenceDetector {
             last_tp: None,
         });
         let mut insert_at = None;
-        if let (Some(t), Some(p), Some(o)) = (r.topic, r.partition, r.offset) {
+        if let (Some(t), Some(p), Some(o)) = (r.topic, r.partition(), r.offset()) {
             match state.last_tp {
                 Some((lt, lp, lo)) if lt == t && lp == p => {
                     if lo > o {
@@ -197,9 +197,9 @@ fn judge(
         }
         Some(Ordering::Less) => {
             let (se, sm) = (seq_text(s, re.sequence), seq_text(s, rm.sequence));
-            let evidence = match (re.topic, re.partition, re.offset, rm.offset) {
+            let evidence = match (re.topic, re.partition(), re.offset(), rm.offset()) {
                 (Some(t), Some(p), Some(oe), Some(om))
-                    if rm.topic == re.topic && rm.partition == re.partition =>
+                    if rm.topic == re.topic && rm.partition() == re.partition() =>
                 {
                     format!("{}/{p} offsets {oe} > {om}", s.str(t))
                 }
