@@ -13,6 +13,8 @@ use smallvec::SmallVec;
 
 pub type FlowId = u32;
 
+const NO_FLOW: FlowId = FlowId::MAX;
+
 /// Longest chain of uncorrelated causes followed to place an event.
 const MAX_WALK: usize = 256;
 
@@ -83,7 +85,8 @@ pub struct Edge {
 #[derive(Default)]
 pub struct Flows {
     flows: Vec<Flow>,
-    by_key: FxHashMap<Sym, FlowId>,
+    /// Flow per key symbol (indexed by `Sym::index`, `NO_FLOW` when none): symbols are dense.
+    by_key: Vec<FlowId>,
     flow_of: Vec<FlowId>,
     live: usize,
 }
@@ -107,7 +110,10 @@ impl Flows {
     }
 
     pub fn by_key(&self, key: Sym) -> Option<FlowId> {
-        self.by_key.get(&key).copied()
+        self.by_key
+            .get(key.index())
+            .copied()
+            .filter(|f| *f != NO_FLOW)
     }
 
     pub fn flow_of(&self, e: EventIdx) -> FlowId {
@@ -124,7 +130,7 @@ impl Flows {
     }
 
     fn flow_for_key(&mut self, key: Sym) -> FlowId {
-        if let Some(&f) = self.by_key.get(&key) {
+        if let Some(f) = self.by_key(key) {
             if self.flows[f as usize].events.is_empty() {
                 self.live += 1;
             }
@@ -132,7 +138,10 @@ impl Flows {
         }
         let f = self.flows.len() as FlowId;
         self.flows.push(Flow::new(key));
-        self.by_key.insert(key, f);
+        if key.index() >= self.by_key.len() {
+            self.by_key.resize(key.index() + 1, NO_FLOW);
+        }
+        self.by_key[key.index()] = f;
         self.live += 1;
         f
     }
@@ -180,7 +189,7 @@ impl Flows {
         // id: place them again now that their cause is known.
         let r = store.get(idx);
         if store.first_with_id(r.id) == Some(idx)
-            && let Some(&waiting) = self.by_key.get(&r.id)
+            && let Some(waiting) = self.by_key(r.id)
             && waiting != fid
         {
             self.replace_uncorrelated(store, waiting);

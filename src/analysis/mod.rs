@@ -94,6 +94,7 @@ pub struct Engine {
     pub anomalies: Anomalies,
     pub stats: Stats,
     flags: Vec<u8>,
+    dead_letter: detectors::dead_letter::DeadLetterDetector,
     duplicate: detectors::duplicate::DuplicateDetector,
     sequence: detectors::sequence::SequenceDetector,
     cause_after_effect: detectors::cause_after_effect::CauseAfterEffectDetector,
@@ -111,6 +112,7 @@ impl Engine {
             anomalies: Anomalies::default(),
             stats: Stats::default(),
             flags: Vec::new(),
+            dead_letter: Default::default(),
             duplicate: Default::default(),
             sequence: Default::default(),
             cause_after_effect: Default::default(),
@@ -165,7 +167,10 @@ impl Engine {
             config: &self.config,
             flags: &self.flags,
         };
-        if detectors::dead_letter::check(&mut cx, idx, dlq_header.map(String::from)) {
+        if self
+            .dead_letter
+            .check(&mut cx, idx, dlq_header.map(String::from))
+        {
             f |= flags::DEAD_LETTER;
         } else {
             f |= self.duplicate.classify(&mut cx, idx);

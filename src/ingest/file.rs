@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread;
 
 /// Bytes per chunk handed to a decoder thread.
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 256 << 10;
 /// Longer lines are reported and skipped instead of held in memory.
 pub const MAX_LINE_BYTES: usize = 64 << 20;
 

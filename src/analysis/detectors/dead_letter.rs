@@ -4,18 +4,38 @@
 
 use super::Ctx;
 use crate::analysis::anomaly::AnomalyKind;
+use crate::model::Sym;
 use crate::store::EventIdx;
+use rustc_hash::FxHashMap;
 
 /// Default topic pattern (case-insensitive).
 pub const DEFAULT_TOPIC_PATTERN: &str = r"(?i)(dlq|dead[-_.]?letters?|\.dlt$|[-_]dlt$)";
 
 /// Raises `dead_letter` when the event is a dead-letter one; returns whether it is.
-pub fn check(cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {
+/// Remembers the pattern's verdict per topic: topics are few, events many.
+#[derive(Default)]
+pub struct DeadLetterDetector {
+    topic_is_dlq: FxHashMap<Sym, bool>,
+}
+
+impl DeadLetterDetector {
+    /// Raises `dead_letter` when the event is a dead-letter one; returns whether it is.
+    pub fn check(&mut self, cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {
+        let s = cx.store;
+        let r = s.get(idx);
+        let topic = r.topic.filter(|t| {
+            *self
+                .topic_is_dlq
+                .entry(*t)
+                .or_insert_with(|| cx.config.dead_letter_topics.is_match(s.str(*t)))
+        });
+        raise(cx, idx, topic.map(|t| s.str(t)), header)
+    }
+}
+
+fn raise(cx: &mut Ctx, idx: EventIdx, topic: Option<&str>, header: Option<String>) -> bool {
     let s = cx.store;
     let r = s.get(idx);
-    let topic = s
-        .opt_str(r.topic)
-        .filter(|t| cx.config.dead_letter_topics.is_match(t));
     if topic.is_none() && header.is_none() {
         return false;
     }

@@ -22,10 +22,13 @@ pub const MIN_SHARE: f64 = 0.8;
 
 #[derive(Default)]
 struct TypeStats {
+    /// Instances known to have had a child.
     with_child: usize,
     /// First-child latency in microseconds.
     latency: Option<Histogram<u64>>,
-    childless: FxHashSet<EventIdx>,
+    /// Instances without a child when last looked at (entries that got one since are dropped
+    /// lazily, when judged).
+    pending: Vec<EventIdx>,
 }
 
 impl TypeStats {
@@ -42,9 +45,32 @@ impl TypeStats {
     }
 }
 
+/// One bit per event.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn get(&self, e: EventIdx) -> bool {
+        self.0
+            .get(e as usize / 64)
+            .is_some_and(|w| w & (1 << (e % 64)) != 0)
+    }
+    fn set(&mut self, e: EventIdx) {
+        let i = e as usize / 64;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] |= 1 << (e % 64);
+    }
+}
+
 #[derive(Default)]
 pub struct StuckDetector {
     types: FxHashMap<Sym, TypeStats>,
+    /// Instances that have had a child (counted once in `with_child`).
+    has_child: Bits,
+    /// Instances explained by a dead-letter copy: never stuck.
+    excused: Bits,
     flagged: FxHashMap<EventIdx, AnomalyId>,
     dead_lettered: FxHashSet<Sym>,
 }
@@ -63,41 +89,59 @@ impl StuckDetector {
         cx.has(e, flags::FIRST_OF_ID) && !cx.is_repeat(e)
     }
 
-    fn resolve(&mut self, cx: &mut Ctx, parent: EventIdx) {
-        let ty = cx.store.get(parent).event_type;
-        if let Some(st) = self.types.get_mut(&ty) {
-            st.childless.remove(&parent);
-        }
-        if let Some(id) = self.flagged.remove(&parent) {
+    fn withdraw(&mut self, cx: &mut Ctx, e: EventIdx) {
+        if let Some(id) = self.flagged.remove(&e) {
             cx.anomalies.withdraw(id);
         }
     }
 
+    /// Records that `parent` has a follow-up (once per parent).
+    fn got_child(&mut self, cx: &mut Ctx, parent: EventIdx, children: &[EventIdx]) {
+        if self.has_child.get(parent) {
+            return;
+        }
+        self.has_child.set(parent);
+        let s = cx.store;
+        let lat = first_child_latency(s, parent, children);
+        let st = self.types.entry(s.get(parent).event_type).or_default();
+        st.with_child += 1;
+        if let Some(l) = lat {
+            st.record_latency(l);
+        }
+        self.withdraw(cx, parent);
+    }
+
+    fn childless(&self, e: EventIdx) -> bool {
+        !self.has_child.get(e) && !self.excused.get(e)
+    }
+
     /// Whether the type is declared or learned to have follow-ups (ignoring age), for flow status.
-    pub fn awaits_follow_up(&self, cx_store: &EventStore, expect: &[String], e: EventIdx) -> bool {
-        let ty = cx_store.get(e).event_type;
+    pub fn awaits_follow_up(&self, store: &EventStore, expect: &[String], e: EventIdx) -> bool {
+        let ty = store.get(e).event_type;
         let Some(st) = self.types.get(&ty) else {
             return false;
         };
-        if !st.childless.contains(&e) {
+        if !self.childless(e) {
             return false;
         }
-        let n = st.with_child + st.childless.len() - 1;
-        expect.iter().any(|x| x == cx_store.str(ty))
+        let n = st.with_child + st.pending.len().saturating_sub(1);
+        expect.iter().any(|x| x == store.str(ty))
             || (n >= MIN_INSTANCES && st.with_child as f64 >= MIN_SHARE * n as f64)
     }
 
     fn judge(&mut self, cx: &mut Ctx, now: Timestamp) {
         let s = cx.store;
         let mut found = Vec::new();
-        for (&ty, st) in &self.types {
+        let (has_child, excused) = (&self.has_child, &self.excused);
+        for (&ty, st) in self.types.iter_mut() {
+            st.pending.retain(|&e| !has_child.get(e) && !excused.get(e));
             let expected = cx.config.expect.iter().any(|x| x == s.str(ty));
             if !expected && st.with_child < MIN_INSTANCES {
                 continue;
             }
             let timeout = cx.config.stuck_after.max(st.p99_ns().saturating_mul(3));
-            let mut old: Vec<(EventIdx, i64)> = st
-                .childless
+            let old: Vec<(EventIdx, i64)> = st
+                .pending
                 .iter()
                 .filter_map(|&e| {
                     let age = now.saturating_sub(s.get(e).effective_time()?);
@@ -110,7 +154,6 @@ impl StuckDetector {
             if !(expected || learned) {
                 continue;
             }
-            old.sort_unstable();
             let why = if expected {
                 "declared with --expect".to_string()
             } else {
@@ -155,7 +198,8 @@ impl Detector for StuckDetector {
         if cx.has(idx, flags::DEAD_LETTER) {
             self.dead_lettered.insert(r.id);
             if let Some(orig) = s.first_with_id(r.id).filter(|&o| o != idx) {
-                self.resolve(cx, orig);
+                self.excused.set(orig);
+                self.withdraw(cx, orig);
             }
             return;
         }
@@ -168,22 +212,7 @@ impl Detector for StuckDetector {
             && parent != idx
             && Self::counts(cx, parent)
         {
-            let pty = s.get(parent).event_type;
-            let had = self
-                .types
-                .get_mut(&pty)
-                .is_some_and(|st| st.childless.remove(&parent));
-            if had {
-                let lat = first_child_latency(s, parent, &[idx]);
-                let st = self.types.get_mut(&pty).expect("type seen");
-                st.with_child += 1;
-                if let Some(l) = lat {
-                    st.record_latency(l);
-                }
-                if let Some(id) = self.flagged.remove(&parent) {
-                    cx.anomalies.withdraw(id);
-                }
-            }
+            self.got_child(cx, parent, &[idx]);
         }
         // As a parent: only the first event with an id (causation links resolve to it).
         if !Self::counts(cx, idx) || self.dead_lettered.contains(&r.id) {
@@ -193,14 +222,14 @@ impl Detector for StuckDetector {
             .children_of(r.id)
             .filter(|&c| c != idx && !cx.is_repeat(c))
             .collect();
-        let st = self.types.entry(r.event_type).or_default();
         if kids.is_empty() {
-            st.childless.insert(idx);
+            self.types
+                .entry(r.event_type)
+                .or_default()
+                .pending
+                .push(idx);
         } else {
-            st.with_child += 1;
-            if let Some(l) = first_child_latency(s, idx, &kids) {
-                st.record_latency(l);
-            }
+            self.got_child(cx, idx, &kids);
         }
     }
 
