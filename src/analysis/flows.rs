@@ -103,6 +103,7 @@ impl Flows {
 
     pub fn reserve(&mut self, events: usize) {
         self.flow_of.reserve(events);
+        self.flows.reserve(events / 4);
     }
 
     pub fn get(&self, id: FlowId) -> &Flow {

@@ -27,13 +27,26 @@ struct Gap {
     missing: Vec<(i64, i64)>,
 }
 
-/// Kept for every ordering key, so it is small: the events in log order (usually a handful,
-/// inline), the one holding the highest sequence, and the last Kafka position seen.
+/// Kept for every ordering key, so it is small (48 bytes): the events in log order (usually a
+/// handful, inline), the one holding the highest sequence, and the last Kafka position seen.
 struct KeyState {
-    entries: SmallVec<[EventIdx; 4]>,
-    max: Option<EventIdx>,
+    entries: SmallVec<[EventIdx; 2]>,
+    max: Option<NonMaxIdx>,
     /// (topic, partition, highest offset) of the last partition seen for this key.
     last_tp: Option<(Sym, i32, i64)>,
+}
+
+/// An event index stored in 4 bytes with `None` as `u32::MAX`.
+#[derive(Clone, Copy)]
+struct NonMaxIdx(std::num::NonZeroU32);
+
+impl NonMaxIdx {
+    fn new(e: EventIdx) -> Self {
+        NonMaxIdx(std::num::NonZeroU32::new(!e).expect("event index below u32::MAX"))
+    }
+    fn get(self) -> EventIdx {
+        !self.0.get()
+    }
 }
 
 /// Anomalies and open gaps of a key; only keys that have any are here.
@@ -77,6 +90,13 @@ fn later_in_partition(
         let x = s.get(e);
         x.topic == Some(t) && x.partition() == Some(p) && x.offset().is_some_and(|xo| xo > o)
     })
+}
+
+impl SequenceDetector {
+    /// Makes room for about `keys` ordering keys.
+    pub fn reserve(&mut self, keys: usize) {
+        self.keys.reserve(keys);
+    }
 }
 
 impl Detector for SequenceDetector {
@@ -162,8 +182,8 @@ fn judge(
     e: EventIdx,
 ) {
     let s = cx.store;
-    let Some(m) = state.max else {
-        state.max = Some(e);
+    let Some(m) = state.max.map(NonMaxIdx::get) else {
+        state.max = Some(NonMaxIdx::new(e));
         return;
     };
     let (re, rm) = (s.get(e), s.get(m));
@@ -193,7 +213,7 @@ fn judge(
                     missing: vec![(b + 1, a - 1)],
                 });
             }
-            state.max = Some(e);
+            state.max = Some(NonMaxIdx::new(e));
         }
         Some(Ordering::Less) => {
             let (se, sm) = (seq_text(s, re.sequence), seq_text(s, rm.sequence));
@@ -324,5 +344,10 @@ mod tests {
         };
         let e = run_with(cfg, vec![early, late, skewed]);
         assert_eq!(found(&e), want(&[(CauseAfterEffect, "r"), (Stuck, "r")]));
+    }
+
+    #[test]
+    fn key_state_stays_small() {
+        assert!(std::mem::size_of::<super::KeyState>() <= 48);
     }
 }
