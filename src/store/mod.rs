@@ -50,6 +50,24 @@ pub struct EventRecord {
     pub origin: u16,
 }
 
+/// Encodes an optional value. A real value equal to the sentinel (a time of 1677-09-21T00:12:43.145224192Z,
+/// an offset or partition no broker uses) is stored one unit later rather than lost.
+fn enc(v: Option<i64>) -> i64 {
+    match v {
+        Some(NO_TIME) => NO_TIME + 1,
+        Some(v) => v,
+        None => NO_TIME,
+    }
+}
+
+fn enc_partition(v: Option<i32>) -> i32 {
+    match v {
+        Some(NO_PARTITION) => NO_PARTITION + 1,
+        Some(v) => v,
+        None => NO_PARTITION,
+    }
+}
+
 fn opt(v: i64) -> Option<i64> {
     (v != NO_TIME).then_some(v)
 }
@@ -204,11 +222,11 @@ impl EventStore {
             topic,
             key,
             sequence,
-            time: p.time.unwrap_or(NO_TIME),
-            broker_ts: p.broker_ts.unwrap_or(NO_TIME),
-            observed_at: p.observed_at.unwrap_or(NO_TIME),
-            offset: p.offset.unwrap_or(NO_TIME),
-            partition: p.partition.unwrap_or(NO_PARTITION),
+            time: enc(p.time),
+            broker_ts: enc(p.broker_ts),
+            observed_at: enc(p.observed_at),
+            offset: enc(p.offset),
+            partition: enc_partition(p.partition),
             ts_type: p.ts_type,
             provenance: p.provenance,
             data_hash: p.data_hash,
@@ -317,6 +335,26 @@ impl EventStore {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentinel_values_are_not_lost() {
+        let mut store = super::EventStore::new(false);
+        let ev = crate::model::DecodedEvent {
+            id: "a".into(),
+            event_type: "T".into(),
+            time: Some(i64::MIN),
+            offset: Some(i64::MIN),
+            partition: Some(i32::MIN),
+            broker_ts: Some(5),
+            ..Default::default()
+        };
+        let r = store.get(store.append(ev, 0));
+        assert_eq!(r.time(), Some(i64::MIN + 1));
+        assert_eq!(r.offset(), Some(i64::MIN + 1));
+        assert_eq!(r.partition(), Some(i32::MIN + 1));
+        assert_eq!(r.broker_ts(), Some(5));
+        assert_eq!(r.observed_at(), None);
+    }
+
     #[test]
     fn record_stays_compact() {
         assert!(std::mem::size_of::<super::EventRecord>() <= 112);
