@@ -28,7 +28,6 @@ pub struct Interner {
     /// (chunk, start, len) per symbol.
     spans: Vec<(u32, u32, u32)>,
     table: HashTable<Sym>,
-    hasher: rustc_hash::FxBuildHasher,
 }
 
 impl Interner {
@@ -56,11 +55,13 @@ impl Interner {
             chunks,
             spans,
             table,
-            hasher,
         } = self;
-        table.reserve(strings, |&sym| {
-            hasher.hash_one(Self::span_str(chunks, spans, sym))
-        });
+        table.reserve(strings, |&sym| Self::hash_sym(chunks, spans, sym));
+    }
+
+    /// Rehashing while the table grows: the hash of an interned string.
+    fn hash_sym(chunks: &[String], spans: &[(u32, u32, u32)], sym: Sym) -> u64 {
+        Self::hash(Self::span_str(chunks, spans, sym))
     }
 
     /// The symbol of `text` if it was interned already.
@@ -88,12 +89,11 @@ impl Interner {
             chunks,
             spans,
             table,
-            hasher,
         } = self;
         let entry = table.entry(
             hash,
             |&sym| Self::span_str(chunks, spans, sym) == text,
-            |&sym| hasher.hash_one(Self::span_str(chunks, spans, sym)),
+            |&sym| Self::hash_sym(chunks, spans, sym),
         );
         match entry {
             hashbrown::hash_table::Entry::Occupied(o) => *o.get(),
