@@ -347,7 +347,8 @@ mod tests {
             broker_ts: Some(5),
             ..Default::default()
         };
-        let r = store.get(store.append(ev, 0));
+        let idx = store.append(ev, 0);
+        let r = store.get(idx);
         assert_eq!(r.time(), Some(i64::MIN + 1));
         assert_eq!(r.offset(), Some(i64::MIN + 1));
         assert_eq!(r.partition(), Some(i32::MIN + 1));
