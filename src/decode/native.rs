@@ -3,7 +3,8 @@
 
 use super::{LineDecoder, TRACE_VERSION, hash_bytes, profile};
 use crate::model::{
-    DecodedEvent, Header, Payload, Profile, Sequence, Timestamp, TsType, parse_time,
+    DecodedEvent, EventView, Header, PackedEvents, Payload, Profile, Provenance, SeqView, Sequence,
+    Timestamp, TsType, dead_letter_evidence, parse_time,
 };
 use base64::Engine as _;
 use serde::Deserialize;
@@ -124,6 +125,81 @@ fn parse_time_or_ms(text: &str) -> Option<Timestamp> {
         Ok(ms) => ms_to_ns(ms),
         Err(_) => parse_time(text),
     }
+}
+
+/// Packs a scanned line straight into `out` when no correlation profile could change it (every
+/// identifying field present, valid time, no overrides, payload not kept): the common case, with
+/// no intermediate [`DecodedEvent`]. Returns `None` when the line needs the general path, which
+/// gives the same result the slow way.
+fn text<'b>(t: &'b Option<Text>) -> Option<&'b str> {
+    t.as_ref().map(|t| &*t.0)
+}
+
+pub(super) fn pack_fast(
+    l: &EventLine,
+    line: u64,
+    dec: &LineDecoder,
+    explicit: Profile,
+    out: &mut PackedEvents,
+) -> Option<()> {
+    let p = &dec.profiles;
+    if dec.keep_payload
+        || p.id.is_some()
+        || p.correlation.is_some()
+        || p.causation.is_some()
+        || p.sequence.is_some()
+        || p.subject.is_some()
+        || l.data_base64.is_some()
+    {
+        return None;
+    }
+    let id = text(&l.id).filter(|t| !t.is_empty())?;
+    let event_type = text(&l.event_type).filter(|t| !t.is_empty())?;
+    let source = text(&l.source)?;
+    let correlation = text(&l.correlationid)?;
+    let causation = text(&l.causationid)?;
+    let subject = text(&l.subject)?;
+    let sequence = match Sequence::from_text(text(&l.sequence)?) {
+        Sequence::Int(n) => SeqView::Int(n),
+        Sequence::Text(_) => SeqView::Text(text(&l.sequence)?),
+    };
+    let time = Some(parse_time(text(&l.time)?)?);
+    let dead_letter = l
+        .headers
+        .as_ref()
+        .and_then(|hs| {
+            dead_letter_evidence(hs.iter().map(|(n, v)| (&*n.0, v.as_ref().map(|v| &*v.0))))
+        })
+        .map(Into::into);
+    let provenance = Provenance {
+        id: explicit,
+        correlation: explicit,
+        causation: explicit,
+        sequence: explicit,
+        subject: explicit,
+    };
+    out.push_view(EventView {
+        id,
+        event_type,
+        source: Some(source),
+        correlation: Some(correlation),
+        causation: Some(causation),
+        subject: Some(subject),
+        topic: text(&l.topic),
+        key: text(&l.key),
+        sequence: Some(sequence),
+        time,
+        broker_ts: l.ts.and_then(ms_to_ns),
+        observed_at: text(&l.observed_at).and_then(parse_time_or_ms),
+        offset: l.offset,
+        partition: l.partition,
+        ts_type: text(&l.tstype).map_or(TsType::None, TsType::parse),
+        provenance,
+        data_hash: l.data.map_or(0, |d| hash_bytes(d.get().as_bytes())),
+        line,
+        dead_letter,
+    });
+    Some(())
 }
 
 pub(super) fn decode(
@@ -265,5 +341,18 @@ mod tests {
         assert!(why.contains("noon"));
         assert_eq!(ev.id.as_ref(), "1");
         assert!(matches!(ev.payload, Payload::Bytes(ref b) if b[..] == [0, 1, 2]));
+    }
+
+    #[test]
+    fn complete_lines_take_the_fast_path() {
+        let d = LineDecoder::new(Format::Native, ProfileConfig::default(), false);
+        let line = br#"{"id":"e1","type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","causationid":"p","sequence":2,"subject":"o-1","data":{"x":1}}"#;
+        let l = crate::decode::scan::scan(line).unwrap();
+        let mut out = crate::model::PackedEvents::default();
+        assert!(super::pack_fast(&l, 1, &d, Profile::Native, &mut out).is_some());
+        assert_eq!(out.str(out.events[0].id), "e1");
+        // Missing causation: a profile might supply it, so the general path decides.
+        let l = crate::decode::scan::scan(br#"{"id":"e1","type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1"}"#).unwrap();
+        assert!(super::pack_fast(&l, 1, &d, Profile::Native, &mut out).is_none());
     }
 }

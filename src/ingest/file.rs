@@ -4,7 +4,6 @@
 
 use super::{Batch, SourceMessage, Waker};
 use crate::decode::{LineDecoder, Problem, ProfileConfig, detect_format};
-use crate::model::PackedEvents;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -133,10 +132,10 @@ fn read_all(
             let origin = origin.clone();
             s.spawn(move || {
                 for job in job_rx {
-                    let mut chunk = decoder.decode_chunk(&job.bytes, job.first_line);
+                    let (events, mut decoded_problems) =
+                        decoder.decode_chunk_packed(&job.bytes, job.first_line);
                     let mut problems = job.extra;
-                    problems.append(&mut chunk.problems);
-                    let events = PackedEvents::from_events(chunk.events, keep_payload);
+                    problems.append(&mut decoded_problems);
                     let _ = job.reply.send(Batch {
                         origin: origin.clone(),
                         events,

@@ -174,42 +174,7 @@ pub struct DecodedEvent {
 impl DecodedEvent {
     /// What the headers say about this event being a dead letter, if anything.
     pub fn dead_letter_evidence(&self) -> Option<String> {
-        let ev = self;
-        let h = ev.headers.iter().find(|h| {
-            // Every dead-letter header name is at least 6 bytes long and starts with one of these.
-            h.name.len() >= 6
-                && matches!(
-                    h.name.as_bytes()[0].to_ascii_lowercase(),
-                    b'k' | b'_' | b'x' | b'd' | b'm' | b'n'
-                )
-                && DEAD_LETTER_HEADERS
-                    .iter()
-                    .any(|n| h.name.eq_ignore_ascii_case(n))
-        })?;
-        let reason = [
-            "kafka_dlt-exception-message",
-            "__connect.errors.exception.message",
-            "MT-Fault-Message",
-            "NServiceBus.ExceptionInfo.Message",
-            "x-dead-letter-reason",
-            "dlq-reason",
-            "x-dlq-reason",
-            "dead-letter-reason",
-        ]
-        .iter()
-        .find_map(|n| ev.header(n));
-        let original = ["kafka_dlt-original-topic", "__connect.errors.topic"]
-            .iter()
-            .find_map(|n| ev.header(n));
-        let mut text = format!("dead-letter header {}", h.name);
-        if let Some(o) = original {
-            text.push_str(&format!("; original topic {o}"));
-        }
-        if let Some(r) = reason {
-            let r: String = r.chars().take(120).collect();
-            text.push_str(&format!("; reason: {r}"));
-        }
-        Some(text)
+        dead_letter_evidence(self.headers.iter().map(|h| (&*h.name, h.value.as_deref())))
     }
 
     /// The first header with this name (ASCII case-insensitive).
@@ -238,3 +203,52 @@ pub const DEAD_LETTER_HEADERS: &[&str] = &[
     "NServiceBus.ExceptionInfo.Message",
     "NServiceBus.FailedQ",
 ];
+
+/// What a list of `(name, value)` headers says about an event being a dead letter, if anything.
+pub fn dead_letter_evidence<'a, I>(headers: I) -> Option<String>
+where
+    I: Iterator<Item = (&'a str, Option<&'a str>)> + Clone,
+{
+    let (name, _) = headers.clone().find(|(name, _)| {
+        // Every dead-letter header name is at least 6 bytes long and starts with one of these.
+        name.len() >= 6
+            && matches!(
+                name.as_bytes()[0].to_ascii_lowercase(),
+                b'k' | b'_' | b'x' | b'd' | b'm' | b'n'
+            )
+            && DEAD_LETTER_HEADERS
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n))
+    })?;
+    let value_of = |wanted: &str| {
+        headers
+            .clone()
+            .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
+            .and_then(|(_, v)| v)
+            .filter(|v| !v.is_empty())
+    };
+    let reason = [
+        "kafka_dlt-exception-message",
+        "__connect.errors.exception.message",
+        "MT-Fault-Message",
+        "NServiceBus.ExceptionInfo.Message",
+        "x-dead-letter-reason",
+        "dlq-reason",
+        "x-dlq-reason",
+        "dead-letter-reason",
+    ]
+    .iter()
+    .find_map(|n| value_of(n));
+    let original = ["kafka_dlt-original-topic", "__connect.errors.topic"]
+        .iter()
+        .find_map(|n| value_of(n));
+    let mut text = format!("dead-letter header {name}");
+    if let Some(o) = original {
+        text.push_str(&format!("; original topic {o}"));
+    }
+    if let Some(r) = reason {
+        let r: String = r.chars().take(120).collect();
+        text.push_str(&format!("; reason: {r}"));
+    }
+    Some(text)
+}

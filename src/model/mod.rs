@@ -7,8 +7,8 @@ mod time;
 
 pub use event::{
     DEAD_LETTER_HEADERS, DecodedEvent, Header, Location, Payload, Profile, Provenance, Sequence,
-    TsType,
+    TsType, dead_letter_evidence,
 };
 pub use intern::{Interner, Sym};
-pub use packed::{EventDetail, PackedEvent, PackedEvents, PackedSeq, Str};
+pub use packed::{EventDetail, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str};
 pub use time::{Timestamp, format_duration, format_time, parse_time};

@@ -52,6 +52,37 @@ pub struct PackedEvent {
     pub detail: Option<Box<EventDetail>>,
 }
 
+/// A sequence number borrowed from a line.
+#[derive(Clone, Copy, Debug)]
+pub enum SeqView<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// An event's fields, borrowed (from a [`DecodedEvent`] or straight from a decoded line).
+#[derive(Debug)]
+pub struct EventView<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub source: Option<&'a str>,
+    pub correlation: Option<&'a str>,
+    pub causation: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub topic: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub sequence: Option<SeqView<'a>>,
+    pub time: Option<Timestamp>,
+    pub broker_ts: Option<Timestamp>,
+    pub observed_at: Option<Timestamp>,
+    pub offset: Option<i64>,
+    pub partition: Option<i32>,
+    pub ts_type: TsType,
+    pub provenance: Provenance,
+    pub data_hash: u64,
+    pub line: u64,
+    pub dead_letter: Option<Box<str>>,
+}
+
 /// A batch of packed events sharing one text buffer.
 #[derive(Debug, Default)]
 pub struct PackedEvents {
@@ -89,34 +120,25 @@ impl PackedEvents {
         }
     }
 
-    fn put_opt(&mut self, text: &Option<Box<str>>) -> Option<Str> {
-        text.as_deref().map(|t| self.put(t))
+    fn put_opt(&mut self, text: Option<&str>) -> Option<Str> {
+        text.map(|t| self.put(t))
     }
 
     /// Packs an event; `keep_detail` keeps its headers and payload for the inspector.
     pub fn push(&mut self, ev: DecodedEvent, keep_detail: bool) {
-        let dead_letter = ev.dead_letter_evidence().map(Into::into);
-        let id = self.put(&ev.id);
-        let event_type = self.put(&ev.event_type);
-        let subject = self.put_opt(&ev.subject);
-        let key = if ev.key.is_some() && ev.key == ev.subject {
-            subject
-        } else {
-            self.put_opt(&ev.key)
-        };
-        let packed = PackedEvent {
-            id,
-            event_type,
-            source: self.put_opt(&ev.source),
-            correlation: self.put_opt(&ev.correlation_id),
-            causation: self.put_opt(&ev.causation_id),
-            subject,
-            topic: self.put_opt(&ev.topic),
-            key,
+        let view = EventView {
+            id: &ev.id,
+            event_type: &ev.event_type,
+            source: ev.source.as_deref(),
+            correlation: ev.correlation_id.as_deref(),
+            causation: ev.causation_id.as_deref(),
+            subject: ev.subject.as_deref(),
+            topic: ev.topic.as_deref(),
+            key: ev.key.as_deref(),
             sequence: match &ev.sequence {
-                None => PackedSeq::None,
-                Some(Sequence::Int(n)) => PackedSeq::Int(*n),
-                Some(Sequence::Text(t)) => PackedSeq::Text(self.put(t)),
+                None => None,
+                Some(Sequence::Int(n)) => Some(SeqView::Int(*n)),
+                Some(Sequence::Text(t)) => Some(SeqView::Text(t)),
             },
             time: ev.time,
             broker_ts: ev.broker_ts,
@@ -127,24 +149,60 @@ impl PackedEvents {
             provenance: ev.provenance,
             data_hash: ev.data_hash,
             line: ev.line,
-            dead_letter,
-            detail: keep_detail.then(|| {
-                Box::new(EventDetail {
-                    headers: ev.headers,
-                    content_type: ev.content_type,
-                    payload: ev.payload,
-                })
-            }),
+            dead_letter: ev.dead_letter_evidence().map(Into::into),
         };
+        let packed = self.pack(view);
+        let detail = keep_detail.then(|| {
+            Box::new(EventDetail {
+                headers: ev.headers,
+                content_type: ev.content_type,
+                payload: ev.payload,
+            })
+        });
+        self.events.push(PackedEvent { detail, ..packed });
+    }
+
+    /// Packs an event given by borrowed fields (decoders use this to skip building a
+    /// [`DecodedEvent`]); no detail is kept.
+    pub fn push_view(&mut self, view: EventView) {
+        let packed = self.pack(view);
         self.events.push(packed);
     }
 
-    /// Packs every event of a decoded chunk.
-    pub fn from_events(events: Vec<DecodedEvent>, keep_detail: bool) -> Self {
-        let mut out = PackedEvents::with_capacity(events.len());
-        for ev in events {
-            out.push(ev, keep_detail);
+    fn pack(&mut self, v: EventView) -> PackedEvent {
+        let id = self.put(v.id);
+        let event_type = self.put(v.event_type);
+        let subject = self.put_opt(v.subject);
+        let key = if v.key.is_some() && v.key == v.subject {
+            subject
+        } else {
+            self.put_opt(v.key)
+        };
+        PackedEvent {
+            id,
+            event_type,
+            source: self.put_opt(v.source),
+            correlation: self.put_opt(v.correlation),
+            causation: self.put_opt(v.causation),
+            subject,
+            topic: self.put_opt(v.topic),
+            key,
+            sequence: match v.sequence {
+                None => PackedSeq::None,
+                Some(SeqView::Int(n)) => PackedSeq::Int(n),
+                Some(SeqView::Text(t)) => PackedSeq::Text(self.put(t)),
+            },
+            time: v.time,
+            broker_ts: v.broker_ts,
+            observed_at: v.observed_at,
+            offset: v.offset,
+            partition: v.partition,
+            ts_type: v.ts_type,
+            provenance: v.provenance,
+            data_hash: v.data_hash,
+            line: v.line,
+            dead_letter: v.dead_letter,
+            detail: None,
         }
-        out
     }
 }
