@@ -1,6 +1,6 @@
 //! Eventscope: a debugger for event-driven systems.
 //!
-//! Layers, bottom up (each only uses the ones above it in this list):
+//! Layers, bottom up:
 //! - [`model`]: events, interned strings, time. No I/O.
 //! - [`store`]: the append-only event store and its indexes.
 //! - [`analysis`]: stitching into flows and the anomaly detectors, fed one event at a time.
@@ -8,8 +8,8 @@
 //! - [`ingest`]: sources that run on their own thread and hand batches over a bounded channel.
 //! - [`cli`]: the headless commands (`check`, `gen`).
 //!
-//! `model`, `store` and `analysis` never depend on a GUI or Kafka client; CI proves it by building
-//! the library with `--no-default-features`.
+//! `model`, `store` and `analysis` never depend on a GUI or Kafka client. The GUI and Kafka come in
+//! behind cargo features; CI builds the library with `--no-default-features` to keep it so.
 
 pub mod analysis;
 pub mod cli;

@@ -24,7 +24,7 @@ pub struct Flow {
     pub key: Sym,
     /// True when `key` is a correlation id carried by at least one event.
     pub correlated: bool,
-    /// Members in arrival order.
+    /// Members, in the order they joined (arrival order, except events moved in later).
     pub events: Vec<EventIdx>,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
@@ -438,5 +438,27 @@ mod tests {
         let want = vec![("a".to_string(), vec!["a".to_string(), "b".into()])];
         assert_eq!(flows_of(&run(vec![a.clone(), b.clone()])), want);
         assert_eq!(flows_of(&run(vec![b, a])), want);
+    }
+
+    #[test]
+    fn a_duplicate_does_not_keep_a_flow_open() {
+        // "Placed" is learned to have follow-ups; a redelivered copy of a Placed that got its
+        // follow-up must not make the flow look like it is still waiting.
+        let mut events: Vec<_> = (0..6)
+            .flat_map(|i| {
+                let c = format!("C{i}");
+                [
+                    ev(&format!("p{i}"), "Placed", "o", i * 60).corr(&c),
+                    ev(&format!("k{i}"), "Paid", "p", i * 60 + 1)
+                        .corr(&c)
+                        .cause(&format!("p{i}")),
+                ]
+            })
+            .collect();
+        events.push(ev("p0", "Placed", "o", 0).corr("C0"));
+        let e = run(events);
+        let f = e.flows.by_key(e.store.strings.get("C0").unwrap()).unwrap();
+        assert_eq!(e.flows.get(f).events.len(), 3);
+        assert_eq!(e.status(f), FlowStatus::Complete);
     }
 }

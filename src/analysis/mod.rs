@@ -155,7 +155,7 @@ impl Engine {
         let (idx, dlq_header) = self.store.append_packed(batch, p, origin);
         self.stats.events += 1;
         let r = self.store.get(idx);
-        if let Some(t) = r.time().or(r.broker_ts()) {
+        if let Some(t) = r.effective_time() {
             self.stats.max_time = Some(self.stats.max_time.map_or(t, |m| m.max(t)));
         }
         let mut f = if self.store.first_with_id(r.id) == Some(idx) {
@@ -271,30 +271,31 @@ impl Engine {
     }
 
     pub fn status(&self, flow: FlowId) -> FlowStatus {
-        let f = self.flows.get(flow);
         let s = &self.store;
-        let mut open = false;
-        for &e in &f.events {
-            let mut anomalies = self.anomalies.on_event(e);
-            if anomalies.any(|a| a.kind == AnomalyKind::DeadLetter)
-                || FAILURE_WORDS
-                    .iter()
-                    .any(|w| s.str(s.get(e).event_type).ends_with(w))
-            {
+        let (mut stuck, mut open) = (false, false);
+        for &e in &self.flows.get(flow).events {
+            let failure_type = FAILURE_WORDS
+                .iter()
+                .any(|w| s.str(s.get(e).event_type).ends_with(w));
+            for a in self.anomalies.on_event(e) {
+                match a.kind {
+                    AnomalyKind::DeadLetter => return FlowStatus::Failed,
+                    AnomalyKind::Stuck => stuck = true,
+                    _ => {}
+                }
+            }
+            if failure_type {
                 return FlowStatus::Failed;
             }
+            // Only the event a causation id resolves to can have follow-ups; a duplicate or a
+            // dead-letter copy of it waits for nothing.
+            let canonical = self.flags[e as usize] & flags::FIRST_OF_ID != 0
+                && self.flags[e as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0;
+            open |= canonical && self.stuck.awaits_follow_up(s, &self.config.expect, e);
         }
-        for &e in &f.events {
-            if self
-                .anomalies
-                .on_event(e)
-                .any(|a| a.kind == AnomalyKind::Stuck)
-            {
-                return FlowStatus::Stuck;
-            }
-            open |= self.stuck.awaits_follow_up(s, &self.config.expect, e);
-        }
-        if open {
+        if stuck {
+            FlowStatus::Stuck
+        } else if open {
             FlowStatus::Open
         } else {
             FlowStatus::Complete

@@ -523,9 +523,6 @@ pub fn generate(
         last_email: None,
     };
     let dup = faults.rate("dup");
-    let flow_faults = [
-        "reorder", "drop", "poison", "skew", "conflict", "orphan", "cycle", "gap",
-    ];
     let est_flows = (n as f64 / (7.0 * (1.0 + dup) + 2.0)).max(1.0);
     let span = (est_flows / 200.0 * SEC as f64).max(300.0 * SEC as f64) as i64;
     let interval = (span as f64 / (n as f64 / 7.0).max(1.0)) as i64;
@@ -537,10 +534,11 @@ pub fn generate(
         let mut fault = None;
         if eligible {
             let mut roll = g.rng.f64();
-            for f in flow_faults {
-                let r = faults.rate(f);
+            // Every fault but `dup` (the first) is a per-flow fault.
+            for (i, f) in FAULT_NAMES.iter().enumerate().skip(1) {
+                let r = faults.0[i];
                 if roll < r {
-                    fault = Some(f);
+                    fault = Some(*f);
                     break;
                 }
                 roll -= r;
@@ -585,7 +583,7 @@ pub fn generate(
         "{{\"eventscope_trace\":1,\"generator\":\"eventscope gen\",\"seed\":{seed},\"events\":{n}}}"
     )?;
     for e in &ev {
-        let partition = rustc_hash::FxBuildHasher.hash_one_str(&e.order) % PARTITIONS;
+        let partition = crate::model::Interner::hash(&e.order) % PARTITIONS;
         let off = offsets.entry((e.topic, partition)).or_insert(0);
         let offset = *off;
         *off += 1;
@@ -626,17 +624,6 @@ pub fn generate(
     truth.sort();
     truth.dedup();
     Ok(truth)
-}
-
-trait HashStr {
-    fn hash_one_str(&self, s: &str) -> u64;
-}
-
-impl HashStr for rustc_hash::FxBuildHasher {
-    fn hash_one_str(&self, s: &str) -> u64 {
-        use std::hash::BuildHasher;
-        self.hash_one(s)
-    }
 }
 
 pub fn run(args: &GenArgs) -> i32 {

@@ -5,7 +5,7 @@ mod cloudevents;
 mod kcat;
 mod native;
 pub mod profile;
-pub(crate) mod scan;
+mod scan;
 
 use crate::model::{DecodedEvent, PackedEvents, Profile};
 pub use profile::{FieldSpec, ProfileConfig};

@@ -278,11 +278,10 @@ pub(super) fn build(
     if let Some(text) = data {
         ev.data_hash = hash_bytes(text.as_bytes());
         json_text = Some(text);
-        if dec.keep_payload {
-            match serde_json::from_str::<Box<RawValue>>(text) {
-                Ok(raw) => ev.payload = Payload::Json(raw),
-                Err(e) => problem = Some(format!("data: {e}")),
-            }
+        if dec.keep_payload
+            && let Some(raw) = l.data
+        {
+            ev.payload = Payload::Json(raw.to_owned());
         }
     } else if let Some(b64) = l.data_base64 {
         match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {

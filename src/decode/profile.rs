@@ -131,6 +131,8 @@ pub struct Lookup<'a> {
     headers: &'a [Header],
     json_text: Option<&'a str>,
     json: OnceCell<Option<Value>>,
+    /// Whether the payload text mentions `specversion` (a structured CloudEvent), looked up once.
+    cloudevent: OnceCell<bool>,
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -147,6 +149,7 @@ impl<'a> Lookup<'a> {
             headers,
             json_text,
             json: OnceCell::new(),
+            cloudevent: OnceCell::new(),
         }
     }
 
@@ -212,7 +215,10 @@ impl<'a> Lookup<'a> {
     }
 
     fn cloudevent_attr(&self, name: &str) -> Option<String> {
-        if !self.mentions(&["specversion"]) {
+        if !*self
+            .cloudevent
+            .get_or_init(|| self.mentions(&["specversion"]))
+        {
             return None;
         }
         let o = self.object()?;
@@ -289,7 +295,8 @@ impl<'a> Lookup<'a> {
         }
     }
 
-    /// The value of `field` by the configured override, else by the profiles in order.
+    /// The value of `field` from the first profile (in order) that has one; overrides are applied
+    /// by [`complete`] before this.
     pub fn find(&self, cfg: &ProfileConfig, field: Field) -> Option<(String, Profile)> {
         SELECTABLE
             .iter()

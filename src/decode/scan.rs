@@ -146,7 +146,7 @@ impl<'a> Cursor<'a> {
 }
 
 /// Scans one line; `None` means "use the generic decoder".
-pub(crate) fn scan(line: &[u8]) -> Option<EventLine<'_>> {
+pub(super) fn scan(line: &[u8]) -> Option<EventLine<'_>> {
     let s = std::str::from_utf8(line).ok()?;
     let mut c = Cursor { s, b: line, i: 0 };
     let mut l = EventLine::default();

@@ -2,7 +2,6 @@
 
 use super::Timestamp;
 use serde_json::value::RawValue;
-use std::sync::Arc;
 
 /// A sequence number: integer when it parses as one, else text (compared lexicographically).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +90,7 @@ pub enum Profile {
     EventStoreDb,
     /// W3C `traceparent` trace id (correlation only, last resort).
     TraceContext,
-    /// Kafka transport data (topic/partition/offset as id, key as subject).
+    /// Kafka transport data (`topic/partition@offset` as the id).
     Transport,
     /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
     Override,
@@ -123,24 +122,6 @@ pub struct Provenance {
     pub causation: Profile,
     pub sequence: Profile,
     pub subject: Profile,
-}
-
-/// Where an event came from: a file and line, or a topic/partition/offset for live sources.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub origin: Arc<str>,
-    /// 1-based line number in a file; 0 for live sources.
-    pub line: u64,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}", self.origin, self.line)
-        } else {
-            write!(f, "{}", self.origin)
-        }
-    }
 }
 
 /// An event as decoded, with owned strings. The store interns it into a compact record.

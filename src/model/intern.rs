@@ -122,13 +122,6 @@ impl Interner {
         let (c, s, l) = spans[sym.index()];
         &chunks[c as usize][s as usize..(s + l) as usize]
     }
-
-    /// Approximate heap bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.capacity()).sum::<usize>()
-            + self.spans.capacity() * 12
-            + self.table.capacity() * 5
-    }
 }
 
 #[cfg(test)]

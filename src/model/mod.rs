@@ -6,8 +6,8 @@ mod packed;
 mod time;
 
 pub use event::{
-    DEAD_LETTER_HEADERS, DecodedEvent, Header, Location, Payload, Profile, Provenance, Sequence,
-    TsType, dead_letter_evidence,
+    DEAD_LETTER_HEADERS, DecodedEvent, Header, Payload, Profile, Provenance, Sequence, TsType,
+    dead_letter_evidence,
 };
 pub use intern::{Interner, Sym};
 pub use packed::{EventDetail, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str};

@@ -11,7 +11,7 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     parsed.timestamp_nanos_opt()
 }
 
-/// Formats nanoseconds since the epoch as RFC 3339 UTC with milliseconds, or the digits when out of range.
+/// Formats nanoseconds since the epoch as RFC 3339 UTC (milliseconds, more digits when needed).
 pub fn format_time(ts: Timestamp) -> String {
     let dt: DateTime<Utc> = DateTime::from_timestamp_nanos(ts);
     let secs = if ts % 1_000_000 == 0 {

@@ -203,10 +203,7 @@ impl EventStore {
         let causation = p.causation.map(&mut sym);
         let subject = p.subject.map(&mut sym);
         let topic = p.topic.map(&mut sym);
-        let key = match (p.key, p.subject) {
-            (Some(k), Some(sj)) if k.hash == sj.hash && batch.str(k) == batch.str(sj) => subject,
-            (k, _) => k.map(&mut sym),
-        };
+        let key = p.key.map(&mut sym);
         let sequence = match p.sequence {
             PackedSeq::None => Seq::None,
             PackedSeq::Int(n) => Seq::Int(n),

@@ -13,7 +13,7 @@ use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
 use crate::model::{Sym, Timestamp, format_duration};
 use crate::store::{EventIdx, EventStore};
 use hdrhistogram::Histogram;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// Learned types need at least this many other judged instances...
 pub const MIN_INSTANCES: usize = 5;
@@ -72,7 +72,6 @@ pub struct StuckDetector {
     /// Instances explained by a dead-letter copy: never stuck.
     excused: Bits,
     flagged: FxHashMap<EventIdx, AnomalyId>,
-    dead_lettered: FxHashSet<Sym>,
 }
 
 fn first_child_latency(s: &EventStore, parent: EventIdx, children: &[EventIdx]) -> Option<i64> {
@@ -196,7 +195,6 @@ impl Detector for StuckDetector {
         let s = cx.store;
         let r = s.get(idx);
         if cx.has(idx, flags::DEAD_LETTER) {
-            self.dead_lettered.insert(r.id);
             if let Some(orig) = s.first_with_id(r.id).filter(|&o| o != idx) {
                 self.excused.set(orig);
                 self.withdraw(cx, orig);
@@ -215,7 +213,7 @@ impl Detector for StuckDetector {
             self.got_child(cx, parent, &[idx]);
         }
         // As a parent: only the first event with an id (causation links resolve to it).
-        if !Self::counts(cx, idx) || self.dead_lettered.contains(&r.id) {
+        if !Self::counts(cx, idx) {
             return;
         }
         let kids: Vec<EventIdx> = s
