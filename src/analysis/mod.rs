@@ -178,6 +178,17 @@ impl Engine {
         } else {
             f |= self.duplicate.classify(&mut cx, idx);
         }
+        // A dead-letter copy that arrived before its original stands in for it only until the
+        // original arrives: from then on causation links resolve to the original.
+        if f & (flags::FIRST_OF_ID | flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0
+            && let Some(first) = self.store.first_with_id(self.store.get(idx).id)
+            && self.flags[first as usize] & flags::DEAD_LETTER != 0
+        {
+            let id = self.store.get(idx).id;
+            self.store.set_canonical(id, idx);
+            self.flags[first as usize] &= !flags::FIRST_OF_ID;
+            f |= flags::FIRST_OF_ID;
+        }
         self.flags[idx as usize] = f;
         self.flows.on_event(&self.store, idx);
         let mut cx = Ctx {

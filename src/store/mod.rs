@@ -279,7 +279,13 @@ impl EventStore {
         self.by_sym.get(sym.index())
     }
 
-    /// The first event that carried this id.
+    /// Makes `idx` the event that causation links to `id` resolve to (used when the first event
+    /// with that id was only a dead-letter copy of it).
+    pub fn set_canonical(&mut self, id: Sym, idx: EventIdx) {
+        self.slot_mut(id).first_event = idx;
+    }
+
+    /// The event that causation links to `id` resolve to: the first that carried it.
     pub fn first_with_id(&self, id: Sym) -> Option<EventIdx> {
         self.slot(id).map(|s| s.first_event).filter(|e| *e != NONE)
     }

@@ -97,4 +97,35 @@ mod tests {
             .1;
         assert!(d.message.contains("boom"), "{}", d.message);
     }
+
+    #[test]
+    fn an_original_after_its_dead_letter_copy_is_the_canonical_event() {
+        // The copy comes first (e.g. `check orders.DLT.jsonl orders.jsonl`): causality is still
+        // judged against the original, and the original is not stuck.
+        let mut events = vec![
+            ev("a", "Placed", "orders", 10)
+                .corr("C")
+                .at("orders.DLT", 0, 0),
+        ];
+        events.push(ev("a", "Placed", "orders", 10).corr("C").at("orders", 0, 0));
+        events.push(ev("b", "Paid", "pay", 9).corr("C").cause("a"));
+        let e = run(events);
+        assert_eq!(
+            found(&e),
+            want(&[(CauseAfterEffect, "b"), (DeadLetter, "a")])
+        );
+        let expect = crate::analysis::Config {
+            expect: vec!["Lonely".into()],
+            ..Default::default()
+        };
+        let e = run_with(
+            expect,
+            vec![
+                ev("x", "Lonely", "s", 0).at("s-dlq", 0, 0),
+                ev("x", "Lonely", "s", 0).at("s", 0, 0),
+                ev("end", "T", "s", 600),
+            ],
+        );
+        assert_eq!(found(&e), want(&[(DeadLetter, "x")]));
+    }
 }

@@ -13,7 +13,7 @@ use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
 use crate::model::{Sym, Timestamp, format_duration};
 use crate::store::{EventIdx, EventStore};
 use hdrhistogram::Histogram;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Learned types need at least this many other judged instances...
 pub const MIN_INSTANCES: usize = 5;
@@ -72,6 +72,8 @@ pub struct StuckDetector {
     /// Instances explained by a dead-letter copy: never stuck.
     excused: Bits,
     flagged: FxHashMap<EventIdx, AnomalyId>,
+    /// Ids seen on dead-letter copies, for originals that arrive after their copy.
+    dead_lettered: FxHashSet<Sym>,
 }
 
 fn first_child_latency(s: &EventStore, parent: EventIdx, children: &[EventIdx]) -> Option<i64> {
@@ -195,6 +197,7 @@ impl Detector for StuckDetector {
         let s = cx.store;
         let r = s.get(idx);
         if cx.has(idx, flags::DEAD_LETTER) {
+            self.dead_lettered.insert(r.id);
             if let Some(orig) = s.first_with_id(r.id).filter(|&o| o != idx) {
                 self.excused.set(orig);
                 self.withdraw(cx, orig);
@@ -215,6 +218,9 @@ impl Detector for StuckDetector {
         // As a parent: only the first event with an id (causation links resolve to it).
         if !Self::counts(cx, idx) {
             return;
+        }
+        if self.dead_lettered.contains(&r.id) {
+            self.excused.set(idx);
         }
         let kids: Vec<EventIdx> = s
             .children_of(r.id)
