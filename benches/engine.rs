@@ -5,8 +5,9 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use eventscope::analysis::{Config, Engine, Flows};
 use eventscope::cli::generate::{Faults, generate};
 use eventscope::decode::{Format, LineDecoder, ProfileConfig};
-use eventscope::model::DecodedEvent;
+use eventscope::model::PackedEvents;
 use eventscope::store::EventStore;
+use std::sync::Arc;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -22,16 +23,16 @@ fn trace() -> Vec<u8> {
     out
 }
 
-fn decoded(bytes: &[u8]) -> Vec<DecodedEvent> {
+/// Decoded and packed as the file source's threads do it (not timed).
+fn packed(bytes: &[u8]) -> PackedEvents {
     LineDecoder::new(Format::Native, ProfileConfig::default(), false)
-        .decode_chunk(bytes, 1)
-        .events
+        .decode_chunk_packed(bytes, 1)
+        .0
 }
 
 fn benches(c: &mut Criterion) {
     let bytes = trace();
-    let events = decoded(&bytes);
-    let n = events.len() as u64;
+    let n = packed(&bytes).len() as u64;
     let mut g = c.benchmark_group("per_event");
     g.throughput(Throughput::Elements(n));
     g.sample_size(20);
@@ -43,12 +44,12 @@ fn benches(c: &mut Criterion) {
 
     g.bench_function("stitch", |b| {
         b.iter_batched(
-            || events.clone(),
-            |evs| {
+            || packed(&bytes),
+            |mut batch| {
                 let mut store = EventStore::new(false);
                 let mut flows = Flows::default();
-                for ev in evs {
-                    let idx = store.append(ev, 0);
+                for p in std::mem::take(&mut batch.events) {
+                    let (idx, _) = store.append_packed(&batch, p, 0);
                     flows.on_event(&store, idx);
                 }
                 flows.len()
@@ -57,17 +58,16 @@ fn benches(c: &mut Criterion) {
         )
     });
 
+    let origin: Arc<str> = "bench".into();
     g.bench_function("detect", |b| {
         b.iter_batched(
-            || events.clone(),
-            |evs| {
+            || packed(&bytes),
+            |batch| {
                 let mut engine = Engine::new(Config {
                     keep_details: false,
                     ..Config::default()
                 });
-                for ev in evs {
-                    engine.push(ev, 0);
-                }
+                engine.ingest(&origin, batch, &[]);
                 engine.finish(None);
                 engine.anomalies.total()
             },

@@ -111,7 +111,7 @@ pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
     let estimate: u64 = args
         .files
         .iter()
-        .filter(|f| !f.extension().is_some_and(|e| e == "gz"))
+        .filter(|f| f.extension().is_none_or(|e| e != "gz"))
         .filter_map(|f| Some(std::fs::metadata(f).ok()?.len() / 400))
         .sum();
     engine.reserve(estimate.min(20_000_000) as usize);

@@ -38,6 +38,13 @@ impl TypeStats {
             .get_or_insert_with(|| Histogram::new(2).expect("histogram"));
         let _ = h.record((ns.max(0) / 1_000) as u64);
     }
+    /// The learned rule: at least [`MIN_SHARE`] of at least [`MIN_INSTANCES`] other judged
+    /// instances had a child, given how many childless instances count as judged.
+    fn learned(&self, childless_judged: usize) -> bool {
+        let others = self.with_child + childless_judged.saturating_sub(1);
+        others >= MIN_INSTANCES && self.with_child as f64 >= MIN_SHARE * others as f64
+    }
+
     fn p99_ns(&self) -> i64 {
         self.latency
             .as_ref()
@@ -125,9 +132,8 @@ impl StuckDetector {
         if !self.childless(e) {
             return false;
         }
-        let n = st.with_child + st.pending.len().saturating_sub(1);
-        expect.iter().any(|x| x == store.str(ty))
-            || (n >= MIN_INSTANCES && st.with_child as f64 >= MIN_SHARE * n as f64)
+        // Every childless instance counts here: the question is whether the type has follow-ups.
+        expect.iter().any(|x| x == store.str(ty)) || st.learned(st.pending.len())
     }
 
     fn judge(&mut self, cx: &mut Ctx, now: Timestamp) {
@@ -150,9 +156,7 @@ impl StuckDetector {
                 })
                 .collect();
             let others = st.with_child + old.len().saturating_sub(1);
-            let learned =
-                others >= MIN_INSTANCES && st.with_child as f64 >= MIN_SHARE * others as f64;
-            if !(expected || learned) {
+            if !(expected || st.learned(old.len())) {
                 continue;
             }
             let why = if expected {
