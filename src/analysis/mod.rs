@@ -134,9 +134,7 @@ impl Engine {
 
     /// Appends one event and updates flows and anomalies.
     pub fn push(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
-        let mut one = PackedEvents::with_capacity(1);
-        one.push(ev, self.config.keep_details);
-        let p = one.events.pop().expect("one event");
+        let (one, p) = PackedEvents::single(ev, self.config.keep_details);
         self.push_packed(&one, p, origin)
     }
 

@@ -98,6 +98,15 @@ impl PackedEvents {
         }
     }
 
+    /// A batch holding just `ev`, and its packed event taken out of it (for sources that hand
+    /// over one event at a time).
+    pub fn single(ev: DecodedEvent, keep_detail: bool) -> (PackedEvents, PackedEvent) {
+        let mut one = PackedEvents::with_capacity(1);
+        one.push(ev, keep_detail);
+        let p = one.events.pop().expect("one event was pushed");
+        (one, p)
+    }
+
     pub fn len(&self) -> usize {
         self.events.len()
     }

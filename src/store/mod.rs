@@ -181,9 +181,7 @@ impl EventStore {
     /// Appends one event (packs it first; sources with many events send packed batches).
     pub fn append(&mut self, ev: DecodedEvent, origin: u16) -> EventIdx {
         let keep = self.keep_details;
-        let mut one = PackedEvents::with_capacity(1);
-        one.push(ev, keep);
-        let p = one.events.pop().expect("one event");
+        let (one, p) = PackedEvents::single(ev, keep);
         self.append_packed(&one, p, origin).0
     }
 
