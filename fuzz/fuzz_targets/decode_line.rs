@@ -35,6 +35,17 @@ fuzz_target!(|data: &[u8]| {
         for p in &problems {
             assert!(p.line >= 1);
         }
+
+        // The packed path (straight from the scanner when it can) must agree with the general
+        // one, and feed an engine the way the file source does.
+        let fast = LineDecoder::new(format, ProfileConfig::default(), false);
+        let (packed, packed_problems) = fast.decode_chunk_packed(data, 1);
+        let general = fast.decode_chunk(data, 1);
+        assert_eq!(packed.len(), general.events.len(), "packed path lost or added events");
+        assert_eq!(packed_problems, general.problems, "packed path reported other problems");
+        let mut packed_engine = Engine::new(DEFAULT_CONFIG.clone());
+        packed_engine.ingest(&std::sync::Arc::from("fuzz"), packed, &packed_problems);
+        packed_engine.finish(None);
         for ev in events {
             engine.push(ev, 0);
         }
