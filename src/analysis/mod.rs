@@ -140,7 +140,7 @@ impl Engine {
 
     /// Appends one packed event of `batch` and updates flows and anomalies.
     pub fn push_packed(&mut self, batch: &PackedEvents, p: PackedEvent, origin: u16) -> EventIdx {
-        let profile = p.provenance.correlation;
+        let profile = p.facts.provenance.correlation;
         match self
             .stats
             .correlation_profiles
@@ -228,7 +228,7 @@ impl Engine {
             .collect();
         let packed = std::mem::take(&mut events.events);
         for p in packed {
-            let line = p.line;
+            let line = p.facts.line;
             let idx = self.push_packed(&events, p, o);
             if let Some(slot) = kept.get_mut(&line) {
                 *slot = Some(idx);

@@ -339,7 +339,7 @@ mod tests {
                 PackedSeq::Text(t) => format!("'{}'", b.str(t)),
             };
             format!(
-                "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {seq} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+                "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {seq} {:?} {:?}",
                 b.str(p.id),
                 b.str(p.event_type),
                 o(p.source),
@@ -348,15 +348,7 @@ mod tests {
                 o(p.subject),
                 o(p.topic),
                 o(p.key),
-                p.time,
-                p.broker_ts,
-                p.observed_at,
-                p.offset,
-                p.partition,
-                p.ts_type,
-                p.provenance,
-                p.data_hash,
-                p.line,
+                p.facts,
                 p.dead_letter
             )
         }

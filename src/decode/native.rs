@@ -3,8 +3,8 @@
 
 use super::{LineDecoder, TRACE_VERSION, hash_bytes, profile};
 use crate::model::{
-    DecodedEvent, EventView, Header, PackedEvents, Payload, Profile, Provenance, SeqView, Sequence,
-    Timestamp, TsType, dead_letter_evidence, parse_time,
+    DecodedEvent, EventFacts, EventView, Header, PackedEvents, Payload, Profile, Provenance,
+    SeqView, Sequence, Timestamp, TsType, dead_letter_evidence, parse_time,
 };
 use base64::Engine as _;
 use serde::Deserialize;
@@ -188,15 +188,17 @@ pub(super) fn pack_fast(
         topic: text(&l.topic),
         key: text(&l.key),
         sequence: Some(sequence),
-        time,
-        broker_ts: l.ts.and_then(ms_to_ns),
-        observed_at: text(&l.observed_at).and_then(parse_time_or_ms),
-        offset: l.offset,
-        partition: l.partition,
-        ts_type: text(&l.tstype).map_or(TsType::None, TsType::parse),
-        provenance,
-        data_hash: l.data.map_or(0, |d| hash_bytes(d.get().as_bytes())),
-        line,
+        facts: EventFacts {
+            time,
+            broker_ts: l.ts.and_then(ms_to_ns),
+            observed_at: text(&l.observed_at).and_then(parse_time_or_ms),
+            offset: l.offset,
+            partition: l.partition,
+            ts_type: text(&l.tstype).map_or(TsType::None, TsType::parse),
+            provenance,
+            data_hash: l.data.map_or(0, |d| hash_bytes(d.get().as_bytes())),
+            line,
+        },
         dead_letter,
     });
     Some(())

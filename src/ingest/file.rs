@@ -280,7 +280,7 @@ mod tests {
                     b.events
                         .events
                         .iter()
-                        .map(|e| (b.events.str(e.id).to_string(), e.line)),
+                        .map(|e| (b.events.str(e.id).to_string(), e.facts.line)),
                 );
                 bad.extend(b.problems.iter().map(|p| p.line));
             }

@@ -10,5 +10,7 @@ pub use event::{
     dead_letter_evidence,
 };
 pub use intern::{Interner, Sym};
-pub use packed::{EventDetail, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str};
+pub use packed::{
+    EventDetail, EventFacts, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str,
+};
 pub use time::{Timestamp, format_duration, format_time, parse_time};

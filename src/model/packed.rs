@@ -27,6 +27,37 @@ pub struct EventDetail {
     pub payload: Payload,
 }
 
+/// An event's fields that are not strings: copied as they are from decoder to store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventFacts {
+    pub time: Option<Timestamp>,
+    pub broker_ts: Option<Timestamp>,
+    pub observed_at: Option<Timestamp>,
+    pub offset: Option<i64>,
+    pub partition: Option<i32>,
+    pub ts_type: TsType,
+    pub provenance: Provenance,
+    pub data_hash: u64,
+    pub line: u64,
+}
+
+impl EventFacts {
+    /// The facts of a decoded event.
+    pub fn of(ev: &DecodedEvent) -> EventFacts {
+        EventFacts {
+            time: ev.time,
+            broker_ts: ev.broker_ts,
+            observed_at: ev.observed_at,
+            offset: ev.offset,
+            partition: ev.partition,
+            ts_type: ev.ts_type,
+            provenance: ev.provenance,
+            data_hash: ev.data_hash,
+            line: ev.line,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct PackedEvent {
     pub id: Str,
@@ -38,15 +69,7 @@ pub struct PackedEvent {
     pub topic: Option<Str>,
     pub key: Option<Str>,
     pub sequence: PackedSeq,
-    pub time: Option<Timestamp>,
-    pub broker_ts: Option<Timestamp>,
-    pub observed_at: Option<Timestamp>,
-    pub offset: Option<i64>,
-    pub partition: Option<i32>,
-    pub ts_type: TsType,
-    pub provenance: Provenance,
-    pub data_hash: u64,
-    pub line: u64,
+    pub facts: EventFacts,
     /// Dead-letter evidence read from the headers (which are not kept unless `detail` is).
     pub dead_letter: Option<Box<str>>,
     pub detail: Option<Box<EventDetail>>,
@@ -71,15 +94,7 @@ pub struct EventView<'a> {
     pub topic: Option<&'a str>,
     pub key: Option<&'a str>,
     pub sequence: Option<SeqView<'a>>,
-    pub time: Option<Timestamp>,
-    pub broker_ts: Option<Timestamp>,
-    pub observed_at: Option<Timestamp>,
-    pub offset: Option<i64>,
-    pub partition: Option<i32>,
-    pub ts_type: TsType,
-    pub provenance: Provenance,
-    pub data_hash: u64,
-    pub line: u64,
+    pub facts: EventFacts,
     pub dead_letter: Option<Box<str>>,
 }
 
@@ -149,15 +164,7 @@ impl PackedEvents {
                 Some(Sequence::Int(n)) => Some(SeqView::Int(*n)),
                 Some(Sequence::Text(t)) => Some(SeqView::Text(t)),
             },
-            time: ev.time,
-            broker_ts: ev.broker_ts,
-            observed_at: ev.observed_at,
-            offset: ev.offset,
-            partition: ev.partition,
-            ts_type: ev.ts_type,
-            provenance: ev.provenance,
-            data_hash: ev.data_hash,
-            line: ev.line,
+            facts: EventFacts::of(&ev),
             dead_letter: ev.dead_letter_evidence().map(Into::into),
         };
         let packed = self.pack(view);
@@ -201,15 +208,7 @@ impl PackedEvents {
                 Some(SeqView::Int(n)) => PackedSeq::Int(n),
                 Some(SeqView::Text(t)) => PackedSeq::Text(self.put(t)),
             },
-            time: v.time,
-            broker_ts: v.broker_ts,
-            observed_at: v.observed_at,
-            offset: v.offset,
-            partition: v.partition,
-            ts_type: v.ts_type,
-            provenance: v.provenance,
-            data_hash: v.data_hash,
-            line: v.line,
+            facts: v.facts,
             dead_letter: v.dead_letter,
             detail: None,
         }

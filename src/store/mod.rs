@@ -207,6 +207,7 @@ impl EventStore {
             PackedSeq::Int(n) => Seq::Int(n),
             PackedSeq::Text(t) => Seq::Text(sym(t)),
         };
+        let f = p.facts;
         let record = EventRecord {
             id,
             event_type,
@@ -217,15 +218,15 @@ impl EventStore {
             topic,
             key,
             sequence,
-            time: enc(p.time),
-            broker_ts: enc(p.broker_ts),
-            observed_at: enc(p.observed_at),
-            offset: enc(p.offset),
-            partition: enc_partition(p.partition),
-            ts_type: p.ts_type,
-            provenance: p.provenance,
-            data_hash: p.data_hash,
-            line: p.line,
+            time: enc(f.time),
+            broker_ts: enc(f.broker_ts),
+            observed_at: enc(f.observed_at),
+            offset: enc(f.offset),
+            partition: enc_partition(f.partition),
+            ts_type: f.ts_type,
+            provenance: f.provenance,
+            data_hash: f.data_hash,
+            line: f.line,
             origin,
         };
         let idx = self.records.len() as EventIdx;
