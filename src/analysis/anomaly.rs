@@ -225,6 +225,11 @@ impl Anomalies {
         &self.list[id as usize]
     }
 
+    /// Every anomaly ever raised, withdrawn ones included, in the order they were raised.
+    pub fn all(&self) -> &[Anomaly] {
+        &self.list
+    }
+
     /// Active anomalies in the order they were raised.
     pub fn active(&self) -> impl Iterator<Item = (AnomalyId, &Anomaly)> {
         self.list

@@ -6,6 +6,7 @@ pub mod detectors;
 pub mod flows;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod truth;
 
 use crate::decode::Problem;
 use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Profile, Timestamp};
@@ -21,6 +22,9 @@ use std::sync::Arc;
 pub struct Config {
     /// Minimum time without a follow-up before an event is `stuck` (ns). Default 30 s.
     pub stuck_after: i64,
+    /// Grow the stuck timeout with each type's latency (`max(stuck_after, 3 x p99)`); off, the
+    /// timeout is `stuck_after` exactly (the demo, whose latencies are known, turns it off).
+    pub adaptive_timeout: bool,
     /// Types declared to always have follow-ups (`--expect`).
     pub expect: Vec<String>,
     /// Topics whose events are dead letters.
@@ -33,6 +37,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             stuck_after: 30_000_000_000,
+            adaptive_timeout: true,
             expect: Vec::new(),
             dead_letter_topics: Regex::new(detectors::dead_letter::DEFAULT_TOPIC_PATTERN)
                 .expect("valid pattern"),

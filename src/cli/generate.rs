@@ -15,6 +15,8 @@
 //! injected fault can be judged.
 
 use crate::analysis::AnomalyKind;
+pub use crate::analysis::truth::Expected;
+use crate::analysis::truth::parse_rates;
 use crate::model::format_time;
 use clap::Args;
 use std::fmt::Write as _;
@@ -52,27 +54,7 @@ pub struct Faults(pub [f64; 9]);
 impl FromStr for Faults {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let mut f = [0.0; 9];
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("'{part}': expected NAME=RATE"))?;
-            let i = FAULT_NAMES
-                .iter()
-                .position(|n| *n == k.trim())
-                .ok_or_else(|| {
-                    format!("unknown fault '{k}' (known: {})", FAULT_NAMES.join(", "))
-                })?;
-            let rate: f64 = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("'{v}' is not a number"))?;
-            if !(0.0..=1.0).contains(&rate) {
-                return Err(format!("rate {rate} for {k} is not between 0 and 1"));
-            }
-            f[i] = rate;
-        }
-        Ok(Faults(f))
+        parse_rates(s, &FAULT_NAMES).map(Faults)
     }
 }
 
@@ -83,13 +65,6 @@ impl Faults {
             .position(|n| *n == name)
             .expect("known fault")]
     }
-}
-
-/// An anomaly the generator expects the analysis to report.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Expected {
-    pub kind: AnomalyKind,
-    pub event_id: String,
 }
 
 struct GenEvent {
@@ -646,13 +621,7 @@ pub fn run(args: &GenArgs) -> i32 {
         };
         if let Some(p) = &args.truth {
             let mut w = std::io::BufWriter::new(std::fs::File::create(p)?);
-            for e in &truth {
-                writeln!(
-                    w,
-                    "{}",
-                    serde_json::json!({"kind": e.kind.name(), "event_id": e.event_id})
-                )?;
-            }
+            crate::analysis::truth::write_jsonl(&truth, &mut w)?;
             w.flush()?;
         }
         Ok(truth)

@@ -2,6 +2,7 @@
 //! known injected faults).
 
 pub mod check;
+pub mod demo;
 pub mod generate;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write a synthetic e-commerce trace with known injected anomalies.
     Gen(generate::GenArgs),
+    /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
+    Demo(demo::DemoArgs),
 }
 
 /// Parses "30s", "500ms", "2m", "1h 5m" to nanoseconds.
@@ -44,6 +47,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     match cli.command {
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
+        Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
+        Some(Command::Demo(_)) => {
+            eprintln!("eventscope demo: the window is not part of this build yet; use --headless");
+            2
+        }
         None => {
             eprintln!(
                 "eventscope {}: the desktop window is not part of this build yet.\n\

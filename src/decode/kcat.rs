@@ -2,10 +2,10 @@
 //! Ids and correlation come from headers and/or the JSON payload through the profiles.
 
 use super::native::{Text, ms_to_ns};
-use super::{LineDecoder, hash_bytes, profile};
-use crate::model::{DecodedEvent, Header, Payload, TsType};
+use super::{LineDecoder, record};
+use crate::model::{DecodedEvent, Header, TsType};
+use record::RawRecord;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 #[derive(Deserialize)]
 struct KcatLine<'a> {
@@ -29,77 +29,43 @@ pub(super) fn decode(
     dec: &LineDecoder,
 ) -> Result<(DecodedEvent, Option<String>), String> {
     let l: KcatLine = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    let mut problem = None;
-    let mut ev = DecodedEvent {
-        topic: l.topic.map(Text::boxed),
+    let mut odd_headers = false;
+    let headers = l.headers.map_or_else(Vec::new, |hs| {
+        odd_headers = hs.len() % 2 == 1;
+        hs.chunks_exact(2)
+            .map(|kv| Header {
+                name: kv[0].as_ref().map_or("", |t| &t.0).into(),
+                value: kv[1].as_ref().map(|t| t.0.as_ref().into()),
+            })
+            .collect()
+    });
+    let rec = RawRecord {
+        topic: l.topic.as_ref().map(|t| &*t.0),
         partition: l.partition,
         offset: l.offset,
-        key: l.key.map(Text::boxed),
+        key: l.key.as_ref().map(|t| &*t.0),
         broker_ts: l.ts.and_then(ms_to_ns),
         ts_type: l.tstype.map_or(TsType::None, |t| TsType::parse(&t.0)),
-        ..Default::default()
+        headers,
+        value: l.payload.as_ref().map(|p| p.0.as_bytes()),
+        observed_at: None,
     };
-    let place = || {
-        format!(
-            "{}/{}@{}",
-            ev.topic.as_deref().unwrap_or("?"),
-            ev.partition.map_or("?".into(), |p| p.to_string()),
-            ev.offset.map_or("?".into(), |o| o.to_string())
-        )
+    let place = format!(
+        "{}/{}@{}",
+        rec.topic.unwrap_or("?"),
+        rec.partition.map_or("?".into(), |p| p.to_string()),
+        rec.offset.map_or("?".into(), |o| o.to_string())
+    );
+    let (ev, problem) = record::decode(rec, &dec.profiles, dec.keep_payload)?;
+    let problem = match (odd_headers, problem) {
+        (true, Some(p)) => Some(format!(
+            "{p}; odd number of header entries, last one dropped"
+        )),
+        (true, None) => Some(format!(
+            "{place}: odd number of header entries; last one dropped"
+        )),
+        (false, p) => p,
     };
-    if let Some(hs) = l.headers {
-        if hs.len() % 2 == 1 {
-            problem = Some(format!(
-                "{}: odd number of header entries; last one dropped",
-                place()
-            ));
-        }
-        ev.headers = hs
-            .chunks_exact(2)
-            .map(|kv| {
-                let name = kv[0].as_ref().map_or("", |t| &t.0).into();
-                Header {
-                    name,
-                    value: kv[1].as_ref().map(|t| t.0.as_ref().into()),
-                }
-            })
-            .collect();
-    }
-    let mut json_text = None;
-    let payload_text;
-    if let Some(p) = l.payload {
-        payload_text = p.0;
-        ev.data_hash = hash_bytes(payload_text.as_bytes());
-        let trimmed = payload_text.trim_start();
-        let looks_json = trimmed.starts_with(['{', '[', '"']);
-        match looks_json.then(|| serde_json::from_str::<&RawValue>(&payload_text)) {
-            Some(Ok(raw)) => {
-                json_text = Some(raw.get());
-                if dec.keep_payload {
-                    ev.payload = Payload::Json(raw.to_owned());
-                }
-            }
-            _ => {
-                problem = Some(format!(
-                    "{}: payload is not JSON ({} bytes); kept as bytes",
-                    place(),
-                    payload_text.len()
-                ));
-                if dec.keep_payload {
-                    ev.payload = Payload::Bytes(payload_text.as_bytes().into());
-                }
-            }
-        }
-    }
-    profile::complete(&mut ev, json_text, &dec.profiles);
-    if ev.event_type.is_empty() {
-        ev.event_type = ev.topic.clone().unwrap_or_else(|| "unknown".into());
-    }
-    if ev.id.is_empty() {
-        return Err(
-            "no event id: no profile found one and the line has no topic/partition/offset".into(),
-        );
-    }
     Ok((ev, problem))
 }
 

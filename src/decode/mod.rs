@@ -4,7 +4,9 @@
 mod cloudevents;
 mod kcat;
 mod native;
+pub mod native_write;
 pub mod profile;
+pub mod record;
 mod scan;
 
 use crate::model::{DecodedEvent, PackedEvents, Profile};

@@ -1,6 +1,7 @@
 //! Sources. Each runs on its own thread(s) and sends [`SourceMessage`]s through a bounded
 //! crossbeam channel; a waker is called after each send so a UI can repaint.
 
+pub mod demo;
 pub mod file;
 
 use crate::decode::Problem;

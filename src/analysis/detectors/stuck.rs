@@ -7,6 +7,8 @@
 //! `max(--stuck-after, 3 x p99 of its first-child latency)`; ages are measured against `now`
 //! (wall clock live, the latest event time or `--now` for files). A stuck event is withdrawn when a
 //! child arrives, and an event that was dead-lettered is never stuck (the dead letter explains it).
+//! The latency of a follow-up that came only after its event was flagged is not learned (else
+//! one outage would raise the timeout until the next goes unflagged).
 
 use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
@@ -113,7 +115,11 @@ impl StuckDetector {
         let lat = first_child_latency(s, parent, children);
         let st = self.types.entry(s.get(parent).event_type).or_default();
         st.with_child += 1;
-        if let Some(l) = lat {
+        // A follow-up that came only after the event was flagged is an outage, not the type's
+        // normal latency: learning it would raise the timeout until later outages go unflagged.
+        if let Some(l) = lat
+            && !self.flagged.contains_key(&parent)
+        {
             st.record_latency(l);
         }
         self.withdraw(cx, parent);
@@ -146,7 +152,11 @@ impl StuckDetector {
             if !expected && st.with_child < MIN_INSTANCES {
                 continue;
             }
-            let timeout = cx.config.stuck_after.max(st.p99_ns().saturating_mul(3));
+            let timeout = if cx.config.adaptive_timeout {
+                cx.config.stuck_after.max(st.p99_ns().saturating_mul(3))
+            } else {
+                cx.config.stuck_after
+            };
             let old: Vec<(EventIdx, i64)> = st
                 .pending
                 .iter()
