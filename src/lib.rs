@@ -6,14 +6,19 @@
 //! - [`analysis`]: stitching into flows and the anomaly detectors, fed one event at a time.
 //! - [`decode`]: line decoders for the trace formats and the correlation profiles.
 //! - [`ingest`]: sources that run on their own thread and hand batches over a bounded channel.
-//! - [`cli`]: the headless commands (`check`, `gen`).
+//! - [`cli`]: the command line (`check`, `gen`, `demo`) and how the window is launched.
+//! - `app` and `ui` (feature `gui`): the eframe app and its panels.
 //!
 //! `model`, `store` and `analysis` never depend on a GUI or Kafka client. The GUI and Kafka come in
 //! behind cargo features; CI builds the library with `--no-default-features` to keep it so.
 
 pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod decode;
 pub mod ingest;
 pub mod model;
 pub mod store;
+#[cfg(feature = "gui")]
+pub mod ui;

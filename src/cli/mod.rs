@@ -11,11 +11,16 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "eventscope",
     version,
-    about = "A debugger for event-driven systems"
+    about = "A debugger for event-driven systems",
+    long_about = "A debugger for event-driven systems. With no arguments the window opens in demo \
+                  mode; `eventscope FILE...` opens trace files.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Trace files to open in the window (same as `eventscope open FILE...`).
+    pub files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,6 +31,11 @@ pub enum Command {
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
     Demo(demo::DemoArgs),
+    /// Open trace files in the window.
+    Open {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 /// Parses "30s", "500ms", "2m", "1h 5m" to nanoseconds.
@@ -48,18 +58,37 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
-        Some(Command::Demo(_)) => {
-            eprintln!("eventscope demo: the window is not part of this build yet; use --headless");
-            2
-        }
-        None => {
-            eprintln!(
-                "eventscope {}: the desktop window is not part of this build yet.\n\
-                 Headless commands: `eventscope check FILE...`, `eventscope gen --events N --out FILE`.\n\
-                 Run `eventscope --help` for details.",
-                env!("CARGO_PKG_VERSION")
-            );
-            0
-        }
+        Some(Command::Demo(a)) => window(
+            Some(a.options(crate::ingest::demo::Faults::modest())),
+            vec![],
+        ),
+        Some(Command::Open { files }) => window(None, files),
+        None if !cli.files.is_empty() => window(None, cli.files),
+        None => window(
+            Some(crate::ingest::demo::DemoOptions {
+                faults: crate::ingest::demo::Faults::modest(),
+                ..Default::default()
+            }),
+            vec![],
+        ),
     }
+}
+
+/// Opens the window on the demo or on files.
+#[cfg(feature = "gui")]
+fn window(demo: Option<crate::ingest::demo::DemoOptions>, files: Vec<std::path::PathBuf>) -> i32 {
+    crate::app::run(match demo {
+        Some(d) => crate::app::Launch::Demo(d),
+        None => crate::app::Launch::Files(files),
+    })
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(_demo: Option<crate::ingest::demo::DemoOptions>, _files: Vec<std::path::PathBuf>) -> i32 {
+    eprintln!(
+        "eventscope {}: this build has no window (feature `gui`). Headless commands: `check`, \
+         `gen`, `demo --headless`; see `eventscope --help`.",
+        env!("CARGO_PKG_VERSION")
+    );
+    2
 }

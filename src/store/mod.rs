@@ -256,6 +256,40 @@ impl EventStore {
         &self.records
     }
 
+    /// The event as a decoder would produce it (for "copy as JSON" and recordings).
+    pub fn decoded(&self, idx: EventIdx) -> DecodedEvent {
+        let r = self.get(idx);
+        let owned = |s: Option<Sym>| s.map(|s| Box::<str>::from(self.str(s)));
+        let d = self.detail(idx);
+        DecodedEvent {
+            id: self.str(r.id).into(),
+            event_type: self.str(r.event_type).into(),
+            source: owned(r.source),
+            time: r.time(),
+            correlation_id: owned(r.correlation),
+            causation_id: owned(r.causation),
+            sequence: match r.sequence {
+                Seq::None => None,
+                Seq::Int(n) => Some(crate::model::Sequence::Int(n)),
+                Seq::Text(t) => Some(crate::model::Sequence::Text(self.str(t).into())),
+            },
+            subject: owned(r.subject),
+            topic: owned(r.topic),
+            partition: r.partition(),
+            offset: r.offset(),
+            key: owned(r.key),
+            broker_ts: r.broker_ts(),
+            ts_type: r.ts_type,
+            observed_at: r.observed_at(),
+            headers: d.map(|d| d.headers.clone()).unwrap_or_default(),
+            content_type: d.and_then(|d| d.content_type.clone()),
+            payload: d.map(|d| d.payload.clone()).unwrap_or_default(),
+            data_hash: r.data_hash,
+            provenance: r.provenance,
+            line: r.line,
+        }
+    }
+
     pub fn detail(&self, idx: EventIdx) -> Option<&EventDetail> {
         self.details.get(idx as usize).and_then(|d| d.as_deref())
     }

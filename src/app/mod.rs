@@ -1,0 +1,265 @@
+//! The eframe app. `logic()` drains the sources within a time budget (~10 ms) into the engine and
+//! applies the commands the panels emitted; `ui()` lays out the panels, which only read state and
+//! return commands (they never touch sources).
+
+pub mod session;
+
+use crate::analysis::FlowId;
+use crate::ingest::Waker;
+use crate::ingest::demo::{DemoControl, DemoOptions, Faults};
+use crate::store::EventIdx;
+use crate::ui::{self, ViewState};
+use serde::{Deserialize, Serialize};
+use session::Session;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long `logic()` may spend feeding the engine per frame.
+pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
+
+/// What the window starts with.
+#[derive(Clone, Debug)]
+pub enum Launch {
+    Demo(DemoOptions),
+    Files(Vec<PathBuf>),
+}
+
+/// Preferences kept between runs (panel sizes are kept by egui's own memory).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub dark: bool,
+    pub recent: Vec<PathBuf>,
+    /// Timeline swimlanes per topic instead of per service.
+    pub lanes_by_topic: bool,
+    pub demo_rate: f64,
+    pub demo_faults: Vec<f64>,
+    pub show_demo_panel: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            dark: true,
+            recent: Vec::new(),
+            lanes_by_topic: false,
+            demo_rate: 20.0,
+            demo_faults: Faults::modest().0.to_vec(),
+            show_demo_panel: true,
+        }
+    }
+}
+
+impl Prefs {
+    pub fn faults(&self) -> Faults {
+        let mut f = Faults::default();
+        for (slot, v) in f.0.iter_mut().zip(&self.demo_faults) {
+            *slot = v.clamp(0.0, 1.0);
+        }
+        f
+    }
+    fn remember(&mut self, paths: &[PathBuf]) {
+        for p in paths {
+            self.recent.retain(|r| r != p);
+            self.recent.insert(0, p.clone());
+        }
+        self.recent.truncate(10);
+    }
+}
+
+/// What panels ask the app to do (applied after the frame's panels ran).
+#[derive(Clone, Debug)]
+pub enum Command {
+    Open(Vec<PathBuf>),
+    OpenDialog,
+    StartDemo,
+    /// A fresh demo session with this seed.
+    ResetDemo(u64),
+    Demo(DemoControl),
+    SelectFlow(FlowId),
+    SelectEvent(EventIdx),
+    TogglePause,
+    SetDark(bool),
+}
+
+pub struct EventscopeApp {
+    pub session: Session,
+    pub view: ViewState,
+    pub prefs: Prefs,
+    pub commands: Vec<Command>,
+    waker: Waker,
+    demo_seed: u64,
+}
+
+impl EventscopeApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, launch: Launch) -> Self {
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_theme(if prefs.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
+        });
+        let ctx = cc.egui_ctx.clone();
+        let waker: Waker = Arc::new(move || ctx.request_repaint());
+        let mut app = EventscopeApp {
+            session: Session::new(Default::default()),
+            view: ViewState::default(),
+            prefs,
+            commands: Vec::new(),
+            waker,
+            demo_seed: 1,
+        };
+        match launch {
+            Launch::Demo(opts) => {
+                app.demo_seed = opts.seed;
+                app.prefs.demo_rate = opts.rate;
+                app.prefs.demo_faults = opts.faults.0.to_vec();
+                app.start_demo();
+            }
+            Launch::Files(paths) => app.open(paths),
+        }
+        app
+    }
+
+    fn demo_options(&self) -> DemoOptions {
+        DemoOptions {
+            seed: self.demo_seed,
+            rate: self.prefs.demo_rate,
+            faults: self.prefs.faults(),
+            ..DemoOptions::default()
+        }
+    }
+
+    fn start_demo(&mut self) {
+        self.session = Session::with_demo(self.demo_options(), self.waker.clone());
+        self.view = ViewState::default();
+    }
+
+    fn open(&mut self, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        self.prefs.remember(&paths);
+        self.session = Session::with_files(&paths, self.waker.clone());
+        self.view = ViewState::default();
+    }
+
+    /// Applies queued commands.
+    pub fn apply_commands(&mut self) {
+        for c in std::mem::take(&mut self.commands) {
+            match c {
+                Command::Open(paths) => self.open(paths),
+                Command::OpenDialog => {
+                    if let Some(paths) = rfd::FileDialog::new()
+                        .add_filter("traces", &["jsonl", "json", "gz", "ndjson", "txt"])
+                        .add_filter("all files", &["*"])
+                        .pick_files()
+                    {
+                        self.open(paths);
+                    }
+                }
+                Command::StartDemo => self.start_demo(),
+                Command::ResetDemo(seed) => {
+                    self.demo_seed = seed;
+                    self.start_demo();
+                }
+                Command::Demo(ctl) => {
+                    match &ctl {
+                        DemoControl::SetRate(r) => self.prefs.demo_rate = *r,
+                        DemoControl::SetFaults(f) => self.prefs.demo_faults = f.0.to_vec(),
+                        _ => {}
+                    }
+                    if let Some(d) = &self.session.demo {
+                        let _ = d.control.send(ctl);
+                    }
+                }
+                Command::SelectFlow(f) => {
+                    self.view.select_flow(f);
+                }
+                Command::SelectEvent(e) => {
+                    let f = self.session.engine.flows.flow_of(e);
+                    self.view.select_flow(f);
+                    self.view.selected_event = Some(e);
+                }
+                Command::TogglePause => self.session.paused = !self.session.paused,
+                Command::SetDark(d) => self.prefs.dark = d,
+            }
+        }
+    }
+}
+
+impl eframe::App for EventscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let more = self.session.drain(INGEST_BUDGET);
+        let pending = self.view.update(&self.session.engine, &self.prefs);
+        self.apply_commands();
+        if pending {
+            ctx.request_repaint_after(crate::ui::flows_data::REFRESH);
+        }
+        ctx.set_theme(if self.prefs.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
+        });
+        if more {
+            ctx.request_repaint();
+        } else if self.session.is_live() && !self.session.paused {
+            // Live time moves on even without events (stuck judgement, following timeline).
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.commands.push(Command::Open(dropped));
+        }
+        ui::root_ui(
+            ui,
+            &self.session,
+            &mut self.view,
+            &mut self.prefs,
+            &mut self.commands,
+        );
+        // Commands from clicks apply now, so the next frame shows their effect.
+        self.apply_commands();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}
+
+/// Opens the window; returns the process exit code.
+pub fn run(launch: Launch) -> i32 {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Eventscope")
+            .with_inner_size([1500.0, 950.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    match eframe::run_native(
+        "eventscope",
+        options,
+        Box::new(move |cc| Ok(Box::new(EventscopeApp::new(cc, launch)))),
+    ) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("eventscope: cannot open the window: {e}");
+            2
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! One debugging session: the engine, the sources feeding it, and their progress. Sources send
+//! batches through one bounded channel; [`Session::drain`] takes them within a time budget.
+
+use crate::analysis::{Config, Engine};
+use crate::ingest::demo::{self, DemoHandle, DemoOptions};
+use crate::ingest::file::{self, FileOptions};
+use crate::ingest::{CHANNEL_CAPACITY, SourceMessage, Waker};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    File,
+    Demo,
+}
+
+/// Progress of one source, for the top bar.
+#[derive(Clone, Debug)]
+pub struct SourceState {
+    pub origin: Arc<str>,
+    pub kind: SourceKind,
+    /// File size (0 when unknown, e.g. live).
+    pub bytes_total: u64,
+    pub bytes_read: u64,
+    pub events: u64,
+    pub undecodable: u64,
+    pub finished: bool,
+    pub error: Option<String>,
+}
+
+/// Events per second over the last second or so.
+#[derive(Default)]
+pub struct RateMeter {
+    window_start: Option<Instant>,
+    count: u64,
+    pub per_second: f64,
+}
+
+impl RateMeter {
+    pub fn add(&mut self, n: u64, now: Instant) {
+        let start = *self.window_start.get_or_insert(now);
+        self.count += n;
+        let dt = now.duration_since(start).as_secs_f64();
+        if dt >= 1.0 {
+            self.per_second = self.count as f64 / dt;
+            self.count = 0;
+            self.window_start = Some(now);
+        }
+    }
+}
+
+pub struct Session {
+    pub engine: Engine,
+    tx: Sender<SourceMessage>,
+    rx: Receiver<SourceMessage>,
+    pub sources: Vec<SourceState>,
+    pub demo: Option<DemoHandle>,
+    /// While paused nothing is drained: the views stay a still snapshot, sources wait.
+    pub paused: bool,
+    pub rate: RateMeter,
+    /// Problems to show in the window (load errors with file and line).
+    pub messages: Vec<String>,
+    last_tick: Option<Instant>,
+}
+
+impl Session {
+    pub fn new(config: Config) -> Session {
+        let (tx, rx) = bounded(CHANNEL_CAPACITY);
+        Session {
+            engine: Engine::new(config),
+            tx,
+            rx,
+            sources: Vec::new(),
+            demo: None,
+            paused: false,
+            rate: RateMeter::default(),
+            messages: Vec::new(),
+            last_tick: None,
+        }
+    }
+
+    /// A session loading `paths` on background threads.
+    pub fn with_files(paths: &[PathBuf], waker: Waker) -> Session {
+        let mut s = Session::new(Config::default());
+        for p in paths {
+            s.sources.push(SourceState {
+                origin: p.display().to_string().into(),
+                kind: SourceKind::File,
+                bytes_total: std::fs::metadata(p).map_or(0, |m| m.len()),
+                bytes_read: 0,
+                events: 0,
+                undecodable: 0,
+                finished: false,
+                error: None,
+            });
+            // The file thread ends on its own; its handle is not needed.
+            let _ = file::spawn(p, FileOptions::default(), s.tx.clone(), Some(waker.clone()));
+        }
+        s
+    }
+
+    /// A session running the demo system live.
+    pub fn with_demo(opts: DemoOptions, waker: Waker) -> Session {
+        let mut s = Session::new(demo::analysis_config(&opts));
+        s.sources.push(SourceState {
+            origin: "demo".into(),
+            kind: SourceKind::Demo,
+            bytes_total: 0,
+            bytes_read: 0,
+            events: 0,
+            undecodable: 0,
+            finished: false,
+            error: None,
+        });
+        s.demo = Some(demo::spawn(opts, true, s.tx.clone(), waker));
+        s
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    pub fn loading(&self) -> bool {
+        self.sources
+            .iter()
+            .any(|s| !s.finished && s.kind == SourceKind::File)
+    }
+
+    /// Feeds queued batches to the engine for at most `budget`. Returns true if more may wait.
+    pub fn drain(&mut self, budget: Duration) -> bool {
+        if self.paused {
+            return false;
+        }
+        let start = Instant::now();
+        while start.elapsed() < budget {
+            let msg = match self.rx.try_recv() {
+                Ok(m) => m,
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+                    self.tick_live(start);
+                    return false;
+                }
+            };
+            match msg {
+                SourceMessage::Batch(b) => {
+                    let n = b.events.len() as u64;
+                    for p in &b.problems {
+                        if self.messages.len() < 1000 {
+                            self.messages
+                                .push(format!("{}:{}: {}", b.origin, p.line, p.reason));
+                        }
+                    }
+                    if let Some(s) = self.sources.iter_mut().find(|s| s.origin == b.origin) {
+                        s.events += n;
+                        s.undecodable += b.problems.len() as u64;
+                        s.bytes_read = s.bytes_read.max(b.bytes_read);
+                    }
+                    self.engine.ingest(&b.origin, b.events, &b.problems);
+                    self.rate.add(n, Instant::now());
+                }
+                SourceMessage::Finished { origin, error } => {
+                    if let Some(e) = &error {
+                        self.messages.push(format!("{origin}: {e}"));
+                    }
+                    if let Some(s) = self.sources.iter_mut().find(|s| s.origin == origin) {
+                        s.finished = true;
+                        s.bytes_read = s.bytes_total.max(s.bytes_read);
+                        s.error = error;
+                    }
+                    if !self.loading() && !self.is_live() {
+                        self.engine.finish(None);
+                    }
+                }
+            }
+        }
+        self.tick_live(start);
+        true
+    }
+
+    /// Live sources: judge time-dependent anomalies against the wall clock twice a second.
+    fn tick_live(&mut self, now: Instant) {
+        if !self.is_live()
+            || self
+                .last_tick
+                .is_some_and(|t| now.duration_since(t).as_millis() < 500)
+        {
+            return;
+        }
+        self.last_tick = Some(now);
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        self.engine.tick(wall);
+        self.rate.add(0, now);
+    }
+}

@@ -1,0 +1,176 @@
+//! Panels and widgets. Each reads the session and view state and pushes [`Command`]s; none touches
+//! a source. Derived data that is worth testing without pixels lives in `*_data.rs` beside its
+//! panel. Functions that take `&mut Ui` end in `_ui`.
+
+pub mod anomalies_panel;
+pub mod demo_panel;
+pub mod filter;
+pub mod flows_data;
+pub mod flows_panel;
+pub mod graph_data;
+pub mod graph_panel;
+pub mod inspector_panel;
+pub mod service_map_data;
+pub mod timeline_data;
+pub mod timeline_panel;
+pub mod top_bar;
+
+use crate::analysis::{Engine, FlowId, Severity};
+use crate::app::session::Session;
+use crate::app::{Command, Prefs};
+use crate::model::Sym;
+use crate::store::EventIdx;
+use egui::Color32;
+
+/// Which view the centre shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CenterTab {
+    #[default]
+    FlowGraph,
+    ServiceMap,
+}
+
+/// Everything the panels show that is derived from the engine, updated incrementally in `logic()`.
+#[derive(Default)]
+pub struct ViewState {
+    pub filter_text: String,
+    pub filter_error: Option<String>,
+    pub flows: flows_data::FlowsData,
+    pub selected_flow: Option<FlowId>,
+    pub selected_event: Option<EventIdx>,
+    pub center: CenterTab,
+    pub graph: graph_panel::GraphCache,
+    pub service_map: service_map_data::ServiceMapData,
+    pub service_map_graph: graph_panel::ServiceMapCache,
+    pub timeline: timeline_data::TimelineData,
+    pub timeline_view: timeline_panel::TimelineView,
+    pub anomalies: anomalies_panel::AnomalyIndex,
+    /// Only anomalies of this severity in the anomalies panel.
+    pub severity: Option<Severity>,
+    pub focus_filter: bool,
+}
+
+impl ViewState {
+    pub fn select_flow(&mut self, f: FlowId) {
+        if self.selected_flow != Some(f) {
+            self.selected_flow = Some(f);
+            self.selected_event = None;
+        }
+    }
+
+    /// Brings derived data up to date with the engine (only new events are looked at). Returns
+    /// true when the flows table waits for a later rebuild (ask for a frame then).
+    pub fn update(&mut self, engine: &Engine, prefs: &Prefs) -> bool {
+        let pending = self.filter_error.is_none() && self.flows.refresh(engine);
+        self.timeline.update(engine, prefs.lanes_by_topic);
+        self.service_map.update(engine);
+        self.anomalies.update(engine);
+        pending
+    }
+}
+
+/// The whole window.
+pub fn root_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    view: &mut ViewState,
+    prefs: &mut Prefs,
+    out: &mut Vec<Command>,
+) {
+    shortcuts_ui(ui, view, out);
+    egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, session, view, prefs, out));
+    egui::Panel::bottom("timeline")
+        .resizable(true)
+        .default_size(240.0)
+        .min_size(140.0)
+        .show(ui, |ui| {
+            timeline_panel::timeline_ui(ui, session, view, prefs, out)
+        });
+    egui::Panel::left("flows")
+        .resizable(true)
+        .default_size(560.0)
+        .show(ui, |ui| {
+            flows_panel::flows_ui(ui, &session.engine, view, out)
+        });
+    egui::Panel::right("inspector")
+        .resizable(true)
+        .default_size(400.0)
+        .show(ui, |ui| {
+            egui::Panel::bottom("anomalies")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| {
+                    anomalies_panel::anomalies_ui(ui, &session.engine, view, out)
+                });
+            egui::CentralPanel::default().show(ui, |ui| {
+                inspector_panel::inspector_ui(ui, &session.engine, view)
+            });
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        graph_panel::center_ui(ui, &session.engine, view, out)
+    });
+    if let Some(demo) = &session.demo
+        && prefs.show_demo_panel
+    {
+        demo_panel::demo_window_ui(ui, demo, prefs, out);
+    }
+}
+
+fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>) {
+    use egui::{Key, Modifiers};
+    if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::O)) {
+        out.push(Command::OpenDialog);
+    }
+    if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::F)) {
+        view.focus_filter = true;
+    }
+    if !ui.egui_wants_keyboard_input()
+        && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space))
+    {
+        out.push(Command::TogglePause);
+    }
+}
+
+/// A stable colour per service (or topic) name.
+pub fn service_color(name: &str) -> Color32 {
+    const PALETTE: [Color32; 10] = [
+        Color32::from_rgb(0x4e, 0x79, 0xa7),
+        Color32::from_rgb(0xf2, 0x8e, 0x2b),
+        Color32::from_rgb(0x59, 0xa1, 0x4f),
+        Color32::from_rgb(0xb0, 0x7a, 0xa1),
+        Color32::from_rgb(0x76, 0xb7, 0xb2),
+        Color32::from_rgb(0xed, 0xc9, 0x48),
+        Color32::from_rgb(0x9c, 0x75, 0x5f),
+        Color32::from_rgb(0xff, 0x9d, 0xa7),
+        Color32::from_rgb(0x8c, 0xd1, 0x7d),
+        Color32::from_rgb(0xa0, 0xcb, 0xe8),
+    ];
+    PALETTE[(crate::model::Interner::hash(name) % PALETTE.len() as u64) as usize]
+}
+
+pub fn sym_color(engine: &Engine, sym: Option<Sym>) -> Color32 {
+    sym.map_or(Color32::GRAY, |s| service_color(engine.store.str(s)))
+}
+
+pub fn severity_color(s: Severity) -> Color32 {
+    match s {
+        Severity::Error => Color32::from_rgb(0xe0, 0x4b, 0x4b),
+        Severity::Warning => Color32::from_rgb(0xe8, 0xa3, 0x2c),
+        Severity::Note => Color32::from_rgb(0x5b, 0x9b, 0xd5),
+    }
+}
+
+pub fn status_color(status: &str) -> Color32 {
+    match status {
+        "ok" => Color32::from_rgb(0x59, 0xa1, 0x4f),
+        "open" => Color32::from_rgb(0x5b, 0x9b, 0xd5),
+        "stuck" => Color32::from_rgb(0xe8, 0xa3, 0x2c),
+        "failed" => Color32::from_rgb(0xe0, 0x4b, 0x4b),
+        _ => Color32::from_rgb(0xc0, 0x7a, 0xd0),
+    }
+}
+
+/// A label that does not take clicks (so table rows get them).
+pub fn plain(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.add(egui::Label::new(text).selectable(false).truncate())
+}

@@ -1,0 +1,308 @@
+//! The timeline: one swimlane per service (or topic), events as markers at their time, causation
+//! arrows for the selected flow, a time ruler with zoom (wheel) and pan (drag), and a density strip
+//! for the whole session (click to jump). Only the visible range is looked at: markers when few,
+//! one density bar per pixel column when many.
+
+use super::{ViewState, sym_color};
+use crate::app::session::Session;
+use crate::app::{Command, Prefs};
+use crate::model::{Timestamp, format_duration, format_time};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
+
+pub struct TimelineView {
+    pub start: Timestamp,
+    pub span: i64,
+    /// Keep the latest events in view (until the user pans or zooms).
+    pub follow: bool,
+}
+
+impl Default for TimelineView {
+    fn default() -> Self {
+        TimelineView {
+            start: 0,
+            span: 30_000_000_000,
+            follow: true,
+        }
+    }
+}
+
+const LABEL_W: f32 = 120.0;
+const RULER_H: f32 = 18.0;
+const STRIP_H: f32 = 16.0;
+
+pub fn timeline_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    view: &mut ViewState,
+    prefs: &mut Prefs,
+    out: &mut Vec<Command>,
+) {
+    let engine = &session.engine;
+    let data = &view.timeline;
+    let (Some(min), Some(max)) = (data.min, data.max) else {
+        ui.label("Timeline: no events with a time yet.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.strong("Timeline");
+        ui.label("lanes:");
+        ui.selectable_value(&mut prefs.lanes_by_topic, false, "service");
+        ui.selectable_value(&mut prefs.lanes_by_topic, true, "topic");
+        ui.checkbox(&mut view.timeline_view.follow, "follow latest");
+        if ui.button("fit all").clicked() {
+            view.timeline_view.follow = false;
+            view.timeline_view.start = min;
+            view.timeline_view.span = (max - min).max(1_000_000) * 105 / 100;
+        }
+        ui.label(format!(
+            "window {}",
+            format_duration(view.timeline_view.span)
+        ));
+    });
+    let tv = &mut view.timeline_view;
+    if tv.follow {
+        tv.start = max - tv.span * 95 / 100;
+    }
+    let (resp, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+    let full = resp.rect;
+    let plot = Rect::from_min_max(
+        pos2(full.left() + LABEL_W, full.top() + RULER_H),
+        pos2(full.right(), full.bottom() - STRIP_H),
+    );
+    if plot.width() < 10.0 || plot.height() < 10.0 {
+        return;
+    }
+    let w = plot.width();
+    // Zoom around the pointer, pan by dragging.
+    if resp.hovered() {
+        let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+        let factor = zoom.recip() * (-scroll * 0.003).exp();
+        if (factor - 1.0).abs() > 1e-4
+            && let Some(p) = resp.hover_pos()
+        {
+            let frac = ((p.x - plot.left()) / w).clamp(0.0, 1.0) as f64;
+            let at = tv.start as f64 + frac * tv.span as f64;
+            let span = (tv.span as f64 * factor as f64).clamp(1e5, 1e15);
+            tv.start = (at - frac * span) as i64;
+            tv.span = span as i64;
+            tv.follow = false;
+        }
+    }
+    if resp.dragged() && resp.drag_delta().x != 0.0 {
+        tv.start -= (resp.drag_delta().x as f64 / w as f64 * tv.span as f64) as i64;
+        tv.follow = false;
+    }
+    let (t0, t1) = (tv.start, tv.start + tv.span);
+    let x_of = |t: Timestamp| plot.left() + ((t - t0) as f64 / tv.span as f64 * w as f64) as f32;
+    let visuals = ui.visuals().clone();
+    painter.rect_filled(plot, 0.0, visuals.extreme_bg_color);
+    ruler(&painter, plot, t0, tv.span, visuals.text_color());
+    let lanes = &data.lanes;
+    let lane_h = (plot.height() / lanes.len().max(1) as f32).clamp(8.0, 40.0);
+    let lane_y = |i: usize| plot.top() + lane_h * (i as f32 + 0.5);
+    let pointer = resp.hover_pos();
+    let mut best: Option<(f32, u32)> = None;
+    let font = FontId::proportional(11.0);
+    for (i, lane) in lanes.iter().enumerate() {
+        let y = lane_y(i);
+        if y > plot.bottom() {
+            break;
+        }
+        let name = engine.store.opt_str(lane.key).unwrap_or("(none)");
+        let color = sym_color(engine, lane.key);
+        painter.text(
+            pos2(full.left() + 4.0, y),
+            Align2::LEFT_CENTER,
+            name,
+            font.clone(),
+            color,
+        );
+        painter.line_segment(
+            [pos2(plot.left(), y), pos2(plot.right(), y)],
+            Stroke::new(0.5, visuals.weak_text_color()),
+        );
+        let visible = lane.range(t0, t1);
+        if visible.len() as f32 <= w * 2.0 {
+            for &(t, e) in visible {
+                let p = pos2(x_of(t), y);
+                painter.circle_filled(p, 3.0, color);
+                if let Some(ptr) = pointer {
+                    let d = ptr.distance(p);
+                    if d < 6.0 && best.is_none_or(|b| d < b.0) {
+                        best = Some((d, e));
+                    }
+                }
+            }
+        } else {
+            // Too many to draw one by one: one bar per pixel column, darker where denser.
+            let cols = w as usize;
+            for c in 0..cols {
+                let a = t0 + (tv.span as f64 * c as f64 / cols as f64) as i64;
+                let b = t0 + (tv.span as f64 * (c + 1) as f64 / cols as f64) as i64;
+                let n = lane.range(a, b).len();
+                if n > 0 {
+                    let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
+                    let x = plot.left() + c as f32;
+                    painter.line_segment(
+                        [pos2(x, y - lane_h * 0.35), pos2(x, y + lane_h * 0.35)],
+                        Stroke::new(
+                            1.0,
+                            Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    // The selected flow: emphasised markers and causation arrows.
+    if let Some(f) = view.selected_flow {
+        let s = &engine.store;
+        let pos_of = |e: u32| -> Option<Pos2> {
+            let r = s.get(e);
+            let lane = data.lane_of(if data.by_topic() { r.topic } else { r.source })?;
+            Some(pos2(x_of(r.effective_time()?), lane_y(lane)))
+        };
+        let stroke = Stroke::new(1.5, visuals.strong_text_color());
+        for &e in engine.flows.get(f).events.iter().take(5_000) {
+            let Some(p) = pos_of(e) else { continue };
+            if let Some(parent) = s.get(e).causation.and_then(|c| s.first_with_id(c))
+                && let Some(pp) = pos_of(parent)
+                && (plot.contains(p) || plot.contains(pp))
+            {
+                painter.arrow(pp, p - pp, stroke);
+            }
+            if plot.contains(p) {
+                let sel = view.selected_event == Some(e);
+                painter.circle_stroke(p, if sel { 7.0 } else { 5.0 }, stroke);
+            }
+        }
+    }
+    if let Some((_, e)) = best {
+        let r = engine.store.get(e);
+        resp.clone().on_hover_text(format!(
+            "{} {}\n{}",
+            engine.store.str(r.event_type),
+            engine.store.str(r.id),
+            r.effective_time().map(format_time).unwrap_or_default()
+        ));
+        if resp.clicked() {
+            out.push(Command::SelectEvent(e));
+        }
+    }
+    density_strip(ui, &painter, &resp, full, plot, view, min, max);
+}
+
+/// Tick marks at a round interval with time labels.
+fn ruler(painter: &egui::Painter, plot: Rect, t0: Timestamp, span: i64, color: Color32) {
+    let target = span as f64 / (plot.width() as f64 / 110.0).max(1.0);
+    let steps: [i64; 16] = [
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        5_000_000,
+        10_000_000,
+        50_000_000,
+        100_000_000,
+        500_000_000,
+        1_000_000_000,
+        5_000_000_000,
+        10_000_000_000,
+        30_000_000_000,
+        60_000_000_000,
+        300_000_000_000,
+        3_600_000_000_000,
+    ];
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| *s as f64 >= target)
+        .unwrap_or(86_400_000_000_000);
+    let mut t = t0.div_euclid(step) * step;
+    while t < t0 + span {
+        if t >= t0 {
+            let x = plot.left() + ((t - t0) as f64 / span as f64 * plot.width() as f64) as f32;
+            painter.line_segment(
+                [pos2(x, plot.top() - 5.0), pos2(x, plot.bottom())],
+                Stroke::new(0.3, color.gamma_multiply(0.4)),
+            );
+            let label = format_time(t);
+            let label = if step < 1_000_000_000 {
+                &label[11..23]
+            } else {
+                &label[11..19]
+            };
+            painter.text(
+                pos2(x + 2.0, plot.top() - RULER_H),
+                Align2::LEFT_TOP,
+                label,
+                FontId::monospace(10.0),
+                color,
+            );
+        }
+        t += step;
+    }
+}
+
+/// The whole session's density, with the visible window marked; click to move the window there.
+#[allow(clippy::too_many_arguments)]
+fn density_strip(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    resp: &egui::Response,
+    full: Rect,
+    plot: Rect,
+    view: &mut ViewState,
+    min: Timestamp,
+    max: Timestamp,
+) {
+    let strip = Rect::from_min_max(
+        pos2(plot.left(), full.bottom() - STRIP_H + 2.0),
+        pos2(plot.right(), full.bottom()),
+    );
+    let span = (max - min).max(1);
+    let buckets = (strip.width() / 2.0) as usize;
+    let mut counts = vec![0usize; buckets.max(1)];
+    for lane in &view.timeline.lanes {
+        for (b, c) in counts.iter_mut().enumerate() {
+            let a = min + span * b as i64 / buckets as i64;
+            let z = min + span * (b as i64 + 1) / buckets as i64 + (b + 1 == buckets) as i64;
+            *c += lane.range(a, z).len();
+        }
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
+    let fg = ui.visuals().selection.bg_fill;
+    for (b, c) in counts.iter().enumerate() {
+        if *c > 0 {
+            let h = (strip.height() * (*c as f32 / top).sqrt()).max(1.0);
+            let x = strip.left() + b as f32 * 2.0;
+            painter.rect_filled(
+                Rect::from_min_max(pos2(x, strip.bottom() - h), pos2(x + 2.0, strip.bottom())),
+                0.0,
+                fg,
+            );
+        }
+    }
+    let tv = &mut view.timeline_view;
+    let sx = |t: Timestamp| {
+        strip.left() + ((t - min) as f64 / span as f64 * strip.width() as f64) as f32
+    };
+    let win = Rect::from_min_max(
+        pos2(sx(tv.start).max(strip.left()), strip.top()),
+        pos2(sx(tv.start + tv.span).min(strip.right()), strip.bottom()),
+    );
+    painter.rect_stroke(
+        win,
+        0.0,
+        Stroke::new(1.0, ui.visuals().strong_text_color()),
+        egui::StrokeKind::Inside,
+    );
+    if resp.clicked()
+        && let Some(p) = resp.interact_pointer_pos()
+        && strip.expand2(vec2(0.0, 2.0)).contains(p)
+    {
+        let at = min + ((p.x - strip.left()) as f64 / strip.width() as f64 * span as f64) as i64;
+        tv.start = at - tv.span / 2;
+        tv.follow = false;
+    }
+}

@@ -1,0 +1,138 @@
+//! The top bar: source and state, rates, totals, anomaly chips by severity, pause, open, theme.
+
+use super::{ViewState, severity_color};
+use crate::analysis::Severity;
+use crate::app::session::{Session, SourceKind};
+use crate::app::{Command, Prefs};
+
+pub fn top_bar_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    view: &mut ViewState,
+    prefs: &mut Prefs,
+    out: &mut Vec<Command>,
+) {
+    let engine = &session.engine;
+    ui.horizontal_wrapped(|ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open… (Ctrl+O)").clicked() {
+                out.push(Command::OpenDialog);
+                ui.close();
+            }
+            if ui.button("Start demo").clicked() {
+                out.push(Command::StartDemo);
+                ui.close();
+            }
+            if !prefs.recent.is_empty() {
+                ui.separator();
+                ui.label("Recent");
+                for p in prefs.recent.clone() {
+                    if ui.button(p.display().to_string()).clicked() {
+                        out.push(Command::Open(vec![p]));
+                        ui.close();
+                    }
+                }
+            }
+        });
+        ui.separator();
+        let state = if session.paused {
+            "paused"
+        } else if session.is_live() {
+            "live"
+        } else if session.loading() {
+            "loading"
+        } else {
+            "loaded"
+        };
+        let what = match session.sources.first() {
+            Some(s) if s.kind == SourceKind::Demo => "demo".to_string(),
+            Some(s) if session.sources.len() == 1 => format!("file {}", s.origin),
+            Some(_) => format!("{} files", session.sources.len()),
+            None => "nothing open".to_string(),
+        };
+        ui.strong(format!("{what} · {state}"));
+        let pause = if session.paused {
+            "▶ Resume (Space)"
+        } else {
+            "⏸ Pause (Space)"
+        };
+        if ui.button(pause).clicked() {
+            out.push(Command::TogglePause);
+        }
+        ui.separator();
+        ui.label(format!("{:.0} events/s", session.rate.per_second));
+        ui.label(format!("{} events", engine.stats.events));
+        ui.label(format!("{} flows", engine.flows.len()));
+        if engine.stats.undecodable > 0 {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{} undecodable", engine.stats.undecodable),
+            );
+        }
+        ui.separator();
+        for sev in Severity::ALL {
+            let n = engine.anomalies.count_severity(sev);
+            let text =
+                egui::RichText::new(format!("● {n} {}", sev.name())).color(severity_color(sev));
+            if ui
+                .selectable_label(view.severity == Some(sev), text)
+                .clicked()
+            {
+                view.severity = if view.severity == Some(sev) {
+                    None
+                } else {
+                    Some(sev)
+                };
+            }
+        }
+        ui.separator();
+        if session.demo.is_some() {
+            ui.toggle_value(&mut prefs.show_demo_panel, "Demo controls");
+        }
+        let mut dark = prefs.dark;
+        if ui
+            .selectable_label(!dark, if dark { "☀ Light" } else { "🌙 Dark" })
+            .clicked()
+        {
+            dark = !dark;
+            out.push(Command::SetDark(dark));
+        }
+    });
+    for s in &session.sources {
+        if s.kind == SourceKind::File && !s.finished {
+            let frac = if s.bytes_total > 0 {
+                s.bytes_read as f32 / s.bytes_total as f32
+            } else {
+                0.0
+            };
+            ui.add(egui::ProgressBar::new(frac).text(format!(
+                "{}: {:.1} of {:.1} MB, {} events, {} undecodable",
+                s.origin,
+                s.bytes_read as f64 / 1e6,
+                s.bytes_total as f64 / 1e6,
+                s.events,
+                s.undecodable
+            )));
+        }
+    }
+    if !session.messages.is_empty() {
+        egui::CollapsingHeader::new(
+            egui::RichText::new(format!(
+                "⚠ {} load problem(s); first: {}",
+                session.messages.len(),
+                session.messages[0]
+            ))
+            .color(ui.visuals().warn_fg_color),
+        )
+        .id_salt("load_problems")
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(150.0)
+                .show(ui, |ui| {
+                    for m in &session.messages {
+                        ui.monospace(m);
+                    }
+                });
+        });
+    }
+}
