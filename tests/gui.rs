@@ -150,3 +150,23 @@ fn demo_mode_fills_the_window() {
         "window title and its toggle"
     );
 }
+
+#[test]
+fn replay_cursor_shows_the_state_as_of_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = loaded(trace(dir.path()));
+    h.get_by_label("corr-A").click();
+    h.run_steps(3);
+    assert_eq!(h.state().view.graph.counts(), (4, 3));
+    h.get_by_label("⏺ Replay").click();
+    h.run_steps(2);
+    let start = h.state().view.replay.as_ref().expect("replay on").at;
+    // 60 ms in: corr-A has 3 of its events, corr-B has not started.
+    h.state_mut().view.replay.as_mut().unwrap().at = start + 60_000_000;
+    until(&mut h, |h| h.query_by_label("1 of 2 flows").is_some());
+    h.run_steps(2);
+    assert_eq!(h.state().view.graph.counts(), (3, 2));
+    h.get_by_label_contains("replay at 2026-03-14T09:00:00.060Z");
+    h.get_by_label("⏺ Replay").click();
+    until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+}

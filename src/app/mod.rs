@@ -178,11 +178,11 @@ impl EventscopeApp {
                     }
                 }
                 Command::SelectFlow(f) => {
-                    self.view.select_flow(f);
+                    self.view.select_flow(&self.session.engine, f);
                 }
                 Command::SelectEvent(e) => {
                     let f = self.session.engine.flows.flow_of(e);
-                    self.view.select_flow(f);
+                    self.view.select_flow(&self.session.engine, f);
                     self.view.selected_event = Some(e);
                 }
                 Command::TogglePause => self.session.paused = !self.session.paused,

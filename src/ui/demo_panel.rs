@@ -15,6 +15,7 @@ pub fn demo_window_ui(
     egui::Window::new("Demo controls")
         .open(&mut open)
         .default_pos([640.0, 330.0])
+        .default_open(false)
         .default_width(330.0)
         .show(ui.ctx(), |ui| {
             ui.horizontal(|ui| {

@@ -35,7 +35,7 @@ pub struct FlowsData {
     pub sort: SortColumn,
     pub ascending: bool,
     pub filter: Filter,
-    seen: (u64, u64),
+    seen: (u64, u64, Option<i64>),
     last: Option<Instant>,
     dirty: bool,
 }
@@ -47,7 +47,7 @@ impl Default for FlowsData {
             sort: SortColumn::Start,
             ascending: false,
             filter: Filter::default(),
-            seen: (u64::MAX, u64::MAX),
+            seen: (u64::MAX, u64::MAX, None),
             last: None,
             dirty: true,
         }
@@ -86,8 +86,8 @@ impl FlowsData {
 
     /// Rebuilds if the engine changed (at most every [`REFRESH`] unless the filter or sort did).
     /// Returns true when a change waits for a later rebuild.
-    pub fn refresh(&mut self, engine: &Engine) -> bool {
-        let key = (engine.stats.events, engine.anomalies.generation);
+    pub fn refresh(&mut self, engine: &Engine, cutoff: Option<i64>) -> bool {
+        let key = (engine.stats.events, engine.anomalies.generation, cutoff);
         if key == self.seen && !self.dirty {
             return false;
         }
@@ -100,7 +100,10 @@ impl FlowsData {
         self.ids = engine
             .flows
             .iter()
-            .filter(|(id, _)| self.filter.is_empty() || self.filter.matches(engine, *id))
+            .filter(|(id, f)| {
+                cutoff.is_none_or(|c| f.first.is_some_and(|t| t <= c))
+                    && (self.filter.is_empty() || self.filter.matches(engine, *id))
+            })
             .map(|(id, _)| id)
             .collect();
         let s = &engine.store;
@@ -150,7 +153,7 @@ mod tests {
             }
         }
         let mut d = FlowsData::default();
-        d.refresh(&e);
+        d.refresh(&e, None);
         let keys = |d: &FlowsData| -> Vec<String> {
             d.ids
                 .iter()
@@ -159,14 +162,16 @@ mod tests {
         };
         assert_eq!(keys(&d), ["c", "a", "b"], "newest first by default");
         d.set_sort(SortColumn::Events);
-        d.refresh(&e);
+        d.refresh(&e, None);
         assert_eq!(keys(&d), ["b", "c", "a"]);
         d.set_sort(SortColumn::Events);
-        d.refresh(&e);
+        d.refresh(&e, None);
         assert_eq!(keys(&d), ["a", "c", "b"]);
         d.set_filter(Filter::parse("type:next").unwrap());
-        d.refresh(&e);
+        d.refresh(&e, None);
         assert_eq!(keys(&d), ["a", "c"]);
+        d.refresh(&e, Some(12));
+        assert_eq!(keys(&d), ["a"], "replay: flows started by t=12");
         let f = e.flows.by_key(e.store.get(0).correlation.unwrap()).unwrap();
         assert_eq!(e.store.str(root_type(&e, f).unwrap()), "Root");
     }

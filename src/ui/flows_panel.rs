@@ -25,7 +25,7 @@ pub fn flows_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &
                 Ok(f) => {
                     view.filter_error = None;
                     view.flows.set_filter(f);
-                    view.flows.refresh(engine);
+                    view.flows.refresh(engine, view.cutoff());
                 }
                 Err(e) => view.filter_error = Some(e),
             }
@@ -123,7 +123,7 @@ pub fn flows_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &
         });
     if let Some(c) = sort {
         view.flows.set_sort(c);
-        view.flows.refresh(engine);
+        view.flows.refresh(engine, view.cutoff());
     }
     if let Some(f) = clicked {
         out.push(Command::SelectFlow(f));

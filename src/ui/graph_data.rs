@@ -49,22 +49,26 @@ enum Parent {
     Missing(Sym),
 }
 
-pub fn build(engine: &Engine, flow: FlowId) -> GraphData {
+/// Builds the graph of `flow`; with a `cutoff`, only of its events up to that time (replay).
+pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
     let s = &engine.store;
     let f = engine.flows.get(flow);
+    let shown =
+        |e: EventIdx| cutoff.is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c));
+    let events: Vec<EventIdx> = f.events.iter().copied().filter(|&e| shown(e)).collect();
     let parent_of = |e: EventIdx| -> Parent {
         let Some(c) = s.get(e).causation else {
             return Parent::Root;
         };
         match s.first_with_id(c) {
-            Some(p) if p != e && engine.flows.flow_of(p) == flow => Parent::Event(p),
+            Some(p) if p != e && engine.flows.flow_of(p) == flow && shown(p) => Parent::Event(p),
             Some(_) => Parent::Root,
             None => Parent::Missing(c),
         }
     };
     // Depth of each event (a cycle counts as a root where it closes).
     let mut depth: FxHashMap<EventIdx, usize> = FxHashMap::default();
-    for &e in &f.events {
+    for &e in &events {
         let mut chain = vec![e];
         let mut base = 0;
         loop {
@@ -87,7 +91,7 @@ pub fn build(engine: &Engine, flow: FlowId) -> GraphData {
             depth.insert(*x, base + i);
         }
     }
-    let mut order: Vec<EventIdx> = f.events.clone();
+    let mut order: Vec<EventIdx> = events;
     order.sort_by_key(|&e| (depth[&e], s.get(e).effective_time(), e));
     let mut g = GraphData::default();
     let mut missing: FxHashMap<Sym, usize> = FxHashMap::default();
@@ -251,7 +255,12 @@ mod tests {
         for i in 0..30 {
             push(&mut e, &format!("n{i}"), "Notified", Some("root"), 10 + i);
         }
-        let g = build(&e, e.flows.flow_of(0));
+        let g = build(&e, e.flows.flow_of(0), None);
+        assert_eq!(
+            build(&e, e.flows.flow_of(0), Some(1)).nodes.len(),
+            2,
+            "replay: events up to t=1"
+        );
         // root, a, b, missing ghost, orphan, 3 kept Notified + 1 group of 27.
         assert_eq!(
             g.nodes.len(),

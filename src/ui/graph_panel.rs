@@ -45,7 +45,7 @@ type FlowGraph = Graph<usize, ()>;
 /// The drawn graph of the selected flow, rebuilt when the flow grows or its anomalies change.
 #[derive(Default)]
 pub struct GraphCache {
-    key: Option<(FlowId, usize, u64)>,
+    key: Option<(FlowId, usize, u64, Option<i64>)>,
     pub data: GraphData,
     graph: Option<FlowGraph>,
     /// Node index of each `data` node.
@@ -54,17 +54,18 @@ pub struct GraphCache {
 }
 
 impl GraphCache {
-    fn refresh(&mut self, engine: &Engine, flow: FlowId) {
+    fn refresh(&mut self, engine: &Engine, flow: FlowId, cutoff: Option<i64>) {
         let key = (
             flow,
             engine.flows.get(flow).events.len(),
             engine.anomalies.generation,
+            cutoff,
         );
         if self.key == Some(key) {
             return;
         }
         self.key = Some(key);
-        self.data = graph_data::build(engine, flow);
+        self.data = graph_data::build(engine, flow, cutoff);
         let mut g = FlowGraph::new();
         self.index = self
             .data
@@ -93,8 +94,20 @@ impl GraphCache {
                 idx
             })
             .collect();
+        let time_of = |n: usize| match self.data.nodes[n].kind {
+            NodeKind::Event(e) | NodeKind::Group(e, _) => engine.store.get(e).time(),
+            NodeKind::Missing(_) => None,
+        };
         for &(p, c) in &self.data.edges {
-            g.add_edge(self.index[p], self.index[c], ());
+            let label = match (time_of(p), time_of(c)) {
+                (Some(a), Some(b)) => format!(
+                    "{}{}",
+                    if b >= a { "+" } else { "" },
+                    format_duration(b - a)
+                ),
+                _ => String::new(),
+            };
+            g.add_edge_with_label(self.index[p], self.index[c], (), label);
         }
         self.graph = Some(g);
         self.selected = None;
@@ -127,14 +140,15 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
         });
         return;
     };
+    let cutoff = view.cutoff();
     let cache = &mut view.graph;
-    cache.refresh(engine, flow);
+    cache.refresh(engine, flow, cutoff);
     let (n, e) = cache.counts();
     let f = engine.flows.get(flow);
     ui.label(format!(
         "{}: {} events, {n} nodes, {e} edges{}",
         engine.store.str(f.key),
-        f.events.len(),
+        cache.data.node_of.len(),
         f.duration()
             .map_or(String::new(), |d| format!(", {}", format_duration(d)))
     ));

@@ -48,20 +48,27 @@ pub struct ViewState {
     /// Only anomalies of this severity in the anomalies panel.
     pub severity: Option<Severity>,
     pub focus_filter: bool,
+    pub replay: Option<timeline_panel::Replay>,
 }
 
 impl ViewState {
-    pub fn select_flow(&mut self, f: FlowId) {
+    /// Selects a flow and, in the inspector, its first event.
+    pub fn select_flow(&mut self, engine: &Engine, f: FlowId) {
         if self.selected_flow != Some(f) {
             self.selected_flow = Some(f);
-            self.selected_event = None;
+            self.selected_event = engine.flows.get(f).events.first().copied();
         }
+    }
+
+    /// The replay cursor's time, when replaying: views show the state as of then.
+    pub fn cutoff(&self) -> Option<crate::model::Timestamp> {
+        self.replay.as_ref().map(|r| r.at)
     }
 
     /// Brings derived data up to date with the engine (only new events are looked at). Returns
     /// true when the flows table waits for a later rebuild (ask for a frame then).
     pub fn update(&mut self, engine: &Engine, prefs: &Prefs) -> bool {
-        let pending = self.filter_error.is_none() && self.flows.refresh(engine);
+        let pending = self.filter_error.is_none() && self.flows.refresh(engine, self.cutoff());
         self.timeline.update(engine, prefs.lanes_by_topic);
         self.service_map.update(engine);
         self.anomalies.update(engine);

@@ -26,6 +26,41 @@ impl Default for TimelineView {
     }
 }
 
+/// The replay cursor: views show the state as of `at`; playing moves it at `speed` x real time.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    pub at: Timestamp,
+    pub playing: bool,
+    pub speed: f64,
+    last: Option<std::time::Instant>,
+}
+
+impl Replay {
+    pub fn new(at: Timestamp) -> Replay {
+        Replay {
+            at,
+            playing: false,
+            speed: 1.0,
+            last: None,
+        }
+    }
+
+    /// Advances a playing cursor by the real time since the last frame; stops at `end`.
+    pub fn advance(&mut self, end: Timestamp) {
+        let now = std::time::Instant::now();
+        if self.playing {
+            if let Some(last) = self.last {
+                let dt = now.duration_since(last).as_nanos() as f64 * self.speed;
+                self.at = self.at.saturating_add(dt as i64).min(end);
+            }
+            if self.at >= end {
+                self.playing = false;
+            }
+        }
+        self.last = Some(now);
+    }
+}
+
 const LABEL_W: f32 = 120.0;
 const RULER_H: f32 = 18.0;
 const STRIP_H: f32 = 16.0;
@@ -43,7 +78,7 @@ pub fn timeline_ui(
         ui.label("Timeline: no events with a time yet.");
         return;
     };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Timeline");
         ui.label("lanes:");
         ui.selectable_value(&mut prefs.lanes_by_topic, false, "service");
@@ -58,6 +93,40 @@ pub fn timeline_ui(
             "window {}",
             format_duration(view.timeline_view.span)
         ));
+        ui.separator();
+        let mut on = view.replay.is_some();
+        if ui
+            .toggle_value(&mut on, "⏺ Replay")
+            .on_hover_text("Show every view as of a moment: scrub or play")
+            .changed()
+        {
+            view.replay = on.then(|| Replay::new(min));
+        }
+        if let Some(r) = &mut view.replay {
+            if ui.button(if r.playing { "⏸" } else { "▶" }).clicked() {
+                r.playing = !r.playing;
+                if r.at >= max {
+                    r.at = min;
+                }
+            }
+            for speed in [1.0, 10.0, 100.0] {
+                ui.selectable_value(&mut r.speed, speed, format!("{speed}x"));
+            }
+            let mut rel = (r.at - min) as f64 / 1e9;
+            let total = (max - min) as f64 / 1e9;
+            if ui
+                .add(egui::Slider::new(&mut rel, 0.0..=total.max(0.001)).show_value(false))
+                .changed()
+            {
+                r.at = min + (rel * 1e9) as i64;
+                r.playing = false;
+            }
+            ui.monospace(format_time(r.at));
+            r.advance(max);
+            if r.playing {
+                ui.ctx().request_repaint();
+            }
+        }
     });
     let tv = &mut view.timeline_view;
     if tv.follow {
@@ -187,6 +256,28 @@ pub fn timeline_ui(
         ));
         if resp.clicked() {
             out.push(Command::SelectEvent(e));
+        }
+    }
+    if let Some(r) = &mut view.replay {
+        let x = x_of(r.at);
+        if x < plot.right() {
+            let after = Rect::from_min_max(pos2(x.max(plot.left()), plot.top()), plot.max);
+            painter.rect_filled(after, 0.0, visuals.extreme_bg_color.gamma_multiply(0.75));
+        }
+        if (plot.left()..=plot.right()).contains(&x) {
+            painter.line_segment(
+                [pos2(x, full.top()), pos2(x, plot.bottom())],
+                Stroke::new(2.0, Color32::from_rgb(0xe0, 0x4b, 0x4b)),
+            );
+        }
+        // Click on the ruler (or drag along it) moves the cursor.
+        if let Some(p) = resp.interact_pointer_pos()
+            && (resp.clicked() || resp.dragged())
+            && p.y < plot.top()
+            && p.x >= plot.left()
+        {
+            r.at = t0 + ((p.x - plot.left()) as f64 / w as f64 * (t1 - t0) as f64) as i64;
+            r.playing = false;
         }
     }
     density_strip(ui, &painter, &resp, full, plot, view, min, max);

@@ -51,6 +51,12 @@ pub fn top_bar_ui(
             None => "nothing open".to_string(),
         };
         ui.strong(format!("{what} · {state}"));
+        if let Some(r) = &view.replay {
+            ui.colored_label(
+                egui::Color32::from_rgb(0xe0, 0x4b, 0x4b),
+                format!("replay at {}", crate::model::format_time(r.at)),
+            );
+        }
         let pause = if session.paused {
             "▶ Resume (Space)"
         } else {
