@@ -170,3 +170,40 @@ fn replay_cursor_shows_the_state_as_of_its_time() {
     h.get_by_label("⏺ Replay").click();
     until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
 }
+
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_file_opens_and_its_bad_lines_are_reported_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = loaded(trace(dir.path()));
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"x1\",\"type\":\"A\",\"correlationid\":\"k\"}\nnot json at all\n{\"id\":\"x2\",\"type\":\"B\",\"correlationid\":\"k\",\"causationid\":\"x1\"}\n",
+    )
+    .unwrap();
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(bad.clone())));
+    until(&mut h, |h| {
+        h.state().session.engine.stats.events == 2 && !h.state().session.loading()
+    });
+    until(&mut h, |h| h.query_by_label("1 of 1 flows").is_some());
+    h.get_by_label_contains("bad.jsonl:2:");
+    assert_eq!(
+        h.state().prefs.recent.first(),
+        Some(&bad),
+        "remembered as a recent file"
+    );
+    assert_eq!(h.state().session.engine.stats.undecodable, 1);
+}

@@ -125,6 +125,13 @@ impl EventscopeApp {
         app
     }
 
+    /// An app showing an already loaded session (benchmarks, tests).
+    pub fn with_session(cc: &eframe::CreationContext<'_>, session: Session) -> Self {
+        let mut app = Self::new(cc, Launch::Files(Vec::new()));
+        app.session = session;
+        app
+    }
+
     fn demo_options(&self) -> DemoOptions {
         DemoOptions {
             seed: self.demo_seed,
