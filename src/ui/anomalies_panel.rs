@@ -35,10 +35,10 @@ pub fn anomalies_ui(
     ui.horizontal(|ui| {
         ui.strong("Anomalies");
         ui.label(format!("{} active", engine.anomalies.total()));
-        if let Some(sev) = view.severity {
-            if ui.button(format!("{} only ✕", sev.name())).clicked() {
-                view.severity = None;
-            }
+        if let Some(sev) = view.severity
+            && ui.button(format!("{} only ✕", sev.name())).clicked()
+        {
+            view.severity = None;
         }
     });
     egui::ScrollArea::vertical()

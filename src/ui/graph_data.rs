@@ -43,6 +43,9 @@ pub struct GraphData {
     pub node_of: FxHashMap<EventIdx, usize>,
 }
 
+/// Siblings are grouped by (parent node, event type).
+type BucketKey = (Option<usize>, Sym);
+
 enum Parent {
     Root,
     Event(EventIdx),
@@ -103,8 +106,8 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
             .iter()
             .position(|e| depth[e] != d)
             .map_or(order.len(), |n| level_start + n);
-        let mut buckets: Vec<((Option<usize>, Sym), Vec<EventIdx>)> = Vec::new();
-        let mut bucket_of: FxHashMap<(Option<usize>, Sym), usize> = FxHashMap::default();
+        let mut buckets: Vec<(BucketKey, Vec<EventIdx>)> = Vec::new();
+        let mut bucket_of: FxHashMap<BucketKey, usize> = FxHashMap::default();
         for &e in &order[level_start..level_end] {
             let parent_node = match parent_of(e) {
                 Parent::Root => None,

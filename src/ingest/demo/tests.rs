@@ -15,7 +15,7 @@ fn kinds(set: &[Expected]) -> BTreeSet<&'static str> {
     set.iter().map(|e| e.kind.name()).collect()
 }
 
-fn missed<'a>(report: &'a HeadlessReport) -> Vec<&'a Expected> {
+fn missed(report: &HeadlessReport) -> Vec<&Expected> {
     report
         .truth
         .iter()
@@ -73,7 +73,7 @@ fn each_fault_alone_is_flagged_on_the_right_events_and_nothing_else() {
                 && fault != Fault::Dup
             {
                 assert!(
-                    r.raised.iter().any(|e| &*e.event_id == &**id),
+                    r.raised.iter().any(|e| *e.event_id == **id),
                     "{spec}: {} not flagged",
                     i.what
                 );
