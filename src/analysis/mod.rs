@@ -2,6 +2,7 @@
 //! time and updates flows and anomalies; nothing is recomputed over all events.
 
 pub mod anomaly;
+pub mod budget;
 pub mod detectors;
 pub mod flows;
 #[cfg(test)]
@@ -211,7 +212,12 @@ impl Engine {
     /// Records input that could not be decoded. `event` is the event kept from that line, if any.
     pub fn report_problem(&mut self, origin: &str, problem: &Problem, event: Option<EventIdx>) {
         self.stats.undecodable += 1;
-        let location = format!("{origin}:{}", problem.line);
+        // Line 0: a record of a live source, located by its topic/partition@offset.
+        let location = match (problem.line, event) {
+            (0, Some(e)) => self.store.location_label(e),
+            (0, None) => origin.to_string(),
+            (line, _) => format!("{origin}:{line}"),
+        };
         let message = format!("{location}: {}", problem.reason);
         self.anomalies.raise(
             AnomalyKind::Undecodable,

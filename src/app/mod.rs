@@ -23,6 +23,9 @@ pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
 pub enum Launch {
     Demo(DemoOptions),
     Files(Vec<PathBuf>),
+    /// Live Kafka with a memory budget in bytes.
+    #[cfg(feature = "kafka")]
+    Kafka(crate::ingest::kafka::KafkaOptions, u64),
 }
 
 /// Preferences kept between runs (panel sizes are kept by egui's own memory).
@@ -36,6 +39,8 @@ pub struct Prefs {
     pub demo_rate: f64,
     pub demo_faults: Vec<f64>,
     pub show_demo_panel: bool,
+    /// Recent Kafka connections (never with passwords).
+    pub connections: Vec<crate::ui::connect_dialog::SavedConnection>,
 }
 
 impl Default for Prefs {
@@ -47,6 +52,7 @@ impl Default for Prefs {
             demo_rate: 20.0,
             demo_faults: Faults::modest().0.to_vec(),
             show_demo_panel: true,
+            connections: Vec::new(),
         }
     }
 }
@@ -81,6 +87,8 @@ pub enum Command {
     SelectEvent(EventIdx),
     TogglePause,
     SetDark(bool),
+    #[cfg(feature = "kafka")]
+    Connect(crate::ingest::kafka::KafkaOptions),
 }
 
 pub struct EventscopeApp {
@@ -121,6 +129,8 @@ impl EventscopeApp {
                 app.start_demo();
             }
             Launch::Files(paths) => app.open(paths),
+            #[cfg(feature = "kafka")]
+            Launch::Kafka(opts, max_memory) => app.connect(opts, max_memory),
         }
         app
     }
@@ -143,6 +153,12 @@ impl EventscopeApp {
 
     fn start_demo(&mut self) {
         self.session = Session::with_demo(self.demo_options(), self.waker.clone());
+        self.view = ViewState::default();
+    }
+
+    #[cfg(feature = "kafka")]
+    fn connect(&mut self, opts: crate::ingest::kafka::KafkaOptions, max_memory: u64) {
+        self.session = Session::with_kafka(opts, max_memory, self.waker.clone());
         self.view = ViewState::default();
     }
 
@@ -194,6 +210,8 @@ impl EventscopeApp {
                 }
                 Command::TogglePause => self.session.paused = !self.session.paused,
                 Command::SetDark(d) => self.prefs.dark = d,
+                #[cfg(feature = "kafka")]
+                Command::Connect(opts) => self.connect(opts, session::DEFAULT_BUDGET),
             }
         }
     }
@@ -202,6 +220,10 @@ impl EventscopeApp {
 impl eframe::App for EventscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let more = self.session.drain(INGEST_BUDGET);
+        if self.session.generation != self.view.generation {
+            // Eviction rebuilt the engine: indexes changed, derived views start over.
+            self.view = ViewState::fresh_like(&self.view, self.session.generation);
+        }
         let pending = self.view.update(&self.session.engine, &self.prefs);
         self.apply_commands();
         if pending {

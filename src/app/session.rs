@@ -1,7 +1,11 @@
 //! One debugging session: the engine, the sources feeding it, and their progress. Sources send
 //! batches through one bounded channel; [`Session::drain`] takes them within a time budget.
 
+use crate::analysis::budget::Budget;
 use crate::analysis::{Config, Engine};
+
+/// The default memory budget of live sessions (`--max-memory`).
+pub const DEFAULT_BUDGET: u64 = 2 << 30;
 use crate::ingest::demo::{self, DemoHandle, DemoOptions};
 use crate::ingest::file::{self, FileOptions};
 use crate::ingest::{CHANNEL_CAPACITY, SourceMessage, Waker};
@@ -14,6 +18,7 @@ use std::time::{Duration, Instant};
 pub enum SourceKind {
     File,
     Demo,
+    Kafka,
 }
 
 /// Progress of one source, for the top bar.
@@ -57,6 +62,13 @@ pub struct Session {
     rx: Receiver<SourceMessage>,
     pub sources: Vec<SourceState>,
     pub demo: Option<DemoHandle>,
+    #[cfg(feature = "kafka")]
+    pub kafka: Option<crate::ingest::kafka::KafkaHandle>,
+    /// Memory budget of the analysis (live sessions evict old healthy flows).
+    pub budget: Budget,
+    /// Bumped when eviction rebuilt the engine (event and flow indexes changed).
+    pub generation: u64,
+    last_budget_check: Option<Instant>,
     /// While paused nothing is drained: the views stay a still snapshot, sources wait.
     pub paused: bool,
     pub rate: RateMeter,
@@ -74,6 +86,11 @@ impl Session {
             rx,
             sources: Vec::new(),
             demo: None,
+            #[cfg(feature = "kafka")]
+            kafka: None,
+            budget: Budget::new(DEFAULT_BUDGET),
+            generation: 0,
+            last_budget_check: None,
             paused: false,
             rate: RateMeter::default(),
             messages: Vec::new(),
@@ -119,7 +136,34 @@ impl Session {
     }
 
     pub fn is_live(&self) -> bool {
+        #[cfg(feature = "kafka")]
+        if self.kafka.is_some() {
+            return true;
+        }
         self.demo.is_some()
+    }
+
+    /// A session consuming Kafka live.
+    #[cfg(feature = "kafka")]
+    pub fn with_kafka(
+        opts: crate::ingest::kafka::KafkaOptions,
+        max_memory: u64,
+        waker: Waker,
+    ) -> Session {
+        let mut s = Session::new(Config::default());
+        s.budget = Budget::new(max_memory);
+        s.sources.push(SourceState {
+            origin: crate::ingest::kafka::origin(&opts),
+            kind: SourceKind::Kafka,
+            bytes_total: 0,
+            bytes_read: 0,
+            events: 0,
+            undecodable: 0,
+            finished: false,
+            error: None,
+        });
+        s.kafka = Some(crate::ingest::kafka::spawn(opts, s.tx.clone(), Some(waker)));
+        s
     }
 
     pub fn loading(&self) -> bool {
@@ -178,8 +222,24 @@ impl Session {
         true
     }
 
+    /// Live sources: keep within the memory budget (checked every two seconds).
+    fn check_budget(&mut self, now: Instant) {
+        if !self.is_live()
+            || self
+                .last_budget_check
+                .is_some_and(|t| now.duration_since(t).as_secs() < 2)
+        {
+            return;
+        }
+        self.last_budget_check = Some(now);
+        if self.budget.enforce(&mut self.engine) {
+            self.generation += 1;
+        }
+    }
+
     /// Live sources: judge time-dependent anomalies against the wall clock twice a second.
     fn tick_live(&mut self, now: Instant) {
+        self.check_budget(now);
         if !self.is_live()
             || self
                 .last_tick

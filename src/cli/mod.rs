@@ -4,6 +4,8 @@
 pub mod check;
 pub mod demo;
 pub mod generate;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +33,12 @@ pub enum Command {
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
     Demo(demo::DemoArgs),
+    /// Watch Kafka topics live in the window (read-only: no consumer group, no commits).
+    #[cfg(feature = "kafka")]
+    Kafka(kafka::KafkaArgs),
+    /// Record Kafka topics to a trace file, headless.
+    #[cfg(feature = "kafka")]
+    Record(kafka::RecordArgs),
     /// Open trace files in the window.
     Open {
         #[arg(required = true)]
@@ -63,6 +71,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             vec![],
         ),
         Some(Command::Open { files }) => window(None, files),
+        #[cfg(feature = "kafka")]
+        Some(Command::Record(a)) => kafka::record(&a),
+        #[cfg(feature = "kafka")]
+        Some(Command::Kafka(a)) => match a.options(true) {
+            Ok(o) => kafka_window(o, a.max_memory),
+            Err(e) => {
+                eprintln!("eventscope kafka: {e}");
+                2
+            }
+        },
         None if !cli.files.is_empty() => window(None, cli.files),
         None => window(
             Some(crate::ingest::demo::DemoOptions {
@@ -72,6 +90,17 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             vec![],
         ),
     }
+}
+
+#[cfg(all(feature = "kafka", feature = "gui"))]
+fn kafka_window(opts: crate::ingest::kafka::KafkaOptions, max_memory: u64) -> i32 {
+    crate::app::run(crate::app::Launch::Kafka(opts, max_memory))
+}
+
+#[cfg(all(feature = "kafka", not(feature = "gui")))]
+fn kafka_window(_opts: crate::ingest::kafka::KafkaOptions, _max_memory: u64) -> i32 {
+    eprintln!("eventscope kafka: this build has no window; use `eventscope record`");
+    2
 }
 
 /// Opens the window on the demo or on files.

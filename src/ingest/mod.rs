@@ -3,6 +3,8 @@
 
 pub mod demo;
 pub mod file;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 
 use crate::decode::Problem;
 use crate::model::PackedEvents;

@@ -43,6 +43,13 @@ impl Interner {
         self.spans.is_empty()
     }
 
+    /// Approximate heap bytes held (text, spans and table).
+    pub fn approx_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.capacity()).sum::<usize>()
+            + self.spans.capacity() * 12
+            + self.table.capacity() * 8
+    }
+
     pub fn resolve(&self, sym: Sym) -> &str {
         let (c, s, l) = self.spans[sym.index()];
         &self.chunks[c as usize][s as usize..(s + l) as usize]

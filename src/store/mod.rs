@@ -109,6 +109,22 @@ pub struct EventStore {
     by_sym: Vec<SymSlot>,
     /// Per event: the next event naming the same cause (a singly linked list, newest first).
     next_sibling: Vec<EventIdx>,
+    /// Heap bytes held by `details` (for the memory budget).
+    detail_bytes: usize,
+}
+
+fn detail_size(d: &EventDetail) -> usize {
+    let payload = match &d.payload {
+        crate::model::Payload::None => 0,
+        crate::model::Payload::Json(raw) => raw.get().len(),
+        crate::model::Payload::Bytes(b) => b.len(),
+    };
+    std::mem::size_of::<EventDetail>()
+        + payload
+        + d.headers
+            .iter()
+            .map(|h| 32 + h.name.len() + h.value.as_ref().map_or(0, |v| v.len()))
+            .sum::<usize>()
 }
 
 const NONE: EventIdx = EventIdx::MAX;
@@ -243,6 +259,9 @@ impl EventStore {
         self.next_sibling.push(sibling);
         self.records.push(record);
         if self.keep_details {
+            if let Some(d) = &p.detail {
+                self.detail_bytes += detail_size(d);
+            }
             self.details.push(p.detail);
         }
         (idx, p.dead_letter)
@@ -288,6 +307,16 @@ impl EventStore {
             provenance: r.provenance,
             line: r.line,
         }
+    }
+
+    /// Approximate heap bytes held by the store.
+    pub fn approx_bytes(&self) -> usize {
+        self.records.capacity() * std::mem::size_of::<EventRecord>()
+            + self.details.capacity() * 8
+            + self.detail_bytes
+            + self.strings.approx_bytes()
+            + self.by_sym.capacity() * std::mem::size_of::<SymSlot>()
+            + self.next_sibling.capacity() * 4
     }
 
     pub fn detail(&self, idx: EventIdx) -> Option<&EventDetail> {

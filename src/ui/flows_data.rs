@@ -74,6 +74,11 @@ impl FlowsData {
         self.dirty = true;
     }
 
+    /// Rebuild on the next refresh, whatever the timer says.
+    pub fn invalidate(&mut self) {
+        self.dirty = true;
+    }
+
     pub fn set_sort(&mut self, c: SortColumn) {
         if self.sort == c {
             self.ascending = !self.ascending;
@@ -170,6 +175,7 @@ mod tests {
         d.set_filter(Filter::parse("type:next").unwrap());
         d.refresh(&e, None);
         assert_eq!(keys(&d), ["a", "c"]);
+        d.invalidate();
         d.refresh(&e, Some(12));
         assert_eq!(keys(&d), ["a"], "replay: flows started by t=12");
         let f = e.flows.by_key(e.store.get(0).correlation.unwrap()).unwrap();

@@ -3,6 +3,7 @@
 //! panel. Functions that take `&mut Ui` end in `_ui`.
 
 pub mod anomalies_panel;
+pub mod connect_dialog;
 pub mod demo_panel;
 pub mod filter;
 pub mod flows_data;
@@ -49,9 +50,29 @@ pub struct ViewState {
     pub severity: Option<Severity>,
     pub focus_filter: bool,
     pub replay: Option<timeline_panel::Replay>,
+    /// The session generation these views were derived for.
+    pub generation: u64,
+    pub connect: connect_dialog::ConnectForm,
 }
 
 impl ViewState {
+    /// Empty views with the user's settings of `old` (filter, sort, tab, timeline window).
+    pub fn fresh_like(old: &ViewState, generation: u64) -> ViewState {
+        let mut v = ViewState {
+            filter_text: old.filter_text.clone(),
+            filter_error: old.filter_error.clone(),
+            center: old.center,
+            severity: old.severity,
+            generation,
+            ..Default::default()
+        };
+        v.flows.sort = old.flows.sort;
+        v.flows.ascending = old.flows.ascending;
+        v.flows.set_filter(old.flows.filter.clone());
+        v.timeline_view.span = old.timeline_view.span;
+        v
+    }
+
     /// Selects a flow and, in the inspector, its first event.
     pub fn select_flow(&mut self, engine: &Engine, f: FlowId) {
         if self.selected_flow != Some(f) {
@@ -121,6 +142,7 @@ pub fn root_ui(
     {
         demo_panel::demo_window_ui(ui, demo, prefs, out);
     }
+    connect_dialog::connect_window_ui(ui, session, view, prefs, out);
 }
 
 fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>) {

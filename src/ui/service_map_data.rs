@@ -105,8 +105,8 @@ mod tests {
         let st = m.edges.values().next().unwrap();
         assert_eq!(st.count, 2);
         let (p50, p99) = ServiceMapData::percentiles(st);
-        assert!((1_990_000..=2_010_000).contains(&p50), "{p50}");
-        assert!((3_990_000..=4_010_000).contains(&p99), "{p99}");
+        assert!((1_980_000..=2_020_000).contains(&p50), "{p50}");
+        assert!((3_960_000..=4_040_000).contains(&p99), "{p99}");
         assert_eq!(m.services.len(), 2);
     }
 }

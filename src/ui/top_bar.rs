@@ -19,6 +19,11 @@ pub fn top_bar_ui(
                 out.push(Command::OpenDialog);
                 ui.close();
             }
+            #[cfg(feature = "kafka")]
+            if ui.button("Connect to Kafka…").clicked() {
+                view.connect.open = true;
+                ui.close();
+            }
             if ui.button("Start demo").clicked() {
                 out.push(Command::StartDemo);
                 ui.close();
@@ -46,6 +51,7 @@ pub fn top_bar_ui(
         };
         let what = match session.sources.first() {
             Some(s) if s.kind == SourceKind::Demo => "demo".to_string(),
+            Some(s) if s.kind == SourceKind::Kafka => s.origin.to_string(),
             Some(s) if session.sources.len() == 1 => format!("file {}", s.origin),
             Some(_) => format!("{} files", session.sources.len()),
             None => "nothing open".to_string(),
@@ -69,6 +75,13 @@ pub fn top_bar_ui(
         ui.label(format!("{:.0} events/s", session.rate.per_second));
         ui.label(format!("{} events", engine.stats.events));
         ui.label(format!("{} flows", engine.flows.len()));
+        if session.budget.evicted_flows > 0 {
+            ui.label(format!(
+                "({} flows, {} events evicted)",
+                session.budget.evicted_flows, session.budget.evicted_events
+            ))
+            .on_hover_text("Memory budget reached: the oldest flows without anomalies were dropped from the analysis");
+        }
         if engine.stats.undecodable > 0 {
             ui.colored_label(
                 ui.visuals().warn_fg_color,

@@ -1,0 +1,199 @@
+//! Bounded memory for long live sessions. When the engine's estimated size passes the budget, the
+//! oldest finished flows without anomalies are evicted first (then the oldest flows without
+//! anomalies, and flows with anomalies only as a last resort) until it is under 70% of the budget.
+//!
+//! Eviction rebuilds the engine from the events it keeps, in their arrival order, so every index
+//! and detector stays exactly consistent (the store is append-only by design); flows with
+//! anomalies keep all their events, so their evidence is recomputed identically. Input problems
+//! are carried over. Each rebuild costs time in proportion to what is kept, and happens once per
+//! 30% of the budget ingested.
+
+use super::{AnomalyKind, Engine, FlowStatus};
+use crate::store::EventIdx;
+use std::sync::Arc;
+
+pub struct Budget {
+    pub max_bytes: u64,
+    pub evicted_flows: u64,
+    pub evicted_events: u64,
+    pub compactions: u64,
+}
+
+/// After an eviction the engine is brought down to this share of the budget.
+const TARGET: f64 = 0.7;
+
+impl Budget {
+    pub fn new(max_bytes: u64) -> Budget {
+        Budget {
+            max_bytes,
+            evicted_flows: 0,
+            evicted_events: 0,
+            compactions: 0,
+        }
+    }
+
+    /// Evicts if the engine is over budget; returns true if it did (indexes into the old engine
+    /// are then invalid).
+    pub fn enforce(&mut self, engine: &mut Engine) -> bool {
+        let bytes = engine.approx_bytes() as f64;
+        if bytes <= self.max_bytes as f64 || engine.store.is_empty() {
+            return false;
+        }
+        let per_event = bytes / engine.store.len() as f64;
+        let mut excess = bytes - self.max_bytes as f64 * TARGET;
+        // Tier 0: finished without anomalies; 1: without anomalies; 2: anything. Oldest first.
+        let mut candidates: Vec<(u8, i64, u32)> = engine
+            .flows
+            .iter()
+            .map(|(id, f)| {
+                let anomalous = engine.flow_anomalies(id).next().is_some();
+                let tier = match (anomalous, engine.status(id)) {
+                    (false, FlowStatus::Complete) => 0,
+                    (false, _) => 1,
+                    _ => 2,
+                };
+                (tier, f.last.unwrap_or(i64::MIN), id)
+            })
+            .collect();
+        candidates.sort_unstable();
+        let mut evict = vec![
+            false;
+            engine
+                .flows
+                .iter()
+                .map(|(id, _)| id as usize + 1)
+                .max()
+                .unwrap_or(0)
+        ];
+        let mut flows = 0;
+        for (_, _, id) in candidates {
+            if excess <= 0.0 {
+                break;
+            }
+            evict[id as usize] = true;
+            flows += 1;
+            excess -= engine.flows.get(id).events.len() as f64 * per_event;
+        }
+        let before = engine.store.len();
+        *engine = rebuild(engine, &evict);
+        self.evicted_flows += flows;
+        self.evicted_events += (before - engine.store.len()) as u64;
+        self.compactions += 1;
+        true
+    }
+}
+
+impl Engine {
+    /// Approximate heap bytes of the store, flows, detectors and anomalies.
+    pub fn approx_bytes(&self) -> usize {
+        // Flows, detector state and flags per event; per flow; per anomaly (measured roughly).
+        self.store.approx_bytes()
+            + self.store.len() * 96
+            + self.flows.len() * 160
+            + self.anomalies.all().len() * 220
+    }
+}
+
+/// A new engine with the events of the flows not in `evict`, in their arrival order.
+fn rebuild(old: &Engine, evict: &[bool]) -> Engine {
+    let mut new = Engine::new(old.config.clone());
+    let s = &old.store;
+    let mut map: Vec<Option<EventIdx>> = vec![None; s.len()];
+    let mut origins: Vec<Option<u16>> = Vec::new();
+    for idx in 0..s.len() as EventIdx {
+        let flow = old.flows.flow_of(idx) as usize;
+        if evict.get(flow).copied().unwrap_or(false) {
+            continue;
+        }
+        let r = s.get(idx);
+        let o = r.origin as usize;
+        if origins.len() <= o {
+            origins.resize(o + 1, None);
+        }
+        let origin = *origins[o].get_or_insert_with(|| {
+            let name: Arc<str> = s.origin(r.origin).into();
+            new.store.origin_index(&name)
+        });
+        map[idx as usize] = Some(new.push(s.decoded(idx), origin));
+    }
+    // Input problems are not re-derived from events: carry them over.
+    for a in old.anomalies.all() {
+        if a.kind != AnomalyKind::Undecodable || !a.active {
+            continue;
+        }
+        let event = match a.event {
+            Some(e) => match map[e as usize] {
+                Some(n) => Some(n),
+                None => continue,
+            },
+            None => None,
+        };
+        new.anomalies.raise(
+            a.kind,
+            event,
+            a.related.clone(),
+            a.message.clone(),
+            a.location.clone(),
+        );
+    }
+    new.stats.undecodable = old.stats.undecodable;
+    new.stats.correlation_profiles = old.stats.correlation_profiles.clone();
+    new
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Config;
+    use crate::model::DecodedEvent;
+
+    fn push(e: &mut Engine, id: &str, corr: &str, cause: Option<&str>, t: i64, data: u64) {
+        e.push(
+            DecodedEvent {
+                id: id.into(),
+                event_type: "T".into(),
+                source: Some("s".into()),
+                correlation_id: Some(corr.into()),
+                causation_id: cause.map(Into::into),
+                time: Some(t),
+                data_hash: data,
+                ..Default::default()
+            },
+            0,
+        );
+    }
+
+    #[test]
+    fn evicts_old_healthy_flows_first_and_keeps_anomalies() {
+        let mut e = Engine::new(Config::default());
+        for f in 0..200 {
+            push(&mut e, &format!("a{f}"), &format!("c{f}"), None, f, 1);
+            push(
+                &mut e,
+                &format!("b{f}"),
+                &format!("c{f}"),
+                Some(&format!("a{f}")),
+                f,
+                2,
+            );
+        }
+        // An old flow with a duplicate: pinned.
+        push(&mut e, "a0", "c0", None, 0, 1);
+        let before = e.approx_bytes() as u64;
+        let mut b = Budget::new(before - 1);
+        assert!(b.enforce(&mut e));
+        assert!((e.approx_bytes() as u64) < before);
+        assert!(b.evicted_flows > 50 && b.evicted_events == 2 * b.evicted_flows);
+        let keys: Vec<&str> = e.flows.iter().map(|(_, f)| e.store.str(f.key)).collect();
+        assert!(keys.contains(&"c0"), "the flow with an anomaly stays");
+        assert!(keys.contains(&"c199"), "the newest flows stay");
+        assert!(!keys.contains(&"c1"), "the oldest healthy flows go");
+        assert_eq!(
+            e.anomalies.count(AnomalyKind::Duplicate),
+            1,
+            "its evidence is kept"
+        );
+        let mut roomy = Budget::new(before);
+        assert!(!roomy.enforce(&mut e), "nothing to do under budget");
+    }
+}
