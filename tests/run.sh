@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
 # The project's test command (README, "Set-up"). Installs what the tests need on a fresh Debian
-# machine of this project's kind, then runs the whole test suite. Today the suite needs nothing
-# beyond the Rust toolchain; the Kafka and GUI issues add their installs here.
+# machine of this project's kind, then runs the whole test suite:
+# - the tansu Kafka-protocol broker (cargo install, ~7.5 min once; skipped when already installed),
+# - PyPI's confluent-kafka, the independent client the Kafka tests produce with.
+# The GUI tests need no packages (egui_kittest drives the app through AccessKit, no GPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+if ! command -v tansu >/dev/null 2>&1; then
+    echo "tests/run.sh: installing the tansu broker (once, several minutes)" >&2
+    cargo install tansu --locked --features dynostore
+fi
+if ! python3 -c "import confluent_kafka" >/dev/null 2>&1; then
+    echo "tests/run.sh: installing confluent-kafka (PyPI)" >&2
+    if ! command -v pip3 >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1; then
+        apt-get update -qq && apt-get install -y -qq python3-pip
+    fi
+    python3 -m pip install --quiet confluent-kafka 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages confluent-kafka
+fi
 cargo test --all-targets

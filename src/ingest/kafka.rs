@@ -15,7 +15,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use regex::Regex;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -126,6 +126,12 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
         .set("enable.partition.eof", "false")
         .set("topic.metadata.refresh.interval.ms", "5000")
         .set("reconnect.backoff.max.ms", "2000");
+    // librdkafka only assigns partitions with a group id configured. Assigning never joins the
+    // group, so the broker never sees one; a user's group.id replaces this one.
+    c.set(
+        "group.id",
+        format!("eventscope-{}-{}", std::process::id(), fastrand::u32(..)),
+    );
     for (k, v) in &opts.properties {
         c.set(k, v);
     }
@@ -171,6 +177,13 @@ struct Ctx {
 }
 
 impl ClientContext for Ctx {
+    /// librdkafka's log lines go to stderr when EVENTSCOPE_KAFKA_LOG is set (with `-X debug=...`).
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        if std::env::var_os("EVENTSCOPE_KAFKA_LOG").is_some() {
+            eprintln!("librdkafka {level:?} {fac}: {message}");
+        }
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
         s.error(format!("{error}: {reason}"));
@@ -193,7 +206,7 @@ pub fn origin(opts: &KafkaOptions) -> Arc<str> {
 pub type Decoded = Vec<(DecodedEvent, Option<String>)>;
 
 /// Consumes until `stop` is set or `on_records` returns false. Calls `on_records` about every
-/// 50 ms when records arrived.
+/// 50 ms, with the records that arrived (maybe none).
 pub fn consume(
     opts: &KafkaOptions,
     stop: &AtomicBool,
@@ -205,15 +218,15 @@ pub fn consume(
             status: status.clone(),
         })
         .map_err(|e| format!("cannot create the Kafka client: {e}"))?;
-    let mut assigned: std::collections::HashSet<(String, i32)> = Default::default();
+    let mut assigned: HashMap<(String, i32), Offset> = HashMap::new();
     let mut last_meta: Option<Instant> = None;
-    let mut next: std::collections::HashMap<(String, i32), i64> = Default::default();
+    let mut next: HashMap<(String, i32), i64> = HashMap::new();
     let mut pending: Decoded = Vec::new();
     let mut last_flush = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if last_meta.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
             last_meta = Some(Instant::now());
-            match assign_new(&consumer, opts, &mut assigned) {
+            match assign_new(&consumer, opts, &mut assigned, &next) {
                 Ok(()) => {}
                 Err(e) => status.lock().unwrap_or_else(|e| e.into_inner()).error(e),
             }
@@ -247,15 +260,11 @@ pub fn consume(
                 .error(e.to_string()),
             None => {}
         }
-        if !pending.is_empty()
-            && (pending.len() >= 2000 || last_flush.elapsed() > Duration::from_millis(50))
-        {
+        if pending.len() >= 2000 || last_flush.elapsed() > Duration::from_millis(50) {
             last_flush = Instant::now();
             if !on_records(std::mem::take(&mut pending)) {
                 return Ok(());
             }
-        } else if pending.is_empty() {
-            last_flush = Instant::now();
         }
     }
     if !pending.is_empty() {
@@ -308,44 +317,57 @@ fn topic_wanted(opts: &KafkaOptions, name: &str) -> bool {
             .is_some_and(|r| !name.starts_with("__") && r.is_match(name))
 }
 
-/// Assigns partitions of wanted topics that are not assigned yet.
+/// Assigns partitions of wanted topics that are not assigned yet. Without a consumer group
+/// librdkafka only takes whole assignments, so the full list is given again, each known partition
+/// at its next offset (its position is kept).
 fn assign_new(
     consumer: &BaseConsumer<Ctx>,
     opts: &KafkaOptions,
-    assigned: &mut std::collections::HashSet<(String, i32)>,
+    assigned: &mut HashMap<(String, i32), Offset>,
+    next: &HashMap<(String, i32), i64>,
 ) -> Result<(), String> {
     let md = consumer
         .fetch_metadata(None, Duration::from_secs(5))
         .map_err(|e| format!("metadata from {}: {e}", opts.brokers))?;
-    let mut tpl = TopicPartitionList::new();
+    let mut fresh = TopicPartitionList::new();
     for t in md.topics() {
         if !topic_wanted(opts, t.name()) {
             continue;
         }
         for p in t.partitions() {
-            if assigned.insert((t.name().to_string(), p.id())) {
+            if !assigned.contains_key(&(t.name().to_string(), p.id())) {
                 let offset = match opts.from {
                     StartFrom::Beginning => Offset::Beginning,
                     StartFrom::End => Offset::End,
                     StartFrom::Last(n) => Offset::OffsetTail(n),
                     StartFrom::Time(ns) => Offset::Offset(ns / 1_000_000),
                 };
-                tpl.add_partition_offset(t.name(), p.id(), offset)
+                fresh
+                    .add_partition_offset(t.name(), p.id(), offset)
                     .map_err(|e| e.to_string())?;
             }
         }
     }
-    if tpl.count() == 0 {
+    if fresh.count() == 0 {
         return Ok(());
     }
     if let StartFrom::Time(_) = opts.from {
-        tpl = consumer
-            .offsets_for_times(tpl, Duration::from_secs(10))
+        fresh = consumer
+            .offsets_for_times(fresh, Duration::from_secs(10))
             .map_err(|e| format!("offsets for --from time: {e}"))?;
     }
-    consumer
-        .incremental_assign(&tpl)
-        .map_err(|e| format!("assign: {e}"))
+    for e in fresh.elements() {
+        assigned.insert((e.topic().to_string(), e.partition()), e.offset());
+    }
+    let mut all = TopicPartitionList::new();
+    for ((topic, partition), start) in assigned.iter() {
+        let at = next
+            .get(&(topic.clone(), *partition))
+            .map_or(*start, |n| Offset::Offset(*n));
+        all.add_partition_offset(topic, *partition, at)
+            .map_err(|e| e.to_string())?;
+    }
+    consumer.assign(&all).map_err(|e| format!("assign: {e}"))
 }
 
 /// A running live source.
@@ -386,6 +408,9 @@ pub fn spawn(opts: KafkaOptions, tx: Sender<SourceMessage>, waker: Option<Waker>
             let origin = origin(&opts);
             let keep = opts.keep_payload;
             let result = consume(&opts, &sp, &st, |records| {
+                if records.is_empty() {
+                    return true;
+                }
                 let mut events = PackedEvents::with_capacity(records.len());
                 let mut batches = Vec::new();
                 for (ev, problem) in records {
