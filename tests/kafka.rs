@@ -523,3 +523,76 @@ fn a_live_session_feeds_the_analysis() {
         undecodable[0].message
     );
 }
+
+#[test]
+fn the_demo_publishes_to_a_real_cluster() {
+    let b = Broker::start();
+    let bs = b.bootstrap();
+    for t in [
+        "orders",
+        "payments",
+        "inventory",
+        "inventory.commands",
+        "shipping",
+        "notifications",
+        "orders.DLT",
+    ] {
+        helper(&bs, &["create", t, "3"], "");
+    }
+    let run = eventscope(&[
+        "demo",
+        "--to-kafka",
+        "-b",
+        &bs,
+        "--duration",
+        "3s",
+        "--rate",
+        "50",
+        "--faults",
+        "dup=0.05",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("(0 failed)"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.jsonl");
+    let rec = eventscope(&[
+        "record",
+        "-b",
+        &bs,
+        "--topic-regex",
+        "^(orders|payments|inventory|shipping|notifications)",
+        "--from",
+        "beginning",
+        "--duration",
+        "8s",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        rec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    let events = read_trace(&out);
+    assert!(events.len() > 200, "{}", events.len());
+    // CloudEvents binary-mode headers give the ids, so flows stitch as in the demo itself.
+    assert!(
+        events
+            .iter()
+            .all(|e| !e["id"].as_str().unwrap().contains('@'))
+    );
+    let check = eventscope(&["check", "--format", "json", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        text.contains("\"kind\":\"duplicate\""),
+        "the injected duplicates are found: {}",
+        &text[..text.len().min(500)]
+    );
+}

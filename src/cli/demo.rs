@@ -14,7 +14,7 @@ pub struct DemoArgs {
     /// Run without a window, in simulated time, as fast as possible.
     #[arg(long)]
     pub headless: bool,
-    /// Simulated time to run (headless).
+    /// How long to run: simulated time headless, real time with --to-kafka.
     #[arg(long, default_value = "60s", value_parser = super::parse_duration_ns)]
     pub duration: i64,
     #[arg(long, default_value_t = 1)]
@@ -36,6 +36,93 @@ pub struct DemoArgs {
     /// Write the expected anomalies here (JSON Lines: kind, event_id).
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// Publish the demo's traffic to a real Kafka cluster (live, until --duration or Ctrl-C)
+    /// instead of opening the window.
+    #[arg(long, requires = "brokers")]
+    pub to_kafka: bool,
+    /// Brokers for --to-kafka.
+    #[arg(long, short = 'b')]
+    pub brokers: Option<String>,
+    /// librdkafka properties for --to-kafka (security.protocol, sasl.*, ssl.*...).
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_kv)]
+    pub property: Vec<(String, String)>,
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}': expected key=value"))?;
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+/// `demo --to-kafka`: the demo system, live, publishing every record it appends to the cluster
+/// (same topic, key, headers and value; Kafka's partitioner places it by key).
+#[cfg(feature = "kafka")]
+pub fn run_to_kafka(args: &DemoArgs) -> i32 {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    let opts = args.options(args.faults.unwrap_or(Faults::modest()));
+    let mut cfg = ClientConfig::new();
+    cfg.set(
+        "bootstrap.servers",
+        args.brokers.as_deref().unwrap_or_default(),
+    )
+    .set("ssl.ca.location", "probe")
+    .set("linger.ms", "20");
+    for (k, v) in &args.property {
+        cfg.set(k, v);
+    }
+    let producer: ThreadedProducer<DefaultProducerContext> = match cfg.create() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("eventscope demo: cannot create the Kafka producer: {e}");
+            return 2;
+        }
+    };
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64)
+    };
+    let start = now();
+    let mut demo = crate::ingest::demo::Demo::new(&opts, start, false);
+    let (mut sent, mut failed) = (0u64, 0u64);
+    eprintln!(
+        "demo: publishing to {} at {} orders/s (Ctrl-C stops)",
+        args.brokers.as_deref().unwrap_or_default(),
+        opts.rate
+    );
+    while now() - start < args.duration {
+        demo.advance_to(now());
+        for rec in std::mem::take(&mut demo.bus.out) {
+            let mut headers = OwnedHeaders::new();
+            for h in &rec.msg.headers {
+                headers = headers.insert(Header {
+                    key: &h.name,
+                    value: h.value.as_deref(),
+                });
+            }
+            let topic = crate::ingest::demo::shop::TOPICS[rec.topic as usize].name;
+            let record = BaseRecord::to(topic)
+                .key(&*rec.msg.key)
+                .payload(&*rec.msg.value)
+                .headers(headers);
+            match producer.send(record) {
+                Ok(()) => sent += 1,
+                Err((e, _)) => {
+                    failed += 1;
+                    if failed <= 5 {
+                        eprintln!("eventscope demo: {topic}: {e}");
+                    }
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = producer.flush(std::time::Duration::from_secs(10));
+    eprintln!("demo: published {sent} records ({failed} failed)");
+    if failed > 0 { 1 } else { 0 }
 }
 
 impl DemoArgs {

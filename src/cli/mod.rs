@@ -66,6 +66,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
+        #[cfg(feature = "kafka")]
+        Some(Command::Demo(a)) if a.to_kafka => demo::run_to_kafka(&a),
         Some(Command::Demo(a)) => window(
             Some(a.options(crate::ingest::demo::Faults::modest())),
             vec![],
