@@ -17,14 +17,7 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u64>().ok())
-        })
-        .map_or(0, |pages| pages * 4096)
+    eventscope::analysis::budget::process_rss()
 }
 
 fn main() {
@@ -36,14 +29,14 @@ fn main() {
         parse_bytes(&std::env::var("EVENTSCOPE_BENCH_BUDGET").unwrap_or_else(|_| "2GiB".into()))
             .expect("budget");
     let opts = DemoOptions {
-        rate: 2_350.0,
+        rate: 2_700.0,
         faults: Faults::modest(),
         ..DemoOptions::default()
     };
     let mut demo = Demo::new(&opts, HEADLESS_START, false);
     let mut engine = Engine::new(analysis_config(&opts));
     let o = engine.store.origin_index(&Arc::from("demo"));
-    let mut budget = Budget::new(budget_bytes);
+    let mut budget = Budget::of_process(budget_bytes);
     let (mut peak_est, mut peak_rss, mut total) = (0usize, 0u64, 0u64);
     let started = Instant::now();
     let mut t = HEADLESS_START;
@@ -61,7 +54,18 @@ fn main() {
         if (t - HEADLESS_START) % (2 * SEC) == 0 {
             peak_est = peak_est.max(engine.approx_bytes());
             peak_rss = peak_rss.max(rss_bytes());
-            budget.enforce(&mut engine);
+            let before = rss_bytes();
+            if budget.enforce(&mut engine) && std::env::var_os("EVENTSCOPE_BENCH_VERBOSE").is_some()
+            {
+                eprintln!(
+                    "  compaction {}: RSS {:.0} -> {:.0} MiB, engine now {:.0} MiB (estimate), {} events",
+                    budget.compactions,
+                    before as f64 / 1048576.0,
+                    rss_bytes() as f64 / 1048576.0,
+                    engine.approx_bytes() as f64 / 1048576.0,
+                    engine.store.len()
+                );
+            }
         }
         if (t - HEADLESS_START) % (600 * SEC) == 0 {
             eprintln!(
@@ -78,7 +82,7 @@ fn main() {
     println!(
         "live_memory: {total} events in {seconds} s simulated ({:.0} events/s simulated, {:.0} events/s of CPU); \
          budget {:.0} MiB; peak engine estimate {:.0} MiB; peak RSS {:.0} MiB; evicted {} flows / {} events in {} compactions; \
-         {} events, {} flows and {} active anomalies kept at the end",
+         {} events, {} flows and {} active anomalies kept at the end; {}",
         total as f64 / seconds as f64,
         total as f64 / wall,
         budget_bytes as f64 / 1048576.0,
@@ -89,6 +93,11 @@ fn main() {
         budget.compactions,
         engine.store.len(),
         engine.flows.len(),
-        engine.anomalies.total()
+        engine.anomalies.total(),
+        if peak_rss <= budget_bytes {
+            "within the budget"
+        } else {
+            "OVER the budget"
+        }
     );
 }

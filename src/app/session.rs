@@ -88,7 +88,7 @@ impl Session {
             demo: None,
             #[cfg(feature = "kafka")]
             kafka: None,
-            budget: Budget::new(DEFAULT_BUDGET),
+            budget: Budget::of_process(DEFAULT_BUDGET),
             generation: 0,
             last_budget_check: None,
             paused: false,
@@ -151,7 +151,7 @@ impl Session {
         waker: Waker,
     ) -> Session {
         let mut s = Session::new(Config::default());
-        s.budget = Budget::new(max_memory);
+        s.budget = Budget::of_process(max_memory);
         s.sources.push(SourceState {
             origin: crate::ingest::kafka::origin(&opts),
             kind: SourceKind::Kafka,

@@ -140,7 +140,7 @@ pub fn record(args: &RecordArgs) -> i32 {
     });
     let origin = kafka::origin(&opts);
     let o = engine.store.origin_index(&origin);
-    let mut budget = crate::analysis::budget::Budget::new(args.kafka.max_memory);
+    let mut budget = crate::analysis::budget::Budget::of_process(args.kafka.max_memory);
     let started = Instant::now();
     let mut last_flush = Instant::now();
     let mut written = 0u64;

@@ -398,20 +398,20 @@ impl<T> Bus<T> {
             }
         }
         self.now = self.now.max(until);
-        if self.now - self.last_prune > 10 * SEC {
+        if self.now - self.last_prune > 2 * SEC {
             self.prune();
         }
         n
     }
 
-    /// Forgets per-key and inbox entries older than a minute (bounded memory in long runs; a
-    /// duplicate arrives within seconds).
+    /// Forgets per-key entries that are done and inbox entries older than 10 s (bounded memory
+    /// in long runs; a duplicate arrives within 1.5 s).
     fn prune(&mut self) {
         let now = self.now;
         self.last_prune = now;
         for s in &mut self.state {
             s.key_ready.retain(|_, t| *t > now);
-            s.inbox.retain(|_, t| now - *t < 60 * SEC);
+            s.inbox.retain(|_, t| now - *t < 10 * SEC);
         }
     }
 }
