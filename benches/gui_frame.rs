@@ -12,14 +12,21 @@ use eventscope::ingest::demo::DemoOptions;
 use eventscope::model::DecodedEvent;
 use std::time::{Duration, Instant};
 
-const FLOWS: usize = 200_000;
+/// `cargo test --all-targets` runs this without --bench: a small smoke run then.
+fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+fn flows() -> usize {
+    if smoke() { 2_000 } else { 200_000 }
+}
 const PER_FLOW: usize = 5;
 const BIG_FLOW: usize = 500;
 
 fn loaded_session() -> Session {
     let mut s = Session::new(Config::default());
     let e = &mut s.engine;
-    e.reserve(FLOWS * PER_FLOW);
+    e.reserve(flows() * PER_FLOW);
     let base = 1_767_225_600_000_000_000i64;
     let types = [
         "OrderPlaced",
@@ -30,8 +37,8 @@ fn loaded_session() -> Session {
     ];
     let services = ["orders", "payments", "inventory", "orders", "notifications"];
     let mut n = 0usize;
-    for f in 0..FLOWS {
-        let size = if f == FLOWS / 2 { BIG_FLOW } else { PER_FLOW };
+    for f in 0..flows() {
+        let size = if f == flows() / 2 { BIG_FLOW } else { PER_FLOW };
         let t0 = base + f as i64 * 5_000_000;
         for k in 0..size {
             let ty = k % 5;
@@ -59,7 +66,7 @@ fn loaded_session() -> Session {
                 0,
             );
             n += 1;
-            if n >= FLOWS * PER_FLOW {
+            if n >= flows() * PER_FLOW {
                 break;
             }
         }
@@ -77,7 +84,10 @@ fn frame_time(c: &mut Criterion) {
         session.engine.flows.len(),
         t.elapsed().as_secs_f64()
     );
-    let big = session.engine.flows.flow_of((FLOWS / 2 * PER_FLOW) as u32);
+    let big = session
+        .engine
+        .flows
+        .flow_of((flows() / 2 * PER_FLOW) as u32);
     let mut h = Harness::builder()
         .with_size([1600.0, 1000.0])
         .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
@@ -106,7 +116,7 @@ fn frames_while_ingesting() {
     h.run_steps(30);
     let (e0, t0) = (h.state().session.engine.stats.events, Instant::now());
     let mut frames = 0u64;
-    while t0.elapsed() < Duration::from_secs(8) {
+    while t0.elapsed() < Duration::from_secs(if smoke() { 1 } else { 8 }) {
         h.step();
         frames += 1;
     }

@@ -21,10 +21,12 @@ fn rss_bytes() -> u64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs this without --bench: a short smoke run then.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let seconds: i64 = std::env::var("EVENTSCOPE_BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3600);
+        .unwrap_or(if smoke { 5 } else { 3600 });
     let budget_bytes =
         parse_bytes(&std::env::var("EVENTSCOPE_BENCH_BUDGET").unwrap_or_else(|_| "2GiB".into()))
             .expect("budget");

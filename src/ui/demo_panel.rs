@@ -14,7 +14,7 @@ pub fn demo_window_ui(
     let mut open = prefs.show_demo_panel;
     egui::Window::new("Demo controls")
         .open(&mut open)
-        .default_pos([640.0, 330.0])
+        .default_pos([1000.0, 60.0])
         .default_open(false)
         .default_width(330.0)
         .show(ui.ctx(), |ui| {

@@ -113,7 +113,7 @@ pub fn flows_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &
                     let st = flow_status(engine, fid);
                     plain(
                         ui,
-                        egui::RichText::new(format!("● {st}")).color(status_color(st)),
+                        egui::RichText::new(format!("⏺ {st}")).color(status_color(st)),
                     );
                 });
                 if row.response().clicked() {

@@ -51,6 +51,9 @@ pub struct GraphCache {
     /// Node index of each `data` node.
     index: Vec<NodeIndex>,
     selected: Option<usize>,
+    /// Frames drawn since another flow was selected: the first few fit the graph to the view,
+    /// after that zoom and pan are the user's.
+    frames: u32,
 }
 
 impl GraphCache {
@@ -63,6 +66,9 @@ impl GraphCache {
         );
         if self.key == Some(key) {
             return;
+        }
+        if self.key.is_none_or(|k| k.0 != flow) {
+            self.frames = 0;
         }
         self.key = Some(key);
         self.data = graph_data::build(engine, flow, cutoff);
@@ -166,6 +172,8 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
         }
         cache.selected = want;
     }
+    let fit = cache.frames < 3;
+    cache.frames = cache.frames.saturating_add(1);
     let resp = GraphView::<FixedState, FixedLayout>::new()
         .with_id(Some(format!("flow_graph_{flow}")))
         .with_interactions(
@@ -176,8 +184,9 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
         )
         .with_navigations(
             &SettingsNavigation::new()
-                .with_fit_to_screen_enabled(false)
-                .with_zoom_and_pan_enabled(true),
+                .with_fit_to_screen_enabled(fit)
+                .with_fit_to_screen_padding(0.15)
+                .with_zoom_and_pan_enabled(!fit),
         )
         .with_styles(
             &SettingsStyle::new()
@@ -209,6 +218,7 @@ pub struct ServiceMapCache {
     generation: u64,
     built: Option<std::time::Instant>,
     graph: Option<Graph<(), ()>>,
+    frames: u32,
 }
 
 fn service_map_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
@@ -232,18 +242,20 @@ fn service_map_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
             .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true))
             .with_navigations(
                 &SettingsNavigation::new()
-                    .with_fit_to_screen_enabled(false)
-                    .with_zoom_and_pan_enabled(true),
+                    .with_fit_to_screen_enabled(cache.frames < 3)
+                    .with_fit_to_screen_padding(0.2)
+                    .with_zoom_and_pan_enabled(cache.frames >= 3),
             )
             .with_styles(&SettingsStyle::new().with_labels_always(true))
             .show(ui, g);
+        cache.frames = cache.frames.saturating_add(1);
     }
 }
 
 fn build_service_map(engine: &Engine, data: &ServiceMapData) -> Graph<(), ()> {
     let mut g: Graph<(), ()> = Graph::new();
     let n = data.services.len().max(1) as f32;
-    let radius = 60.0 * n;
+    let radius = 200.0 * n;
     let idx: Vec<NodeIndex> = data
         .services
         .iter()
@@ -262,26 +274,34 @@ fn build_service_map(engine: &Engine, data: &ServiceMapData) -> Graph<(), ()> {
             );
             let node = g.node_mut(id).expect("just added");
             node.set_color(service_color(&name));
-            node.display_mut().radius = 12.0;
+            node.display_mut().radius = 30.0;
             id
         })
         .collect();
     let pos = |s: &Option<crate::model::Sym>| data.services.iter().position(|x| x == s);
     let mut edges: Vec<_> = data.edges.iter().collect();
     edges.sort_by_key(|(k, _)| (pos(&k.0), pos(&k.1), engine.store.str(k.2)));
+    // One edge per service pair and direction, one label line per event type.
+    let mut pairs: Vec<((usize, usize), Vec<String>)> = Vec::new();
     for ((from, to, ty), st) in edges {
         let (Some(a), Some(b)) = (pos(from), pos(to)) else {
             continue;
         };
         let (p50, p99) = ServiceMapData::percentiles(st);
-        let label = format!(
-            "{} ×{} p50 {} p99 {}",
+        let line = format!(
+            "{} ×{} · p50 {} · p99 {}",
             engine.store.str(*ty),
             st.count,
             format_duration(p50),
             format_duration(p99)
         );
-        g.add_edge_with_label(idx[a], idx[b], (), label);
+        match pairs.iter_mut().find(|(k, _)| *k == (a, b)) {
+            Some((_, lines)) => lines.push(line),
+            None => pairs.push(((a, b), vec![line])),
+        }
+    }
+    for ((a, b), lines) in pairs {
+        g.add_edge_with_label(idx[a], idx[b], (), lines.join("\n"));
     }
     g
 }

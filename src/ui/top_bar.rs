@@ -92,7 +92,7 @@ pub fn top_bar_ui(
         for sev in Severity::ALL {
             let n = engine.anomalies.count_severity(sev);
             let text =
-                egui::RichText::new(format!("● {n} {}", sev.name())).color(severity_color(sev));
+                egui::RichText::new(format!("⏺ {n} {}", sev.name())).color(severity_color(sev));
             if ui
                 .selectable_label(view.severity == Some(sev), text)
                 .clicked()
