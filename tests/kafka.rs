@@ -239,6 +239,10 @@ fn record_keeps_headers_keys_and_flags_values_that_are_not_json() {
         .unwrap();
     let summary = String::from_utf8_lossy(&check.stdout);
     assert!(summary.contains("\"events\":4"), "{summary}");
+    assert!(
+        summary.contains("\"undecodable\":0"),
+        "the metadata line is recognised: {summary}"
+    );
 }
 
 #[test]

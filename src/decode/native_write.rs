@@ -7,12 +7,16 @@ use std::fmt::Write as _;
 
 /// The metadata line that starts a trace (`{"eventscope_trace":1,...}`), with extra fields.
 pub fn header_line(extra: &[(&str, serde_json::Value)]) -> String {
-    let mut m = serde_json::Map::new();
-    m.insert("eventscope_trace".into(), 1.into());
+    // `eventscope_trace` must come first: readers recognise the metadata line by it.
+    let mut line = String::from("{\"eventscope_trace\":1");
     for (k, v) in extra {
-        m.insert((*k).into(), v.clone());
+        line.push(',');
+        string(&mut line, k);
+        line.push(':');
+        line.push_str(&v.to_string());
     }
-    serde_json::Value::Object(m).to_string()
+    line.push('}');
+    line
 }
 
 fn string(out: &mut String, s: &str) {
@@ -111,6 +115,14 @@ mod tests {
     use super::*;
     use crate::decode::{Format, LineDecoder, LineOutcome, ProfileConfig};
     use crate::model::Header;
+
+    #[test]
+    fn the_header_line_is_recognised_as_trace_metadata() {
+        let h = header_line(&[("brokers", "b:1".into()), ("seed", 7.into())]);
+        assert_eq!(h, r#"{"eventscope_trace":1,"brokers":"b:1","seed":7}"#);
+        let d = LineDecoder::new(Format::Native, ProfileConfig::default(), true);
+        assert!(matches!(d.decode_line(h.as_bytes(), 1), LineOutcome::Skip));
+    }
 
     #[test]
     fn written_lines_read_back_as_the_same_event() {

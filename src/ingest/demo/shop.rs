@@ -153,13 +153,17 @@ const ALL_TYPES: [Ty; 12] = [
     Ty::EmailSent,
 ];
 
-/// The services, in the order of the per-flow sequence counters.
-const SERVICES: [&str; 5] = [
+/// The event sources, in the order of the per-flow sequence counters. Each source publishes to one
+/// topic, keyed by order, so its per-order sequence lives in one partition (a consumer reads
+/// partitions independently: a sequence spread over topics could not be checked on a cluster).
+/// The order saga's commands are its own source for that reason.
+const SERVICES: [&str; 6] = [
     "orders",
     "payments",
     "inventory",
     "shipping",
     "notifications",
+    "order-saga",
 ];
 
 impl Ty {
@@ -185,11 +189,8 @@ impl Ty {
     /// Index into [`SERVICES`].
     fn service(self) -> usize {
         match self {
-            Ty::OrderPlaced
-            | Ty::ReleaseInventory
-            | Ty::OrderConfirmed
-            | Ty::OrderShipped
-            | Ty::OrderCancelled => 0,
+            Ty::OrderPlaced | Ty::OrderConfirmed | Ty::OrderShipped | Ty::OrderCancelled => 0,
+            Ty::ReleaseInventory => 5,
             Ty::PaymentProcessed | Ty::PaymentFailed => 1,
             Ty::InventoryReserved | Ty::InventoryReleased => 2,
             Ty::ShipmentCreated | Ty::ShipmentDispatched => 3,
@@ -238,7 +239,7 @@ enum FlowFault {
 struct FlowState {
     corr: Arc<str>,
     order: Arc<str>,
-    seq: [u32; 5],
+    seq: [u32; 6],
     customer: u32,
     total_cents: u64,
     payment_ok: bool,
@@ -488,7 +489,7 @@ impl Shop {
         let state = FlowState {
             corr: uuid(&mut self.rng).into(),
             order: format!("order-{n:07}").into(),
-            seq: [0; 5],
+            seq: [0; 6],
             customer: self.rng.u32(10_000..99_999),
             total_cents: self.rng.u64(500..50_000),
             payment_ok,
