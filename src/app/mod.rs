@@ -25,7 +25,7 @@ pub enum Launch {
     Files(Vec<PathBuf>),
     /// Live Kafka with a memory budget in bytes.
     #[cfg(feature = "kafka")]
-    Kafka(crate::ingest::kafka::KafkaOptions, u64),
+    Kafka(Box<crate::ingest::kafka::KafkaOptions>, u64),
 }
 
 /// Preferences kept between runs (panel sizes are kept by egui's own memory).
@@ -88,7 +88,7 @@ pub enum Command {
     TogglePause,
     SetDark(bool),
     #[cfg(feature = "kafka")]
-    Connect(crate::ingest::kafka::KafkaOptions),
+    Connect(Box<crate::ingest::kafka::KafkaOptions>),
 }
 
 pub struct EventscopeApp {
@@ -130,7 +130,7 @@ impl EventscopeApp {
             }
             Launch::Files(paths) => app.open(paths),
             #[cfg(feature = "kafka")]
-            Launch::Kafka(opts, max_memory) => app.connect(opts, max_memory),
+            Launch::Kafka(opts, max_memory) => app.connect(*opts, max_memory),
         }
         app
     }
@@ -211,7 +211,7 @@ impl EventscopeApp {
                 Command::TogglePause => self.session.paused = !self.session.paused,
                 Command::SetDark(d) => self.prefs.dark = d,
                 #[cfg(feature = "kafka")]
-                Command::Connect(opts) => self.connect(opts, session::DEFAULT_BUDGET),
+                Command::Connect(opts) => self.connect(*opts, session::DEFAULT_BUDGET),
             }
         }
     }

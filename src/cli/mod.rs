@@ -96,7 +96,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
 
 #[cfg(all(feature = "kafka", feature = "gui"))]
 fn kafka_window(opts: crate::ingest::kafka::KafkaOptions, max_memory: u64) -> i32 {
-    crate::app::run(crate::app::Launch::Kafka(opts, max_memory))
+    crate::app::run(crate::app::Launch::Kafka(Box::new(opts), max_memory))
 }
 
 #[cfg(all(feature = "kafka", not(feature = "gui")))]

@@ -203,7 +203,7 @@ fn form_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &mut Prefs, out: &mut
                             prefs.connections.truncate(10);
                             c.error = None;
                             c.open = false;
-                            out.push(Command::Connect(opts));
+                            out.push(Command::Connect(Box::new(opts)));
                         }
                         Err(e) => c.error = Some(e),
                     }
