@@ -119,6 +119,15 @@ fn helper(bootstrap: &str, args: &[&str], stdin: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Asserts that a command succeeded, showing its stderr if not.
+fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn eventscope(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_eventscope"));
     c.args(args);
@@ -277,11 +286,7 @@ fn never_commits_offsets_even_with_a_group_id() {
     ])
     .output()
     .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeded(&run);
     assert_eq!(read_trace(&out).len(), 3);
     let state: serde_json::Value =
         serde_json::from_str(&helper(&bs, &["committed", "eventscope-test"], "")).unwrap();
@@ -577,11 +582,7 @@ fn the_demo_publishes_to_a_real_cluster() {
     ])
     .output()
     .unwrap();
-    assert!(
-        rec.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rec.stderr)
-    );
+    succeeded(&rec);
     let events = read_trace(&out);
     assert!(events.len() > 200, "{}", events.len());
     // CloudEvents binary-mode headers give the ids, so flows stitch as in the demo itself.

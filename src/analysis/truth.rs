@@ -10,6 +10,19 @@ pub struct Expected {
     pub event_id: String,
 }
 
+/// A random version-4 UUID in its text form (generated ids look like real ones).
+pub fn random_uuid(rng: &mut fastrand::Rng) -> String {
+    let (a, b) = (rng.u64(..), rng.u64(..));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
 /// Parses `dup=0.01,reorder=0.02` into rates in [0, 1] indexed like `names` (unnamed ones are 0).
 pub fn parse_rates<const N: usize>(s: &str, names: &[&str; N]) -> Result<[f64; N], String> {
     let mut f = [0.0; N];

@@ -35,6 +35,30 @@ pub struct SourceState {
     pub error: Option<String>,
 }
 
+impl SourceState {
+    fn new(origin: Arc<str>, kind: SourceKind, bytes_total: u64) -> SourceState {
+        SourceState {
+            origin,
+            kind,
+            bytes_total,
+            bytes_read: 0,
+            events: 0,
+            undecodable: 0,
+            finished: false,
+            error: None,
+        }
+    }
+}
+
+/// True (and `last` set to `now`) when `every` has passed since `last`.
+fn due(last: &mut Option<Instant>, now: Instant, every: Duration) -> bool {
+    if last.is_some_and(|t| now.duration_since(t) < every) {
+        return false;
+    }
+    *last = Some(now);
+    true
+}
+
 /// Events per second over the last second or so.
 #[derive(Default)]
 pub struct RateMeter {
@@ -102,16 +126,11 @@ impl Session {
     pub fn with_files(paths: &[PathBuf], waker: Waker) -> Session {
         let mut s = Session::new(Config::default());
         for p in paths {
-            s.sources.push(SourceState {
-                origin: p.display().to_string().into(),
-                kind: SourceKind::File,
-                bytes_total: std::fs::metadata(p).map_or(0, |m| m.len()),
-                bytes_read: 0,
-                events: 0,
-                undecodable: 0,
-                finished: false,
-                error: None,
-            });
+            s.sources.push(SourceState::new(
+                p.display().to_string().into(),
+                SourceKind::File,
+                std::fs::metadata(p).map_or(0, |m| m.len()),
+            ));
             // The file thread ends on its own; its handle is not needed.
             let _ = file::spawn(p, FileOptions::default(), s.tx.clone(), Some(waker.clone()));
         }
@@ -121,16 +140,8 @@ impl Session {
     /// A session running the demo system live.
     pub fn with_demo(opts: DemoOptions, waker: Waker) -> Session {
         let mut s = Session::new(demo::analysis_config(&opts));
-        s.sources.push(SourceState {
-            origin: "demo".into(),
-            kind: SourceKind::Demo,
-            bytes_total: 0,
-            bytes_read: 0,
-            events: 0,
-            undecodable: 0,
-            finished: false,
-            error: None,
-        });
+        s.sources
+            .push(SourceState::new("demo".into(), SourceKind::Demo, 0));
         s.demo = Some(demo::spawn(opts, true, s.tx.clone(), waker));
         s
     }
@@ -152,16 +163,11 @@ impl Session {
     ) -> Session {
         let mut s = Session::new(Config::default());
         s.budget = Budget::of_process(max_memory);
-        s.sources.push(SourceState {
-            origin: crate::ingest::kafka::origin(&opts),
-            kind: SourceKind::Kafka,
-            bytes_total: 0,
-            bytes_read: 0,
-            events: 0,
-            undecodable: 0,
-            finished: false,
-            error: None,
-        });
+        s.sources.push(SourceState::new(
+            crate::ingest::kafka::origin(&opts),
+            SourceKind::Kafka,
+            0,
+        ));
         s.kafka = Some(crate::ingest::kafka::spawn(opts, s.tx.clone(), Some(waker)));
         s
     }
@@ -224,14 +230,9 @@ impl Session {
 
     /// Live sources: keep within the memory budget (checked every two seconds).
     fn check_budget(&mut self, now: Instant) {
-        if !self.is_live()
-            || self
-                .last_budget_check
-                .is_some_and(|t| now.duration_since(t).as_secs() < 2)
-        {
+        if !self.is_live() || !due(&mut self.last_budget_check, now, Duration::from_secs(2)) {
             return;
         }
-        self.last_budget_check = Some(now);
         if self.budget.enforce(&mut self.engine) {
             self.generation += 1;
         }
@@ -240,14 +241,9 @@ impl Session {
     /// Live sources: judge time-dependent anomalies against the wall clock twice a second.
     fn tick_live(&mut self, now: Instant) {
         self.check_budget(now);
-        if !self.is_live()
-            || self
-                .last_tick
-                .is_some_and(|t| now.duration_since(t).as_millis() < 500)
-        {
+        if !self.is_live() || !due(&mut self.last_tick, now, Duration::from_millis(500)) {
             return;
         }
-        self.last_tick = Some(now);
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);

@@ -95,16 +95,7 @@ const PARTITIONS: u64 = 3;
 const NO_FAULT_TAIL: i64 = 60 * SEC;
 
 fn uuid(rng: &mut fastrand::Rng) -> Rc<str> {
-    let (a, b) = (rng.u64(..), rng.u64(..));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
-    .into()
+    crate::analysis::truth::random_uuid(rng).into()
 }
 
 struct Gen {

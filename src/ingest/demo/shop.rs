@@ -16,7 +16,7 @@ use super::bus::{
 };
 use super::{Fault, Faults, Injected};
 use crate::analysis::AnomalyKind;
-use crate::analysis::truth::Expected;
+use crate::analysis::truth::{Expected, random_uuid as uuid};
 use crate::model::{Header, format_time};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -520,18 +520,6 @@ impl Shop {
     fn prune(&mut self, now: Ns) {
         self.flows.retain(|_, f| now - f.started < 5 * 60 * SEC);
     }
-}
-
-fn uuid(rng: &mut fastrand::Rng) -> String {
-    let (a, b) = (rng.u64(..), rng.u64(..));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) & 0x3fff | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 fn payload(rng: &mut fastrand::Rng, f: &FlowState, ty: Ty) -> String {
