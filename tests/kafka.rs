@@ -323,7 +323,7 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
         "--topic-regex",
         "^live-",
         "--from",
-        "beginning",
+        "end",
         "--max-events",
         "2",
         "--duration",
@@ -335,6 +335,13 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
     .spawn()
     .unwrap();
     std::thread::sleep(Duration::from_secs(2));
+    // Written after the start: recorded, although the record before it (--from end) is not.
+    helper(
+        &bs,
+        &["produce"],
+        "{\"topic\":\"live-a\",\"value\":\"{\\\"n\\\":2}\"}\n",
+    );
+    // A topic created while running is read from its beginning: nothing in it is missed.
     helper(&bs, &["create", "live-b", "2"], "");
     helper(
         &bs,
@@ -352,6 +359,11 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
         .map(|e| e["topic"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(topics, ["live-a", "live-b"]);
+    assert_eq!(
+        read_trace(&out)[0]["offset"],
+        1,
+        "--from end skipped the earlier record"
+    );
 }
 
 /// A TCP proxy that can be cut and restored, to take the broker away from the client.

@@ -1,7 +1,10 @@
-//! Bounded memory for long live sessions. When the process (or, in tests, the engine's estimate)
-//! passes 55% of the budget, the oldest finished flows without anomalies are evicted first (then
-//! the oldest flows without anomalies, and flows with anomalies only as a last resort) until the
-//! engine is down to 35%; the rebuild briefly holds both, so the peak stays within the budget.
+//! Bounded memory for long live sessions. When what the process grew by since the session
+//! started (or, at least, the engine's own estimate) passes 55% of the budget, the oldest finished
+//! flows without anomalies are evicted first, then the oldest open ones without anomalies that
+//! have been quiet for twice the stuck timeout, until the engine is down to 35%; the rebuild
+//! briefly holds both copies, so the peak stays within the budget. Flows with anomalies stay
+//! pinned; only when nothing else is left and the budget still cannot hold them are the oldest of
+//! them evicted (and `pinned_over` says so).
 //!
 //! Eviction rebuilds the engine from the events it keeps, in their arrival order, so every index
 //! and detector stays exactly consistent (the store is append-only by design); flows with
@@ -21,6 +24,12 @@ pub struct Budget {
     /// Also measure the process's resident memory (Linux), not only the engine's own estimate:
     /// allocator overhead makes the real footprint larger than the sum of the data.
     pub use_rss: bool,
+    /// Resident memory when the session started (not the analysis's).
+    baseline: u64,
+    /// Checks to skip after an eviction.
+    holdoff: u32,
+    /// The last eviction had to take flows with anomalies: the budget cannot hold them all.
+    pub pinned_over: bool,
 }
 
 /// Resident memory of this process in bytes (Linux; 0 elsewhere).
@@ -49,6 +58,9 @@ impl Budget {
             evicted_events: 0,
             compactions: 0,
             use_rss: false,
+            baseline: 0,
+            holdoff: 0,
+            pinned_over: false,
         }
     }
 
@@ -56,6 +68,7 @@ impl Budget {
     pub fn of_process(max_bytes: u64) -> Budget {
         Budget {
             use_rss: true,
+            baseline: process_rss(),
             ..Budget::new(max_bytes)
         }
     }
@@ -63,31 +76,43 @@ impl Budget {
     /// Evicts if the engine is over budget; returns true if it did (indexes into the old engine
     /// are then invalid).
     pub fn enforce(&mut self, engine: &mut Engine) -> bool {
+        if self.holdoff > 0 {
+            // Right after an eviction freed memory is still on its way back to the OS.
+            self.holdoff -= 1;
+            return false;
+        }
         let estimate = engine.approx_bytes() as f64;
-        // Measured memory per estimated byte (freed memory takes a moment to go back to the OS,
-        // so the process is not measured again right after an eviction).
+        // What the process grew by since the session started (librdkafka's buffers, the window
+        // and the allocator's slack included), or at least the engine's own estimate.
         let bytes = if self.use_rss {
-            estimate.max(process_rss() as f64)
+            estimate.max(process_rss().saturating_sub(self.baseline) as f64)
         } else {
             estimate
         };
         if bytes <= self.max_bytes as f64 * TRIGGER || engine.store.is_empty() {
+            self.pinned_over = false;
             return false;
         }
         let per_event = bytes / engine.store.len() as f64;
         let mut excess = bytes - self.max_bytes as f64 * TARGET;
-        // Tier 0: finished without anomalies; 1: without anomalies; 2: anything. Oldest first.
+        // Tier 0: finished (complete or failed) without anomalies; 1: open without anomalies
+        // but quiet for twice the stuck timeout (a late child would look like an orphan
+        // otherwise); 2, only when nothing else is left: flows with anomalies. Oldest first.
+        let newest = engine.stats.max_time.unwrap_or(i64::MAX);
+        let quiet = 2 * engine.config.stuck_after;
         let mut candidates: Vec<(u8, i64, u32)> = engine
             .flows
             .iter()
-            .map(|(id, f)| {
+            .filter_map(|(id, f)| {
+                let last = f.last.unwrap_or(i64::MIN);
                 let anomalous = engine.flow_anomalies(id).next().is_some();
                 let tier = match (anomalous, engine.status(id)) {
-                    (false, FlowStatus::Complete) => 0,
-                    (false, _) => 1,
-                    _ => 2,
+                    (false, FlowStatus::Complete | FlowStatus::Failed) => 0,
+                    (false, _) if newest.saturating_sub(last) > quiet => 1,
+                    (false, _) => return None,
+                    (true, _) => 2,
                 };
-                (tier, f.last.unwrap_or(i64::MIN), id)
+                Some((tier, last, id))
             })
             .collect();
         candidates.sort_unstable();
@@ -101,9 +126,14 @@ impl Budget {
                 .unwrap_or(0)
         ];
         let mut flows = 0;
-        for (_, _, id) in candidates {
+        self.pinned_over = false;
+        for (tier, _, id) in candidates {
             if excess <= 0.0 {
                 break;
+            }
+            if tier == 2 {
+                // Everything without anomalies is gone and it is still too much.
+                self.pinned_over = true;
             }
             evict[id as usize] = true;
             flows += 1;
@@ -115,6 +145,7 @@ impl Budget {
         self.evicted_flows += flows;
         self.evicted_events += (before - engine.store.len()) as u64;
         self.compactions += 1;
+        self.holdoff = 2;
         // Hand the old engine's memory back to the OS now (mimalloc, the binary's allocator,
         // would otherwise keep it a while), so the next measurement sees the real size.
         // SAFETY: mi_collect only walks mimalloc's own heaps; with another global allocator

@@ -134,10 +134,8 @@ pub fn record(args: &RecordArgs) -> i32 {
     let mut io_error = writeln!(out, "{header}").err();
     let status = Arc::new(Mutex::new(KafkaStatus::default()));
     let stop = AtomicBool::new(false);
-    let mut engine = Engine::new(Config {
-        keep_details: false,
-        ..Config::default()
-    });
+    // Details are kept: an eviction rebuilds the engine from them (dead-letter headers).
+    let mut engine = Engine::new(Config::default());
     let origin = kafka::origin(&opts);
     let o = engine.store.origin_index(&origin);
     let mut budget = crate::analysis::budget::Budget::of_process(args.kafka.max_memory);
@@ -184,11 +182,13 @@ pub fn record(args: &RecordArgs) -> i32 {
                 break;
             }
         }
+        // Flushed at every call (about every 50 ms, and before any call that may block), so a
+        // killed recorder loses at most that much.
+        if io_error.is_none() {
+            io_error = out.flush().err();
+        }
         if last_flush.elapsed() >= Duration::from_millis(500) {
             last_flush = Instant::now();
-            if io_error.is_none() {
-                io_error = out.flush().err();
-            }
             engine.tick(now_ns());
             budget.enforce(&mut engine);
         }

@@ -15,7 +15,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use regex::Regex;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,15 +69,19 @@ pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "password",
+        "passphrase",
         "secret",
         "jaas",
         "token",
         "oauthbearer.config",
+        "private.key",
         "ssl.key.pem",
         "credentials",
     ]
     .iter()
     .any(|w| k.contains(w))
+        // Any other PEM but a CA or a certificate may hold a key.
+        || (k.ends_with(".pem") && !k.contains("ca") && !k.contains("certificate"))
 }
 
 /// `key=value` with the value hidden when it is a secret.
@@ -127,7 +131,9 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
         .set("topic.metadata.refresh.interval.ms", "5000")
         .set("reconnect.backoff.max.ms", "2000");
     // librdkafka only assigns partitions with a group id configured. Assigning never joins the
-    // group, so the broker never sees one; a user's group.id replaces this one.
+    // group and nothing is committed, but librdkafka does look up the group's coordinator (on
+    // clusters with group ACLs that lookup may be refused: harmless, reported once); a user's
+    // group.id replaces this one.
     c.set(
         "group.id",
         format!("eventscope-{}-{}", std::process::id(), fastrand::u32(..)),
@@ -164,6 +170,9 @@ pub struct KafkaStatus {
 impl KafkaStatus {
     fn error(&mut self, e: String) {
         self.connected = false;
+        if self.errors.back() == Some(&e) {
+            return;
+        }
         if self.errors.len() >= 20 {
             self.errors.pop_front();
         }
@@ -218,17 +227,24 @@ pub fn consume(
             status: status.clone(),
         })
         .map_err(|e| format!("cannot create the Kafka client: {e}"))?;
-    let mut assigned: HashMap<(String, i32), Offset> = HashMap::new();
+    let mut assigned: HashSet<(String, i32)> = HashSet::new();
     let mut last_meta: Option<Instant> = None;
     let mut next: HashMap<(String, i32), i64> = HashMap::new();
     let mut pending: Decoded = Vec::new();
     let mut last_flush = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if last_meta.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
+            // The caller gets its chance (e.g. to flush) before a call that may block.
+            if !on_records(std::mem::take(&mut pending)) {
+                return Ok(());
+            }
+            let first = last_meta.is_none();
+            let result = assign_new(&consumer, opts, &mut assigned, first);
             last_meta = Some(Instant::now());
-            match assign_new(&consumer, opts, &mut assigned, &next) {
-                Ok(()) => {}
-                Err(e) => status.lock().unwrap_or_else(|e| e.into_inner()).error(e),
+            let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Ok(()) => s.connected = true,
+                Err(e) => s.error(e),
             }
         }
         match consumer.poll(Duration::from_millis(100)) {
@@ -275,8 +291,8 @@ pub fn consume(
 
 fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<String>) {
     let (broker_ts, ts_type) = match m.timestamp() {
-        rdkafka::Timestamp::CreateTime(ms) => (Some(ms * 1_000_000), TsType::Create),
-        rdkafka::Timestamp::LogAppendTime(ms) => (Some(ms * 1_000_000), TsType::LogAppend),
+        rdkafka::Timestamp::CreateTime(ms) => (ms.checked_mul(1_000_000), TsType::Create),
+        rdkafka::Timestamp::LogAppendTime(ms) => (ms.checked_mul(1_000_000), TsType::LogAppend),
         rdkafka::Timestamp::NotAvailable => (None, TsType::None),
     };
     let headers = m
@@ -317,26 +333,31 @@ fn topic_wanted(opts: &KafkaOptions, name: &str) -> bool {
             .is_some_and(|r| !name.starts_with("__") && r.is_match(name))
 }
 
-/// Assigns partitions of wanted topics that are not assigned yet. Without a consumer group
-/// librdkafka only takes whole assignments, so the full list is given again, each known partition
-/// at its next offset (its position is kept).
+/// Assigns partitions of wanted topics that are not assigned yet (incrementally: partitions
+/// already assigned keep their position). Partitions found after the first assignment are new
+/// since the session started, so they are read from their beginning.
 fn assign_new(
     consumer: &BaseConsumer<Ctx>,
     opts: &KafkaOptions,
-    assigned: &mut HashMap<(String, i32), Offset>,
-    next: &HashMap<(String, i32), i64>,
+    assigned: &mut HashSet<(String, i32)>,
+    first: bool,
 ) -> Result<(), String> {
     let md = consumer
         .fetch_metadata(None, Duration::from_secs(5))
         .map_err(|e| format!("metadata from {}: {e}", opts.brokers))?;
+    let from = if first {
+        opts.from
+    } else {
+        StartFrom::Beginning
+    };
     let mut fresh = TopicPartitionList::new();
     for t in md.topics() {
         if !topic_wanted(opts, t.name()) {
             continue;
         }
         for p in t.partitions() {
-            if !assigned.contains_key(&(t.name().to_string(), p.id())) {
-                let offset = match opts.from {
+            if !assigned.contains(&(t.name().to_string(), p.id())) {
+                let offset = match from {
                     StartFrom::Beginning => Offset::Beginning,
                     StartFrom::End => Offset::End,
                     StartFrom::Last(n) => Offset::OffsetTail(n),
@@ -351,23 +372,18 @@ fn assign_new(
     if fresh.count() == 0 {
         return Ok(());
     }
-    if let StartFrom::Time(_) = opts.from {
+    if let StartFrom::Time(_) = from {
         fresh = consumer
             .offsets_for_times(fresh, Duration::from_secs(10))
             .map_err(|e| format!("offsets for --from time: {e}"))?;
     }
+    consumer
+        .incremental_assign(&fresh)
+        .map_err(|e| format!("assign: {e}"))?;
     for e in fresh.elements() {
-        assigned.insert((e.topic().to_string(), e.partition()), e.offset());
+        assigned.insert((e.topic().to_string(), e.partition()));
     }
-    let mut all = TopicPartitionList::new();
-    for ((topic, partition), start) in assigned.iter() {
-        let at = next
-            .get(&(topic.clone(), *partition))
-            .map_or(*start, |n| Offset::Offset(*n));
-        all.add_partition_offset(topic, *partition, at)
-            .map_err(|e| e.to_string())?;
-    }
-    consumer.assign(&all).map_err(|e| format!("assign: {e}"))
+    Ok(())
 }
 
 /// A running live source.
@@ -379,11 +395,11 @@ pub struct KafkaHandle {
 }
 
 impl Drop for KafkaHandle {
+    /// Stops the thread without waiting for it (it may be inside a blocking metadata call; the
+    /// window must not freeze): it ends on its own within seconds.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        drop(self.thread.take());
     }
 }
 
@@ -443,8 +459,21 @@ pub fn spawn(opts: KafkaOptions, tx: Sender<SourceMessage>, waker: Option<Waker>
                     },
                 );
                 for b in batches {
-                    if tx.send(SourceMessage::Batch(b)).is_err() {
-                        return false;
+                    let mut msg = SourceMessage::Batch(b);
+                    // Wait for room, but notice a stop (a paused window drains nothing).
+                    loop {
+                        match tx.send_timeout(msg, Duration::from_millis(100)) {
+                            Ok(()) => break,
+                            Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
+                                if sp.load(Ordering::Relaxed) {
+                                    return false;
+                                }
+                                msg = m;
+                            }
+                            Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
+                                return false;
+                            }
+                        }
                     }
                 }
                 if let Some(w) = &waker {

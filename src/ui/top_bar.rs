@@ -80,7 +80,11 @@ pub fn top_bar_ui(
                 "({} flows, {} events evicted)",
                 session.budget.evicted_flows, session.budget.evicted_events
             ))
-            .on_hover_text("Memory budget reached: the oldest flows without anomalies were dropped from the analysis");
+            .on_hover_text(if session.budget.pinned_over {
+                "Memory budget reached: flows without anomalies were dropped, and the budget is too small even for the flows with anomalies: the oldest of those went too"
+            } else {
+                "Memory budget reached: the oldest flows without anomalies were dropped from the analysis; flows with anomalies are kept"
+            });
         }
         if engine.stats.undecodable > 0 {
             ui.colored_label(

@@ -67,8 +67,11 @@ pub struct GroupDef {
 
 /// What a handler did with a delivered record.
 pub enum Handled {
-    /// Done (outputs, if any, were published by the handler): acknowledge.
+    /// Done (outputs, if any, were published by the handler): acknowledge, and remember the id
+    /// (an idempotent consumer skips it if it comes again).
     Ack,
+    /// Not for this consumer (it only reads past it): acknowledge.
+    Ignored,
     /// Failed: redeliver after a backoff, or dead-letter after the last retry.
     Fail(String),
 }
@@ -123,7 +126,11 @@ struct GroupState {
     inbox: FxHashMap<Arc<str>, Ns>,
     /// The group consumes nothing before this time (a stalled service).
     stalled_until: Ns,
+    /// Keys with a failed record waiting for its retry: later records of the key wait too.
+    retrying: FxHashMap<Arc<str>, Ns>,
     pub handled: u64,
+    /// Records acknowledged by each member (the member a partition is assigned to).
+    per_member: Vec<u64>,
 }
 
 /// Counters a UI shows.
@@ -144,6 +151,8 @@ pub struct Bus<T> {
     pub dead_letter: fn(TopicId) -> Option<TopicId>,
     pub max_retries: u32,
     pub backoff: Ns,
+    /// How long an idempotent consumer remembers the ids it handled.
+    pub inbox_for: Ns,
     next_offset: Vec<Vec<i64>>,
     state: Vec<GroupState>,
     queue: BinaryHeap<Reverse<Scheduled<T>>>,
@@ -168,6 +177,7 @@ impl<T> Bus<T> {
             dead_letter,
             max_retries: 3,
             backoff: 100 * MS,
+            inbox_for: 30 * SEC,
             next_offset: topics
                 .iter()
                 .map(|t| vec![0; t.partitions as usize])
@@ -227,6 +237,11 @@ impl<T> Bus<T> {
         self.state[group as usize].stalled_until
     }
 
+    /// Records acknowledged by each member of a group (competing consumers share its partitions).
+    pub fn handled_per_member(&self, group: GroupId) -> &[u64] {
+        &self.state[group as usize].per_member
+    }
+
     /// Records handled by a group so far.
     pub fn handled(&self, group: GroupId) -> u64 {
         self.state[group as usize].handled
@@ -252,8 +267,13 @@ impl<T> Bus<T> {
     }
 
     fn ack(&mut self, group: GroupId, rec: &Appended) {
+        let member = self.member_of(group, rec.topic, rec.partition) as usize;
         let s = &mut self.state[group as usize];
         s.handled += 1;
+        if s.per_member.len() <= member {
+            s.per_member.resize(member + 1, 0);
+        }
+        s.per_member[member] += 1;
         let tp = (rec.topic, rec.partition);
         let committed = s.committed.entry(tp).or_insert(0);
         if rec.offset != *committed {
@@ -334,6 +354,26 @@ impl<T> Bus<T> {
             );
             return;
         }
+        if attempt == 0
+            && let Some(&until) = s.retrying.get(&rec.msg.key)
+        {
+            // Keep the key's order: wait behind the record being retried.
+            let at = until + MS;
+            let ready = s.key_ready.entry(rec.msg.key.clone()).or_insert(0);
+            *ready = (*ready).max(at);
+            self.schedule(
+                at,
+                Action::Deliver {
+                    group,
+                    rec,
+                    attempt,
+                },
+            );
+            return;
+        }
+        if attempt > 0 {
+            s.retrying.remove(&rec.msg.key);
+        }
         if attempt == 0 && s.inbox.contains_key(&rec.msg.id) {
             self.stats.skipped_duplicates += 1;
             self.ack(group, &rec);
@@ -351,11 +391,13 @@ impl<T> Bus<T> {
                     .insert(rec.msg.id.clone(), now);
                 self.ack(group, &rec);
             }
+            Handled::Ignored => self.ack(group, &rec),
             Handled::Fail(why) if attempt < self.max_retries => {
                 let at = self.now + self.backoff * (1 << attempt);
                 let s = &mut self.state[group as usize];
                 let ready = s.key_ready.entry(rec.msg.key.clone()).or_insert(0);
                 *ready = (*ready).max(at);
+                s.retrying.insert(rec.msg.key.clone(), at);
                 let _ = why;
                 self.schedule(
                     at,
@@ -404,14 +446,15 @@ impl<T> Bus<T> {
         n
     }
 
-    /// Forgets per-key entries that are done and inbox entries older than 10 s (bounded memory
-    /// in long runs; a duplicate arrives within 1.5 s).
+    /// Forgets per-key entries that are done and inbox entries older than `inbox_for` (bounded
+    /// memory in long runs; a duplicate arrives within 1.5 s of its original, or right after a
+    /// stall ends).
     fn prune(&mut self) {
         let now = self.now;
         self.last_prune = now;
         for s in &mut self.state {
             s.key_ready.retain(|_, t| *t > now);
-            s.inbox.retain(|_, t| now - *t < 10 * SEC);
+            s.inbox.retain(|_, t| now - *t < self.inbox_for);
         }
     }
 }

@@ -154,8 +154,11 @@ pub struct Demo {
 
 impl Demo {
     pub fn new(opts: &DemoOptions, start: Ns, keep_truth: bool) -> Demo {
+        let mut bus = Shop::new_bus(start);
+        // Longer than a stall (2x the stuck timeout), so a duplicate held back by one is known.
+        bus.inbox_for = 2 * opts.stuck_after + 10 * SEC;
         let mut demo = Demo {
-            bus: Shop::new_bus(start),
+            bus,
             shop: Shop::new(
                 opts.seed,
                 opts.rate,

@@ -633,7 +633,7 @@ impl System<Tick> for Shop {
     fn handle(&mut self, bus: &mut Bus<Tick>, group: GroupId, rec: &Appended) -> Handled {
         let ty = Ty::from_u8(rec.msg.facts.ty);
         if rec.topic == ORDERS_DLT || !handles(group, ty) {
-            return Handled::Ack;
+            return Handled::Ignored;
         }
         let flow = rec.msg.facts.flow;
         let cause: &str = &rec.msg.id;
@@ -644,7 +644,7 @@ impl System<Tick> for Shop {
             ));
         }
         let Some(f) = self.flows.get_mut(&flow) else {
-            return Handled::Ack;
+            return Handled::Ignored;
         };
         match (group, ty) {
             (G_PAYMENTS, Ty::OrderPlaced) => {
@@ -773,7 +773,11 @@ impl System<Tick> for Shop {
     fn on_system(&mut self, bus: &mut Bus<Tick>, what: Tick) {
         match what {
             Tick::NewFlow(epoch) => {
-                if epoch != self.epoch || !self.generator_running || bus.now >= self.flows_until {
+                // A tick left over from before a stop and restart belongs to no chain.
+                if epoch != self.epoch {
+                    return;
+                }
+                if !self.generator_running || bus.now >= self.flows_until {
                     self.generator_running = false;
                     return;
                 }

@@ -173,6 +173,10 @@ fn idempotent_consumers_skip_duplicates_and_stalls_hold_consumption() {
     demo.shop.stop();
     demo.advance_to(HEADLESS_START + 10 * SEC);
     assert!(demo.bus.stats.skipped_duplicates > 0);
+    // Competing consumers: both members of a group took their share of the partitions.
+    let members = demo.bus.handled_per_member(shop::G_PAYMENTS);
+    assert_eq!(members.len(), 2, "{members:?}");
+    assert!(members.iter().all(|n| *n > 0), "{members:?}");
     let before = demo.bus.handled(shop::G_SHIPPING);
     demo.bus.stall(shop::G_SHIPPING, HEADLESS_START + 20 * SEC);
     demo.shop.start(&mut demo.bus);
