@@ -108,7 +108,7 @@ fn frames_while_ingesting() {
             EventscopeApp::new(
                 cc,
                 Launch::Demo(DemoOptions {
-                    rate: 7_000.0,
+                    rate: 8_000.0,
                     ..Default::default()
                 }),
             )
@@ -123,7 +123,7 @@ fn frames_while_ingesting() {
     let dt = t0.elapsed().as_secs_f64();
     let events = h.state().session.engine.stats.events - e0;
     println!(
-        "gui_while_ingesting: {:.0} frames/s while ingesting {:.0} events/s (demo at 7,000 orders/s)",
+        "gui_while_ingesting: {:.0} frames/s while ingesting {:.0} events/s (demo at 8,000 orders/s)",
         frames as f64 / dt,
         events as f64 / dt
     );
