@@ -613,3 +613,45 @@ fn the_demo_publishes_to_a_real_cluster() {
         &text[..text.len().min(500)]
     );
 }
+
+#[test]
+fn a_killed_recorder_leaves_a_file_that_loads_to_its_last_line() {
+    let b = Broker::start();
+    let bs = b.bootstrap();
+    helper(&bs, &["create", "busy", "1"], "");
+    let input: String = (0..500)
+        .map(|i| format!("{{\"topic\":\"busy\",\"value\":\"{{\\\"n\\\":{i}}}\"}}\n"))
+        .collect();
+    helper(&bs, &["produce"], &input);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.jsonl");
+    let mut rec = eventscope(&[
+        "record",
+        "-b",
+        &bs,
+        "-t",
+        "busy",
+        "--from",
+        "beginning",
+        "--duration",
+        "60s",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let t = Instant::now();
+    while read_trace_len(&out) < 500 {
+        assert!(t.elapsed() < Duration::from_secs(30), "records not flushed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    rec.kill().unwrap(); // SIGKILL: no chance to clean up
+    rec.wait().unwrap();
+    let check = eventscope(&["check", "--format", "json", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&check.stdout);
+    assert!(summary.contains("\"events\":500"), "{summary}");
+    assert!(summary.contains("\"undecodable\":0"), "{summary}");
+}
