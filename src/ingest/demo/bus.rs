@@ -331,6 +331,23 @@ impl<T> Bus<T> {
         self.out.push(rec);
     }
 
+    /// Delivers `rec` to `group` at `at`; later records of its key wait until then.
+    fn deliver_later(&mut self, group: GroupId, rec: Box<Appended>, attempt: u32, at: Ns) {
+        let ready = self.state[group as usize]
+            .key_ready
+            .entry(rec.msg.key.clone())
+            .or_insert(0);
+        *ready = (*ready).max(at);
+        self.schedule(
+            at,
+            Action::Deliver {
+                group,
+                rec,
+                attempt,
+            },
+        );
+    }
+
     fn deliver(
         &mut self,
         group: GroupId,
@@ -342,33 +359,14 @@ impl<T> Bus<T> {
         if self.now < s.stalled_until {
             // Nothing is consumed while stalled; catch up (in order, per key) afterwards.
             let at = s.stalled_until + MS;
-            let ready = s.key_ready.entry(rec.msg.key.clone()).or_insert(0);
-            *ready = (*ready).max(at);
-            self.schedule(
-                at,
-                Action::Deliver {
-                    group,
-                    rec,
-                    attempt,
-                },
-            );
+            self.deliver_later(group, rec, attempt, at);
             return;
         }
         if attempt == 0
             && let Some(&until) = s.retrying.get(&rec.msg.key)
         {
             // Keep the key's order: wait behind the record being retried.
-            let at = until + MS;
-            let ready = s.key_ready.entry(rec.msg.key.clone()).or_insert(0);
-            *ready = (*ready).max(at);
-            self.schedule(
-                at,
-                Action::Deliver {
-                    group,
-                    rec,
-                    attempt,
-                },
-            );
+            self.deliver_later(group, rec, attempt, until + MS);
             return;
         }
         if attempt > 0 {
@@ -394,19 +392,11 @@ impl<T> Bus<T> {
             Handled::Ignored => self.ack(group, &rec),
             Handled::Fail(why) if attempt < self.max_retries => {
                 let at = self.now + self.backoff * (1 << attempt);
-                let s = &mut self.state[group as usize];
-                let ready = s.key_ready.entry(rec.msg.key.clone()).or_insert(0);
-                *ready = (*ready).max(at);
-                s.retrying.insert(rec.msg.key.clone(), at);
                 let _ = why;
-                self.schedule(
-                    at,
-                    Action::Deliver {
-                        group,
-                        rec,
-                        attempt: attempt + 1,
-                    },
-                );
+                self.state[group as usize]
+                    .retrying
+                    .insert(rec.msg.key.clone(), at);
+                self.deliver_later(group, rec, attempt + 1, at);
             }
             Handled::Fail(why) => {
                 if let Some(dlt) = (self.dead_letter)(rec.topic) {
