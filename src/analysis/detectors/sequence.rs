@@ -5,6 +5,11 @@
 //! sequences within one source). Log order is offset order within a partition and arrival order
 //! otherwise. A new event is normally appended (O(1)); one whose offset is lower than an offset
 //! already seen in its partition is inserted in place and that key is re-judged.
+//!
+//! Key states live in one array in order of first sight, found through a dense per-string table
+//! (a key's text is already an interned symbol, a small integer) rather than a hash map: a trace
+//! has about as many ordering keys as flows times services, and a hash table of that size is
+//! touched all over at once, while these arrays fill front to back.
 
 use super::{Ctx, Detector};
 use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
@@ -14,27 +19,29 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::cmp::Ordering;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct KeyId {
-    source: Option<Sym>,
-    key: Sym,
-    is_subject: bool,
-}
-
 struct Gap {
     anomaly: AnomalyId,
     /// Missing sequence numbers as inclusive ranges.
     missing: Vec<(i64, i64)>,
 }
 
-/// Kept for every ordering key, so it is small (48 bytes): the events in log order (usually a
-/// handful, inline), the one holding the highest sequence, and the last Kafka position seen.
+/// Kept for every ordering key, so it is small (56 bytes): which key it is, the events in log
+/// order (usually a handful, inline), the one holding the highest sequence, and the last Kafka
+/// position seen.
 struct KeyState {
     entries: SmallVec<[EventIdx; 2]>,
     max: Option<NonMaxIdx>,
     /// (topic, partition, highest offset) of the last partition seen for this key.
     last_tp: Option<(Sym, i32, i64)>,
+    source: Option<Sym>,
+    /// The next key with the same text (another source, or subject versus Kafka key).
+    next: KeyNo,
+    is_subject: bool,
 }
+
+/// A key state's position in [`SequenceDetector::states`].
+type KeyNo = u32;
+const NO_KEY: KeyNo = KeyNo::MAX;
 
 /// An event index stored in 4 bytes with `None` as `u32::MAX`.
 #[derive(Clone, Copy)]
@@ -58,8 +65,10 @@ struct KeyFindings {
 
 #[derive(Default)]
 pub struct SequenceDetector {
-    keys: FxHashMap<KeyId, KeyState>,
-    findings: FxHashMap<KeyId, KeyFindings>,
+    /// Per interned string (by `Sym::index`): the newest key state with that text, or `NO_KEY`.
+    head: Vec<KeyNo>,
+    states: Vec<KeyState>,
+    findings: FxHashMap<KeyNo, KeyFindings>,
 }
 
 fn compare(s: &EventStore, a: Seq, b: Seq) -> Option<Ordering> {
@@ -95,8 +104,42 @@ fn later_in_partition(
 impl SequenceDetector {
     /// Makes room for about `keys` ordering keys.
     pub fn reserve(&mut self, keys: usize) {
-        self.keys.reserve(keys);
+        self.states.reserve(keys);
     }
+
+    /// The state of the key (`source`, `key`, `is_subject`), made on first sight.
+    fn key_no(&mut self, source: Option<Sym>, key: Sym, is_subject: bool) -> KeyNo {
+        let i = key.index();
+        if i >= self.head.len() {
+            self.head.resize(i + 1, NO_KEY);
+        }
+        let mut at = self.head[i];
+        while at != NO_KEY {
+            let st = &self.states[at as usize];
+            if st.source == source && st.is_subject == is_subject {
+                return at;
+            }
+            at = st.next;
+        }
+        let no = KeyNo::try_from(self.states.len()).expect("fewer than 4 billion ordering keys");
+        self.states.push(KeyState {
+            entries: SmallVec::new(),
+            max: None,
+            last_tp: None,
+            source,
+            next: self.head[i],
+            is_subject,
+        });
+        self.head[i] = no;
+        no
+    }
+}
+
+/// Which key a state is for, for messages.
+#[derive(Clone, Copy)]
+struct KeyName {
+    key: Sym,
+    is_subject: bool,
 }
 
 impl Detector for SequenceDetector {
@@ -114,16 +157,9 @@ impl Detector for SequenceDetector {
             (None, Some(k)) => (k, false),
             _ => return,
         };
-        let kid = KeyId {
-            source: r.source,
-            key,
-            is_subject,
-        };
-        let state = self.keys.entry(kid).or_insert_with(|| KeyState {
-            entries: SmallVec::new(),
-            max: None,
-            last_tp: None,
-        });
+        let kid = self.key_no(r.source, key, is_subject);
+        let name = KeyName { key, is_subject };
+        let state = &mut self.states[kid as usize];
         let mut insert_at = None;
         if let (Some(t), Some(p), Some(o)) = (r.topic, r.partition(), r.offset()) {
             match state.last_tp {
@@ -145,11 +181,11 @@ impl Detector for SequenceDetector {
         match insert_at {
             Some(pos) => {
                 state.entries.insert(pos, idx);
-                rejudge(state, &mut self.findings, kid, cx);
+                rejudge(state, &mut self.findings, kid, name, cx);
             }
             None => {
                 state.entries.push(idx);
-                judge(state, &mut self.findings, kid, cx, idx);
+                judge(state, &mut self.findings, kid, name, cx, idx);
             }
         }
     }
@@ -157,8 +193,9 @@ impl Detector for SequenceDetector {
 
 fn rejudge(
     state: &mut KeyState,
-    findings: &mut FxHashMap<KeyId, KeyFindings>,
-    kid: KeyId,
+    findings: &mut FxHashMap<KeyNo, KeyFindings>,
+    kid: KeyNo,
+    name: KeyName,
     cx: &mut Ctx,
 ) {
     if let Some(f) = findings.remove(&kid) {
@@ -169,15 +206,16 @@ fn rejudge(
     state.max = None;
     for i in 0..state.entries.len() {
         let e = state.entries[i];
-        judge(state, findings, kid, cx, e);
+        judge(state, findings, kid, name, cx, e);
     }
 }
 
 /// Judges `e`, the latest event of the key in log order.
 fn judge(
     state: &mut KeyState,
-    findings: &mut FxHashMap<KeyId, KeyFindings>,
-    kid: KeyId,
+    findings: &mut FxHashMap<KeyNo, KeyFindings>,
+    kid: KeyNo,
+    name: KeyName,
     cx: &mut Ctx,
     e: EventIdx,
 ) {
@@ -187,8 +225,8 @@ fn judge(
         return;
     };
     let (re, rm) = (s.get(e), s.get(m));
-    let what = if kid.is_subject { "subject" } else { "key" };
-    let key_text = s.str(kid.key);
+    let what = if name.is_subject { "subject" } else { "key" };
+    let key_text = s.str(name.key);
     match compare(s, re.sequence, rm.sequence) {
         Some(Ordering::Greater) => {
             if let (Seq::Int(a), Seq::Int(b)) = (re.sequence, rm.sequence)
@@ -348,6 +386,6 @@ mod tests {
 
     #[test]
     fn key_state_stays_small() {
-        assert!(std::mem::size_of::<super::KeyState>() <= 48);
+        assert!(std::mem::size_of::<super::KeyState>() <= 56);
     }
 }
