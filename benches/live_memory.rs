@@ -21,6 +21,7 @@ fn rss_bytes() -> u64 {
 }
 
 fn main() {
+    eventscope::setup_process_memory();
     // `cargo test --all-targets` runs this without --bench: a short smoke run then.
     let smoke = !std::env::args().any(|a| a == "--bench");
     let seconds: i64 = std::env::var("EVENTSCOPE_BENCH_SECONDS")
