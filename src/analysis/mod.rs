@@ -238,7 +238,22 @@ impl Engine {
             .map(|p| (p.line, None))
             .collect();
         let packed = std::mem::take(&mut events.events);
-        for p in packed {
+        // Nearly every event brings a new id, whose interner slot is a cache miss: ask for the
+        // slots of the strings a few events ahead while this one is processed.
+        const AHEAD: usize = 8;
+        let ahead: Vec<[u64; 3]> = packed
+            .iter()
+            .map(|p| {
+                let h = |s: Option<crate::model::Str>| s.map_or(p.id.hash, |s| s.hash);
+                [p.id.hash, h(p.correlation), h(p.causation)]
+            })
+            .collect();
+        for (i, p) in packed.into_iter().enumerate() {
+            if let Some(hashes) = ahead.get(i + AHEAD) {
+                for &h in hashes {
+                    self.store.strings.prefetch(h);
+                }
+            }
             let line = p.facts.line;
             let idx = self.push_packed(&events, p, o);
             if let Some(slot) = kept.get_mut(&line) {
