@@ -52,6 +52,17 @@ impl Text<'_> {
     }
 }
 
+/// A JSON value's text exactly as it appears in the line (valid JSON: serde_json or the fast
+/// scanner checked it).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RawJson<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|r| RawJson(r.get()))
+    }
+}
+
 /// Headers as `[name, value]` pairs.
 pub(super) type HeaderPairs<'a> = Vec<(Text<'a>, Option<Text<'a>>)>;
 
@@ -92,7 +103,7 @@ pub(super) struct EventLine<'a> {
     #[serde(borrow)]
     pub datacontenttype: Option<Text<'a>>,
     #[serde(borrow)]
-    pub data: Option<&'a RawValue>,
+    pub data: Option<RawJson<'a>>,
     #[serde(borrow)]
     pub data_base64: Option<Text<'a>>,
 }
@@ -196,7 +207,7 @@ pub(super) fn pack_fast(
             partition: l.partition,
             ts_type: text(&l.tstype).map_or(TsType::None, TsType::parse),
             provenance,
-            data_hash: l.data.map_or(0, |d| hash_bytes(d.get().as_bytes())),
+            data_hash: l.data.map_or(0, |d| hash_bytes(d.0.as_bytes())),
             line,
         },
         dead_letter,
@@ -276,14 +287,13 @@ pub(super) fn build(
     }
     ev.content_type = l.datacontenttype.map(Text::boxed);
     let mut json_text = None;
-    let data = l.data.map(|d| d.get());
-    if let Some(text) = data {
+    if let Some(RawJson(text)) = l.data {
         ev.data_hash = hash_bytes(text.as_bytes());
         json_text = Some(text);
         if dec.keep_payload
-            && let Some(raw) = l.data
+            && let Ok(raw) = RawValue::from_string(text.to_owned())
         {
-            ev.payload = Payload::Json(raw.to_owned());
+            ev.payload = Payload::Json(raw);
         }
     } else if let Some(b64) = l.data_base64 {
         match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {
