@@ -358,6 +358,19 @@ mod tests {
         let faults = "dup=0.02,reorder=0.02,drop=0.02,poison=0.02,skew=0.02,conflict=0.02,orphan=0.02,cycle=0.02,gap=0.02";
         crate::cli::generate::generate(3000, 5, &faults.parse().unwrap(), &mut text).unwrap();
         let mut inputs = vec![(Format::Native, text)];
+        // First events of flows (no causationid) whose cause a profile finds, or does not.
+        let t = r#""type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1""#;
+        let roots = [
+            format!(r#"{{"id":"r1",{t}}}"#),
+            format!(r#"{{"id":"r2",{t},"data":{{"causationId":"p1"}}}}"#),
+            format!(r#"{{"id":"r3",{t},"data":{{"metadata":{{"causation_id":"p2"}}}}}}"#),
+            format!(r#"{{"id":"r4",{t},"headers":[["ce_causationid","p3"]],"data":[1]}}"#),
+            format!(r#"{{"id":"r5",{t},"headers":[["NServiceBus.RelatedTo","p4"]]}}"#),
+            format!(r#"{{"id":"r6",{t},"data":{{"$causationId":"p5","initiatorId":"p6"}}}}"#),
+            format!(r#"{{"id":"r7",{t},"data":{{"causationId":""}},"headers":[["x-causation-id",null]]}}"#),
+            format!(r#"{{"id":"r8",{t},"data":{{"specversion":"1.0","causationid":"p7"}}}}"#),
+        ];
+        inputs.push((Format::Native, roots.join("\n").into_bytes()));
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
         for f in std::fs::read_dir(dir).unwrap() {
             let bytes = std::fs::read(f.unwrap().path()).unwrap();

@@ -168,7 +168,29 @@ pub(super) fn pack_fast(
     let event_type = text(&l.event_type).filter(|t| !t.is_empty())?;
     let source = text(&l.source)?;
     let correlation = text(&l.correlationid)?;
-    let causation = text(&l.causationid)?;
+    // A first event of a flow has no cause: the profiles may still find one in its headers or
+    // payload, looked up exactly as `build` does.
+    let found_cause;
+    let (causation, causation_from) = match text(&l.causationid) {
+        Some(c) => (Some(c), explicit),
+        None => {
+            let headers: Vec<Header> = l
+                .headers
+                .iter()
+                .flatten()
+                .map(|(n, v)| Header {
+                    name: n.0.as_ref().into(),
+                    value: v.as_ref().map(|v| v.0.as_ref().into()),
+                })
+                .collect();
+            found_cause = profile::Lookup::new(&headers, l.data.map(|d| d.0))
+                .find(p, profile::Field::Causation);
+            match &found_cause {
+                Some((c, from)) => (Some(c.as_str()), *from),
+                None => (None, Profile::None),
+            }
+        }
+    };
     let subject = text(&l.subject)?;
     let sequence = match Sequence::from_text(text(&l.sequence)?) {
         Sequence::Int(n) => SeqView::Int(n),
@@ -185,7 +207,7 @@ pub(super) fn pack_fast(
     let provenance = Provenance {
         id: explicit,
         correlation: explicit,
-        causation: explicit,
+        causation: causation_from,
         sequence: explicit,
         subject: explicit,
     };
@@ -194,7 +216,7 @@ pub(super) fn pack_fast(
         event_type,
         source: Some(source),
         correlation: Some(correlation),
-        causation: Some(causation),
+        causation,
         subject: Some(subject),
         topic: text(&l.topic),
         key: text(&l.key),
@@ -362,8 +384,14 @@ mod tests {
         let mut out = crate::model::PackedEvents::default();
         assert!(super::pack_fast(&l, 1, &d, Profile::Native, &mut out).is_some());
         assert_eq!(out.str(out.events[0].id), "e1");
-        // Missing causation: a profile might supply it, so the general path decides.
-        let l = crate::decode::scan::scan(br#"{"id":"e1","type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1"}"#).unwrap();
-        assert!(super::pack_fast(&l, 1, &d, Profile::Native, &mut out).is_none());
+        // Missing causation: none, or what a profile finds in the headers or payload.
+        let l = crate::decode::scan::scan(br#"{"id":"e2","type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1"}"#).unwrap();
+        assert!(super::pack_fast(&l, 2, &d, Profile::Native, &mut out).is_some());
+        assert!(out.events[1].causation.is_none());
+        assert_eq!(out.events[1].facts.provenance.causation, Profile::None);
+        let l = crate::decode::scan::scan(br#"{"id":"e3","type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1","headers":[["X-Causation-Id","p9"]]}"#).unwrap();
+        assert!(super::pack_fast(&l, 3, &d, Profile::Native, &mut out).is_some());
+        assert_eq!(out.events[2].causation.map(|c| out.str(c)), Some("p9"));
+        assert_eq!(out.events[2].facts.provenance.causation, Profile::Common);
     }
 }
