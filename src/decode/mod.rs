@@ -367,7 +367,9 @@ mod tests {
             format!(r#"{{"id":"r4",{t},"headers":[["ce_causationid","p3"]],"data":[1]}}"#),
             format!(r#"{{"id":"r5",{t},"headers":[["NServiceBus.RelatedTo","p4"]]}}"#),
             format!(r#"{{"id":"r6",{t},"data":{{"$causationId":"p5","initiatorId":"p6"}}}}"#),
-            format!(r#"{{"id":"r7",{t},"data":{{"causationId":""}},"headers":[["x-causation-id",null]]}}"#),
+            format!(
+                r#"{{"id":"r7",{t},"data":{{"causationId":""}},"headers":[["x-causation-id",null]]}}"#
+            ),
             format!(r#"{{"id":"r8",{t},"data":{{"specversion":"1.0","causationid":"p7"}}}}"#),
         ];
         inputs.push((Format::Native, roots.join("\n").into_bytes()));

@@ -51,8 +51,13 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    #[inline]
     fn ws(&mut self) {
-        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+        // Compact lines have no white space at all: one comparison on the common path.
+        while let Some(&c) = self.b.get(self.i) {
+            if c > b' ' || !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                return;
+            }
             self.i += 1;
         }
     }
@@ -68,6 +73,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes or control characters.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
@@ -81,7 +87,9 @@ impl<'a> Cursor<'a> {
 
     /// `word` (a literal: true, false, null), consumed.
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.b[self.i..].starts_with(word).then(|| self.i += word.len())
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
     }
 
     /// At least one digit.
@@ -398,7 +406,10 @@ mod tests {
                 assert_eq!(string_end(&v, 0), at, "stop {stop:#x} at {at}");
             }
         }
-        assert_eq!(string_end("é€😀\u{7f} ~".as_bytes(), 0), "é€😀\u{7f} ~".len());
+        assert_eq!(
+            string_end("é€😀\u{7f} ~".as_bytes(), 0),
+            "é€😀\u{7f} ~".len()
+        );
     }
 
     /// Random damage to valid lines: whatever the fast path accepts, serde_json accepts and reads

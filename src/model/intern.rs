@@ -77,7 +77,9 @@ impl Interner {
 
     /// Resizes the table so `strings` strings fit within the load limit.
     fn grow_to(&mut self, strings: usize) {
-        let want = (strings + strings / 3 + 1).next_power_of_two().max(MIN_SLOTS);
+        let want = (strings + strings / 3 + 1)
+            .next_power_of_two()
+            .max(MIN_SLOTS);
         if want <= self.slots.len() {
             return;
         }
