@@ -17,6 +17,15 @@ static DEFAULT_CONFIG: LazyLock<Config> = LazyLock::new(Config::default);
 
 fuzz_target!(|data: &[u8]| {
     let _ = detect_format(data);
+    // The hand-written fast paths read exactly what serde_json and chrono read.
+    if let Err(e) = eventscope::decode::agrees_with_serde(data) {
+        panic!("{e}");
+    }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Err(e) = eventscope::model::parse_time_agrees_with_chrono(text)
+    {
+        panic!("{e}");
+    }
 
     for format in FORMATS {
         let dec = LineDecoder::new(format, ProfileConfig::default(), true);

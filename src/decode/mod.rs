@@ -8,6 +8,8 @@ pub mod native_write;
 pub mod profile;
 pub mod record;
 mod scan;
+#[doc(hidden)]
+pub use scan::agrees_with_serde;
 
 use crate::model::{DecodedEvent, PackedEvents, Profile};
 pub use profile::{FieldSpec, ProfileConfig};

@@ -13,4 +13,6 @@ pub use intern::{Interner, Sym};
 pub use packed::{
     EventDetail, EventFacts, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str,
 };
-pub use time::{Timestamp, format_duration, format_time, parse_time};
+pub use time::{
+    Timestamp, format_duration, format_time, parse_time, parse_time_agrees_with_chrono,
+};
