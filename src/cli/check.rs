@@ -115,27 +115,9 @@ pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
         .filter_map(|f| Some(std::fs::metadata(f).ok()?.len() / 400))
         .sum();
     engine.reserve(estimate.min(20_000_000) as usize);
-    if std::env::var_os("ES_MEM").is_some() {
-        eprintln!(
-            "after reserve rss {} MB",
-            crate::analysis::budget::process_rss() >> 20
-        );
-    }
     let mut io_errors = Vec::new();
     load_files(&args.files, &opts, |msg| match msg {
-        SourceMessage::Batch(b) => {
-            let before = engine.stats.events / 10_000;
-            engine.ingest(&b.origin, b.events, &b.problems);
-            if std::env::var_os("ES_MEM").is_some() && engine.stats.events / 10_000 != before {
-                eprintln!(
-                    "{} events rss {} MB store {} MB strings {}",
-                    engine.stats.events,
-                    crate::analysis::budget::process_rss() >> 20,
-                    engine.store.approx_bytes() >> 20,
-                    engine.store.strings.len()
-                );
-            }
-        }
+        SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
         SourceMessage::Finished { .. } => {}
     });
