@@ -85,14 +85,14 @@ impl Interner {
         }
         let mut slots = vec![0u64; want];
         let mask = want - 1;
-        for (i, &(c, s, l)) in self.spans.iter().enumerate() {
-            let text = &self.chunks[c as usize][s as usize..(s + l) as usize];
-            let hash = Self::hash(text);
+        for i in 0..self.spans.len() {
+            let sym = Sym(NonZeroU32::new(i as u32 + 1).expect("symbols start at 1"));
+            let hash = Self::hash(self.resolve(sym));
             let mut at = hash as usize & mask;
             while slots[at] != 0 {
                 at = (at + 1) & mask;
             }
-            slots[at] = slot_tag(hash) | (i as u64 + 1);
+            slots[at] = slot_tag(hash) | u64::from(sym.0.get());
         }
         self.slots = slots;
     }
@@ -125,7 +125,7 @@ impl Interner {
             if slot == 0 {
                 return Err(at);
             }
-            if slot & 0xffff_ffff_0000_0000 == tag {
+            if slot_tag(slot) == tag {
                 let sym = slot_sym(slot);
                 if Self::span_str(&self.chunks, &self.spans, sym) == text {
                     return Ok(sym);
