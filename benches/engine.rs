@@ -3,8 +3,8 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use eventscope::analysis::{Config, Engine, Flows};
-use eventscope::cli::generate::{Faults, generate};
 use eventscope::decode::{Format, LineDecoder, ProfileConfig};
+use eventscope::ingest::generate::{Faults, generate};
 use eventscope::model::PackedEvents;
 use eventscope::store::EventStore;
 use std::sync::Arc;

@@ -6,10 +6,11 @@
 use criterion::Criterion;
 use egui_kittest::Harness;
 use eventscope::analysis::Config;
-use eventscope::app::session::Session;
-use eventscope::app::{Command, EventscopeApp, Launch};
+use eventscope::app::{EventscopeApp, Launch};
 use eventscope::ingest::demo::DemoOptions;
 use eventscope::model::DecodedEvent;
+use eventscope::session::Session;
+use eventscope::ui::Command;
 use std::time::{Duration, Instant};
 
 /// `cargo test --all-targets` runs this without --bench: a small smoke run then.

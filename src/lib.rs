@@ -19,6 +19,7 @@ pub mod cli;
 pub mod decode;
 pub mod ingest;
 pub mod model;
+pub mod session;
 pub mod store;
 #[cfg(feature = "gui")]
 pub mod ui;

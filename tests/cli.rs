@@ -2,7 +2,7 @@
 //! anomalies, and gzip input.
 
 use eventscope::analysis::{AnomalyKind, REGISTRY, Severity};
-use eventscope::cli::generate::FAULT_NAMES;
+use eventscope::ingest::generate::FAULT_NAMES;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;

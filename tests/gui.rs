@@ -114,7 +114,7 @@ fn bad_filter_says_why_and_headers_keep_duplicates() {
     // Select the first event of corr-A from code, as a graph click does.
     h.state_mut()
         .commands
-        .push(eventscope::app::Command::SelectEvent(0));
+        .push(eventscope::ui::Command::SelectEvent(0));
     h.run_steps(3);
     assert_eq!(h.get_all_by_label("x-trace").count(), 2);
     h.get_by_label("t-1");

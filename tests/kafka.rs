@@ -490,7 +490,7 @@ fn read_trace_len(path: &Path) -> usize {
 
 #[test]
 fn a_live_session_feeds_the_analysis() {
-    use eventscope::app::session::Session;
+    use eventscope::session::Session;
     let b = Broker::start();
     let bs = b.bootstrap();
     helper(&bs, &["create", "orders", "1"], "");

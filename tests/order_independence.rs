@@ -5,7 +5,7 @@
 use clap::Parser;
 use eventscope::analysis::Engine;
 use eventscope::cli::check::{CheckArgs, analyse};
-use eventscope::cli::generate::{Faults, generate};
+use eventscope::ingest::generate::{Faults, generate};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -9,11 +9,10 @@ pub mod flows;
 pub(crate) mod testkit;
 pub mod truth;
 
-use crate::decode::Problem;
-use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Profile, Timestamp};
+use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Problem, Profile, Timestamp};
 use crate::store::{EventIdx, EventStore};
 pub use anomaly::{Anomalies, Anomaly, AnomalyId, AnomalyKind, KindInfo, REGISTRY, Severity};
-use detectors::{Ctx, Detector, flags};
+use detectors::{Ctx, Detector, Detectors, InputProblem, flags};
 pub use flows::{Edge, Flow, FlowId, Flows};
 use regex::Regex;
 use std::sync::Arc;
@@ -100,13 +99,7 @@ pub struct Engine {
     pub anomalies: Anomalies,
     pub stats: Stats,
     flags: Vec<u8>,
-    dead_letter: detectors::dead_letter::DeadLetterDetector,
-    duplicate: detectors::duplicate::DuplicateDetector,
-    sequence: detectors::sequence::SequenceDetector,
-    cause_after_effect: detectors::cause_after_effect::CauseAfterEffectDetector,
-    orphan: detectors::orphan_cause::OrphanCauseDetector,
-    stuck: detectors::stuck::StuckDetector,
-    cycle: detectors::causation_cycle::CausationCycleDetector,
+    detectors: Detectors,
 }
 
 impl Engine {
@@ -118,14 +111,25 @@ impl Engine {
             anomalies: Anomalies::default(),
             stats: Stats::default(),
             flags: Vec::new(),
-            dead_letter: Default::default(),
-            duplicate: Default::default(),
-            sequence: Default::default(),
-            cause_after_effect: Default::default(),
-            orphan: Default::default(),
-            stuck: Default::default(),
-            cycle: Default::default(),
+            detectors: Detectors::default(),
         }
+    }
+
+    /// Runs `f` on every registered detector with the one shared context. `dead_letter_header`
+    /// is the evidence of the event being classified, if any.
+    fn run_detectors(
+        &mut self,
+        dead_letter_header: Option<&str>,
+        mut f: impl FnMut(&mut dyn Detector, &mut Ctx),
+    ) {
+        let mut cx = Ctx {
+            store: &self.store,
+            anomalies: &mut self.anomalies,
+            config: &self.config,
+            flags: &self.flags,
+            dead_letter_header,
+        };
+        self.detectors.for_each(|d| f(d, &mut cx));
     }
 
     /// Makes room for about `events` more events.
@@ -135,7 +139,7 @@ impl Engine {
         self.flows.reserve(events);
         // Typically a few events per ordering key; a right-sized table is filled once instead of
         // being rebuilt at every doubling.
-        self.sequence.reserve(events * 3 / 4);
+        self.detectors.sequence.reserve(events * 3 / 4);
     }
 
     /// Appends one event and updates flows and anomalies.
@@ -168,20 +172,7 @@ impl Engine {
             0
         };
         self.flags.push(f);
-        let mut cx = Ctx {
-            store: &self.store,
-            anomalies: &mut self.anomalies,
-            config: &self.config,
-            flags: &self.flags,
-        };
-        if self
-            .dead_letter
-            .check(&mut cx, idx, dlq_header.map(String::from))
-        {
-            f |= flags::DEAD_LETTER;
-        } else {
-            f |= self.duplicate.classify(&mut cx, idx);
-        }
+        self.run_detectors(dlq_header.as_deref(), |d, cx| f |= d.classify(cx, idx, f));
         // A dead-letter copy that arrived before its original stands in for it only until the
         // original arrives: from then on causation links resolve to the original.
         if f & (flags::FIRST_OF_ID | flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0
@@ -195,17 +186,7 @@ impl Engine {
         }
         self.flags[idx as usize] = f;
         self.flows.on_event(&self.store, idx);
-        let mut cx = Ctx {
-            store: &self.store,
-            anomalies: &mut self.anomalies,
-            config: &self.config,
-            flags: &self.flags,
-        };
-        self.sequence.on_event(&mut cx, idx);
-        self.cause_after_effect.on_event(&mut cx, idx);
-        self.cycle.on_event(&mut cx, idx);
-        self.orphan.on_event(&mut cx, idx);
-        self.stuck.on_event(&mut cx, idx);
+        self.run_detectors(None, |d, cx| d.on_event(cx, idx));
         idx
     }
 
@@ -218,14 +199,12 @@ impl Engine {
             (0, None) => origin.to_string(),
             (line, _) => format!("{origin}:{line}"),
         };
-        let message = format!("{location}: {}", problem.reason);
-        self.anomalies.raise(
-            AnomalyKind::Undecodable,
+        let input = InputProblem {
+            problem,
+            location,
             event,
-            vec![],
-            message,
-            Some(location),
-        );
+        };
+        self.run_detectors(None, |d, cx| d.on_problem(cx, &input));
     }
 
     /// Adds a decoded batch from `origin` (events first, then the problems of its lines).
@@ -272,27 +251,13 @@ impl Engine {
 
     /// Live sources: judges time-dependent anomalies against the wall clock `now`.
     pub fn tick(&mut self, now: Timestamp) {
-        let mut cx = Ctx {
-            store: &self.store,
-            anomalies: &mut self.anomalies,
-            config: &self.config,
-            flags: &self.flags,
-        };
-        self.orphan.on_tick(&mut cx, now);
-        self.stuck.on_tick(&mut cx, now);
+        self.run_detectors(None, |d, cx| d.on_tick(cx, now));
     }
 
     /// End of input: judges what is still open. `now` defaults to the latest event time.
     pub fn finish(&mut self, now: Option<Timestamp>) {
         let now = now.or(self.stats.max_time).unwrap_or(0);
-        let mut cx = Ctx {
-            store: &self.store,
-            anomalies: &mut self.anomalies,
-            config: &self.config,
-            flags: &self.flags,
-        };
-        self.orphan.on_finish(&mut cx, now);
-        self.stuck.on_finish(&mut cx, now);
+        self.run_detectors(None, |d, cx| d.on_finish(cx, now));
     }
 
     /// The correlation id to report for an event: its own, else its flow's when that is one.
@@ -326,7 +291,11 @@ impl Engine {
             // dead-letter copy of it waits for nothing.
             let canonical = self.flags[e as usize] & flags::FIRST_OF_ID != 0
                 && self.flags[e as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0;
-            open |= canonical && self.stuck.awaits_follow_up(s, &self.config.expect, e);
+            open |= canonical
+                && self
+                    .detectors
+                    .stuck
+                    .awaits_follow_up(s, &self.config.expect, e);
         }
         if stuck {
             FlowStatus::Stuck

@@ -2,15 +2,10 @@
 //! applies the commands the panels emitted; `ui()` lays out the panels, which only read state and
 //! return commands (they never touch sources).
 
-pub mod session;
-
-use crate::analysis::FlowId;
 use crate::ingest::Waker;
-use crate::ingest::demo::{DemoControl, DemoOptions, Faults};
-use crate::store::EventIdx;
-use crate::ui::{self, ViewState};
-use serde::{Deserialize, Serialize};
-use session::Session;
+use crate::ingest::demo::{DemoControl, DemoOptions};
+use crate::session::{self, Session};
+use crate::ui::{self, Command, Prefs, ViewState};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,69 +21,6 @@ pub enum Launch {
     /// Live Kafka with a memory budget in bytes.
     #[cfg(feature = "kafka")]
     Kafka(Box<crate::ingest::kafka::KafkaOptions>, u64),
-}
-
-/// Preferences kept between runs (panel sizes are kept by egui's own memory).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    pub dark: bool,
-    pub recent: Vec<PathBuf>,
-    /// Timeline swimlanes per topic instead of per service.
-    pub lanes_by_topic: bool,
-    pub demo_rate: f64,
-    pub demo_faults: Vec<f64>,
-    pub show_demo_panel: bool,
-    /// Recent Kafka connections (never with passwords).
-    pub connections: Vec<crate::ui::connect_dialog::SavedConnection>,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Prefs {
-            dark: true,
-            recent: Vec::new(),
-            lanes_by_topic: false,
-            demo_rate: 20.0,
-            demo_faults: Faults::modest().0.to_vec(),
-            show_demo_panel: true,
-            connections: Vec::new(),
-        }
-    }
-}
-
-impl Prefs {
-    pub fn faults(&self) -> Faults {
-        let mut f = Faults::default();
-        for (slot, v) in f.0.iter_mut().zip(&self.demo_faults) {
-            *slot = v.clamp(0.0, 1.0);
-        }
-        f
-    }
-    fn remember(&mut self, paths: &[PathBuf]) {
-        for p in paths {
-            self.recent.retain(|r| r != p);
-            self.recent.insert(0, p.clone());
-        }
-        self.recent.truncate(10);
-    }
-}
-
-/// What panels ask the app to do (applied after the frame's panels ran).
-#[derive(Clone, Debug)]
-pub enum Command {
-    Open(Vec<PathBuf>),
-    OpenDialog,
-    StartDemo,
-    /// A fresh demo session with this seed.
-    ResetDemo(u64),
-    Demo(DemoControl),
-    SelectFlow(FlowId),
-    SelectEvent(EventIdx),
-    TogglePause,
-    SetDark(bool),
-    #[cfg(feature = "kafka")]
-    Connect(Box<crate::ingest::kafka::KafkaOptions>),
 }
 
 pub struct EventscopeApp {

@@ -171,7 +171,7 @@ pub fn record(args: &RecordArgs) -> i32 {
             written += 1;
             let idx = engine.push(ev, o);
             if let Some(reason) = problem {
-                let p = crate::decode::Problem {
+                let p = crate::model::Problem {
                     line: 0,
                     reason,
                     event_kept: true,

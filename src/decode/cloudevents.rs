@@ -3,7 +3,8 @@
 //! Binary mode (`ce_` headers) is handled by the `cloudevents-binary` profile in any format with headers.
 
 use super::LineDecoder;
-use super::native::{EventLine, build};
+use super::line::EventLine;
+use super::native::build;
 use crate::model::{DecodedEvent, Profile};
 
 pub(super) fn decode(

@@ -1,7 +1,8 @@
 //! `kcat -J` output: `{"topic","partition","offset","tstype","ts","broker","headers":[k,v,...],"key","payload"}`.
 //! Ids and correlation come from headers and/or the JSON payload through the profiles.
 
-use super::native::{Text, ms_to_ns};
+use super::line::Text;
+use super::native::ms_to_ns;
 use super::{LineDecoder, record};
 use crate::model::{DecodedEvent, Header, TsType};
 use record::RawRecord;

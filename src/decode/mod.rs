@@ -3,6 +3,7 @@
 
 mod cloudevents;
 mod kcat;
+mod line;
 mod native;
 pub mod native_write;
 pub mod profile;
@@ -39,15 +40,7 @@ impl Format {
 /// The native trace format version this build writes and reads.
 pub const TRACE_VERSION: u64 = 1;
 
-/// A line that could not be decoded (or was decoded only in part).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// 1-based line number.
-    pub line: u64,
-    pub reason: String,
-    /// The event was still kept (e.g. a payload that is not JSON).
-    pub event_kept: bool,
-}
+pub use crate::model::Problem;
 
 /// What one line gave.
 pub enum LineOutcome {
@@ -329,73 +322,5 @@ mod tests {
             d.decode_line(br#"{"eventscope_trace":99}"#, 1),
             LineOutcome::Error(_)
         ));
-    }
-
-    /// The packed path (fast when it can be) gives exactly what the general path gives.
-    #[test]
-    fn packed_fast_path_agrees_with_the_general_path() {
-        use crate::model::{PackedEvent, PackedSeq};
-        fn view(b: &PackedEvents, p: &PackedEvent) -> String {
-            let o = |x: Option<crate::model::Str>| x.map(|x| b.str(x).to_string());
-            let seq = match p.sequence {
-                PackedSeq::None => "-".to_string(),
-                PackedSeq::Int(n) => n.to_string(),
-                PackedSeq::Text(t) => format!("'{}'", b.str(t)),
-            };
-            format!(
-                "{} {} {:?} {:?} {:?} {:?} {:?} {:?} {seq} {:?} {:?}",
-                b.str(p.id),
-                b.str(p.event_type),
-                o(p.source),
-                o(p.correlation),
-                o(p.causation),
-                o(p.subject),
-                o(p.topic),
-                o(p.key),
-                p.facts,
-                p.dead_letter
-            )
-        }
-        let mut text = Vec::new();
-        let faults = "dup=0.02,reorder=0.02,drop=0.02,poison=0.02,skew=0.02,conflict=0.02,orphan=0.02,cycle=0.02,gap=0.02";
-        crate::cli::generate::generate(3000, 5, &faults.parse().unwrap(), &mut text).unwrap();
-        let mut inputs = vec![(Format::Native, text)];
-        // First events of flows (no causationid) whose cause a profile finds, or does not.
-        let t = r#""type":"T","source":"s","time":"2026-11-22T03:21:16.123Z","correlationid":"c","sequence":2,"subject":"o-1""#;
-        let roots = [
-            format!(r#"{{"id":"r1",{t}}}"#),
-            format!(r#"{{"id":"r2",{t},"data":{{"causationId":"p1"}}}}"#),
-            format!(r#"{{"id":"r3",{t},"data":{{"metadata":{{"causation_id":"p2"}}}}}}"#),
-            format!(r#"{{"id":"r4",{t},"headers":[["ce_causationid","p3"]],"data":[1]}}"#),
-            format!(r#"{{"id":"r5",{t},"headers":[["NServiceBus.RelatedTo","p4"]]}}"#),
-            format!(r#"{{"id":"r6",{t},"data":{{"$causationId":"p5","initiatorId":"p6"}}}}"#),
-            format!(
-                r#"{{"id":"r7",{t},"data":{{"causationId":""}},"headers":[["x-causation-id",null]]}}"#
-            ),
-            format!(r#"{{"id":"r8",{t},"data":{{"specversion":"1.0","causationid":"p7"}}}}"#),
-        ];
-        inputs.push((Format::Native, roots.join("\n").into_bytes()));
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
-        for f in std::fs::read_dir(dir).unwrap() {
-            let bytes = std::fs::read(f.unwrap().path()).unwrap();
-            inputs.push((detect_format(&bytes), bytes));
-        }
-        let mut fast_lines = 0;
-        for (format, bytes) in inputs {
-            let d = LineDecoder::new(format, ProfileConfig::default(), false);
-            let (packed, problems) = d.decode_chunk_packed(&bytes, 1);
-            let slow = d.decode_chunk(&bytes, 1);
-            let mut general = PackedEvents::with_capacity(slow.events.len());
-            for ev in slow.events {
-                general.push(ev, false);
-            }
-            assert_eq!(problems, slow.problems);
-            assert_eq!(packed.len(), general.len());
-            for (a, b) in packed.events.iter().zip(&general.events) {
-                assert_eq!(view(&packed, a), view(&general, b));
-            }
-            fast_lines += packed.len();
-        }
-        assert!(fast_lines > 3000);
     }
 }

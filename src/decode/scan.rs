@@ -8,7 +8,7 @@
 //! it does not read (the payload) are skipped by a strict validator of the JSON grammar that
 //! leaves escapes and deep nesting to serde_json.
 
-use super::native::{EventLine, HeaderPairs, RawJson, Text};
+use super::line::{EventLine, HeaderPairs, RawJson, Text};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;

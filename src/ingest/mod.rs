@@ -3,11 +3,11 @@
 
 pub mod demo;
 pub mod file;
+pub mod generate;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 
-use crate::decode::Problem;
-use crate::model::PackedEvents;
+use crate::model::{PackedEvents, Problem};
 use std::sync::Arc;
 
 /// Called after a source sent something (e.g. `egui::Context::request_repaint`).

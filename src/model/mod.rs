@@ -3,6 +3,7 @@
 mod event;
 mod intern;
 mod packed;
+mod problem;
 mod time;
 
 pub use event::{
@@ -13,6 +14,7 @@ pub use intern::{Interner, Sym};
 pub use packed::{
     EventDetail, EventFacts, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str,
 };
+pub use problem::Problem;
 pub use time::{
     Timestamp, format_duration, format_time, parse_time, parse_time_agrees_with_chrono,
 };

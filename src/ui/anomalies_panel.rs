@@ -4,7 +4,7 @@
 use super::{ViewState, severity_color};
 use crate::analysis::anomaly::KIND_COUNT;
 use crate::analysis::{AnomalyId, Engine, REGISTRY};
-use crate::app::Command;
+use crate::ui::Command;
 
 /// Anomaly ids per kind, extended from new anomalies only.
 #[derive(Default)]

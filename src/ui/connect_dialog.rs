@@ -2,8 +2,8 @@
 //! connections remembered (never their passwords). Also the live connection's status window.
 
 use super::ViewState;
-use crate::app::session::Session;
-use crate::app::{Command, Prefs};
+use crate::session::Session;
+use crate::ui::{Command, Prefs};
 use serde::{Deserialize, Serialize};
 
 /// A remembered connection (no password: it is never saved).

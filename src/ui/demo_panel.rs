@@ -1,8 +1,8 @@
 //! The demo's control window: rate, start/stop, reset with a seed, each fault on/off live, and
 //! what the bus and the fault injector did.
 
-use crate::app::{Command, Prefs};
 use crate::ingest::demo::{DemoControl, DemoHandle, Fault};
+use crate::ui::{Command, Prefs};
 
 pub fn demo_window_ui(
     ui: &mut egui::Ui,

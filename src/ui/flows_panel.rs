@@ -4,8 +4,8 @@ use super::filter::{Filter, flow_status};
 use super::flows_data::{COLUMNS, root_type};
 use super::{ViewState, plain, status_color};
 use crate::analysis::Engine;
-use crate::app::Command;
 use crate::model::{format_duration, format_time};
+use crate::ui::Command;
 use egui_extras::{Column, TableBuilder};
 
 pub fn flows_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &mut Vec<Command>) {

@@ -5,8 +5,8 @@ use super::graph_data::{self, GraphData, NodeKind};
 use super::service_map_data::ServiceMapData;
 use super::{CenterTab, ViewState, service_color};
 use crate::analysis::{Engine, FlowId};
-use crate::app::Command;
 use crate::model::format_duration;
+use crate::ui::Command;
 use egui_graphs::{
     DisplayEdge, DisplayNode, Graph, GraphChange, GraphView, Layout, LayoutState,
     SettingsInteraction, SettingsNavigation, SettingsStyle,

@@ -3,6 +3,7 @@
 //! panel. Functions that take `&mut Ui` end in `_ui`.
 
 pub mod anomalies_panel;
+mod command;
 pub mod connect_dialog;
 pub mod demo_panel;
 pub mod filter;
@@ -11,17 +12,19 @@ pub mod flows_panel;
 pub mod graph_data;
 pub mod graph_panel;
 pub mod inspector_panel;
+mod prefs;
 pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;
 pub mod top_bar;
 
 use crate::analysis::{Engine, FlowId, Severity};
-use crate::app::session::Session;
-use crate::app::{Command, Prefs};
 use crate::model::Sym;
+use crate::session::Session;
 use crate::store::EventIdx;
+pub use command::Command;
 use egui::Color32;
+pub use prefs::Prefs;
 
 /// Which view the centre shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,9 +4,9 @@
 //! one density bar per pixel column when many.
 
 use super::{ViewState, sym_color};
-use crate::app::session::Session;
-use crate::app::{Command, Prefs};
 use crate::model::{Timestamp, format_duration, format_time};
+use crate::session::Session;
+use crate::ui::{Command, Prefs};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
 pub struct TimelineView {

@@ -2,8 +2,8 @@
 
 use super::{ViewState, severity_color};
 use crate::analysis::Severity;
-use crate::app::session::{Session, SourceKind};
-use crate::app::{Command, Prefs};
+use crate::session::{Session, SourceKind};
+use crate::ui::{Command, Prefs};
 
 pub fn top_bar_ui(
     ui: &mut egui::Ui,

@@ -11,6 +11,10 @@ use rustc_hash::FxHashSet;
 pub struct CausationCycleDetector;
 
 impl Detector for CausationCycleDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::CausationCycle]
+    }
+
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         if !cx.has(idx, flags::FIRST_OF_ID) || cx.is_repeat(idx) {
             return;

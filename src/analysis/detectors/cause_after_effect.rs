@@ -36,6 +36,10 @@ fn check(cx: &mut Ctx, child: EventIdx, parent: EventIdx) {
 }
 
 impl Detector for CauseAfterEffectDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::CauseAfterEffect]
+    }
+
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         if cx.is_repeat(idx) {
             return;

@@ -2,7 +2,7 @@
 //! dlq / dead-letter / `.DLT`) or carrying dead-letter headers (Spring Kafka, Kafka Connect,
 //! MassTransit, NServiceBus, RabbitMQ-style; read by `DecodedEvent::dead_letter_evidence`).
 
-use super::Ctx;
+use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::AnomalyKind;
 use crate::model::Sym;
 use crate::store::EventIdx;
@@ -18,10 +18,15 @@ pub struct DeadLetterDetector {
     topic_is_dlq: FxHashMap<Sym, bool>,
 }
 
-impl DeadLetterDetector {
-    /// Raises `dead_letter` when the event is a dead-letter one; returns whether it is.
-    pub fn check(&mut self, cx: &mut Ctx, idx: EventIdx, header: Option<String>) -> bool {
+impl Detector for DeadLetterDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::DeadLetter]
+    }
+
+    /// Raises `dead_letter` and flags the event when it is a dead-letter one.
+    fn classify(&mut self, cx: &mut Ctx, idx: EventIdx, _so_far: u8) -> u8 {
         let s = cx.store;
+        let header = cx.dead_letter_header;
         let r = s.get(idx);
         let topic = r.topic.filter(|t| {
             *self
@@ -29,11 +34,15 @@ impl DeadLetterDetector {
                 .entry(*t)
                 .or_insert_with(|| cx.config.dead_letter_topics.is_match(s.str(*t)))
         });
-        raise(cx, idx, topic.map(|t| s.str(t)), header)
+        if raise(cx, idx, topic.map(|t| s.str(t)), header) {
+            flags::DEAD_LETTER
+        } else {
+            0
+        }
     }
 }
 
-fn raise(cx: &mut Ctx, idx: EventIdx, topic: Option<&str>, header: Option<String>) -> bool {
+fn raise(cx: &mut Ctx, idx: EventIdx, topic: Option<&str>, header: Option<&str>) -> bool {
     let s = cx.store;
     let r = s.get(idx);
     if topic.is_none() && header.is_none() {

@@ -1,7 +1,7 @@
 //! `duplicate` and `conflicting_duplicate`: an event whose (source, id) was seen before, with the
 //! same type and data (a redelivery) or not (an id reused for something else).
 
-use super::{Ctx, flags};
+use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::AnomalyKind;
 use crate::model::Sym;
 use crate::store::EventIdx;
@@ -14,9 +14,17 @@ pub struct DuplicateDetector {
     other_sources: FxHashMap<(Option<Sym>, Sym), EventIdx>,
 }
 
-impl DuplicateDetector {
-    /// Classifies a new event; returns the flags to set on it.
-    pub fn classify(&mut self, cx: &mut Ctx, idx: EventIdx) -> u8 {
+impl Detector for DuplicateDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::Duplicate, AnomalyKind::ConflictingDuplicate]
+    }
+
+    /// Classifies a new event; returns the flags to set on it. A dead-letter copy is not a
+    /// duplicate of its original.
+    fn classify(&mut self, cx: &mut Ctx, idx: EventIdx, so_far: u8) -> u8 {
+        if so_far & flags::DEAD_LETTER != 0 {
+            return 0;
+        }
         let s = cx.store;
         let r = s.get(idx);
         let Some(first_of_id) = s.first_with_id(r.id).filter(|f| *f != idx) else {

@@ -55,6 +55,10 @@ impl OrphanCauseDetector {
 }
 
 impl Detector for OrphanCauseDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::OrphanCause]
+    }
+
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         if cx.is_repeat(idx) {
             return;

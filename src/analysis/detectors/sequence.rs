@@ -143,6 +143,10 @@ struct KeyName {
 }
 
 impl Detector for SequenceDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::OutOfOrder, AnomalyKind::SequenceGap]
+    }
+
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         if cx.is_repeat(idx) {
             return;

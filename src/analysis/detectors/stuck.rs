@@ -207,6 +207,10 @@ impl StuckDetector {
 }
 
 impl Detector for StuckDetector {
+    fn kinds(&self) -> &'static [AnomalyKind] {
+        &[AnomalyKind::Stuck]
+    }
+
     fn on_event(&mut self, cx: &mut Ctx, idx: EventIdx) {
         let s = cx.store;
         let r = s.get(idx);

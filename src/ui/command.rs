@@ -1,0 +1,24 @@
+//! What panels ask the app to do. Panels only read state and push commands; the app applies
+//! them once per frame (egui demo app's pattern), so the panels never touch a source.
+
+use crate::analysis::FlowId;
+use crate::ingest::demo::DemoControl;
+use crate::store::EventIdx;
+use std::path::PathBuf;
+
+/// What panels ask the app to do (applied after the frame's panels ran).
+#[derive(Clone, Debug)]
+pub enum Command {
+    Open(Vec<PathBuf>),
+    OpenDialog,
+    StartDemo,
+    /// A fresh demo session with this seed.
+    ResetDemo(u64),
+    Demo(DemoControl),
+    SelectFlow(FlowId),
+    SelectEvent(EventIdx),
+    TogglePause,
+    SetDark(bool),
+    #[cfg(feature = "kafka")]
+    Connect(Box<crate::ingest::kafka::KafkaOptions>),
+}

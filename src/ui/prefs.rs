@@ -1,0 +1,51 @@
+//! Preferences kept between runs (apart from runtime state, like egui's demo app).
+
+use crate::ingest::demo::Faults;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Preferences kept between runs (panel sizes are kept by egui's own memory).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub dark: bool,
+    pub recent: Vec<PathBuf>,
+    /// Timeline swimlanes per topic instead of per service.
+    pub lanes_by_topic: bool,
+    pub demo_rate: f64,
+    pub demo_faults: Vec<f64>,
+    pub show_demo_panel: bool,
+    /// Recent Kafka connections (never with passwords).
+    pub connections: Vec<crate::ui::connect_dialog::SavedConnection>,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            dark: true,
+            recent: Vec::new(),
+            lanes_by_topic: false,
+            demo_rate: 20.0,
+            demo_faults: Faults::modest().0.to_vec(),
+            show_demo_panel: true,
+            connections: Vec::new(),
+        }
+    }
+}
+
+impl Prefs {
+    pub fn faults(&self) -> Faults {
+        let mut f = Faults::default();
+        for (slot, v) in f.0.iter_mut().zip(&self.demo_faults) {
+            *slot = v.clamp(0.0, 1.0);
+        }
+        f
+    }
+    pub fn remember(&mut self, paths: &[PathBuf]) {
+        for p in paths {
+            self.recent.retain(|r| r != p);
+            self.recent.insert(0, p.clone());
+        }
+        self.recent.truncate(10);
+    }
+}
