@@ -129,6 +129,16 @@ fn detail_size(d: &EventDetail) -> usize {
 
 const NONE: EventIdx = EventIdx::MAX;
 
+/// The index the event appended after `len` events gets. `EventIdx` is 32 bits (it halves the
+/// indexes' memory); past its range the store stops loudly instead of wrapping around and
+/// mixing events up. (At 112 bytes a record that is ~480 GB of records, far beyond any budget.)
+fn next_index(len: usize) -> EventIdx {
+    match EventIdx::try_from(len) {
+        Ok(i) if i < NONE => i,
+        _ => panic!("the event store is full: it holds at most {NONE} events"),
+    }
+}
+
 #[derive(Clone, Copy)]
 struct SymSlot {
     first_event: EventIdx,
@@ -245,7 +255,7 @@ impl EventStore {
             line: f.line,
             origin,
         };
-        let idx = self.records.len() as EventIdx;
+        let idx = next_index(self.records.len());
         let slot = self.slot_mut(record.id);
         if slot.first_event == NONE {
             slot.first_event = idx;
@@ -400,6 +410,15 @@ impl EventStore {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn indexes_never_wrap() {
+        assert_eq!(super::next_index(0), 0);
+        assert_eq!(super::next_index(u32::MAX as usize - 1), u32::MAX - 1);
+        for full in [u32::MAX as usize, u32::MAX as usize + 1] {
+            let r = std::panic::catch_unwind(|| super::next_index(full));
+            assert!(r.is_err(), "index {full} must not wrap");
+        }
+    }
     #[test]
     fn sentinel_values_are_not_lost() {
         let mut store = super::EventStore::new(false);
