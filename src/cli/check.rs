@@ -137,6 +137,7 @@ pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
     let mut v = json!({
         "kind": a.kind.name(),
         "severity": a.severity.name(),
+        "group": a.kind.info().group.name(),
         "event_id": a.event.map(|e| s.id_str(e)),
         "correlation_id": a.event.and_then(|e| engine.correlation_of(e)),
         "related_event_ids": a.related.iter().map(|r| s.str(*r)).collect::<Vec<_>>(),

@@ -211,26 +211,13 @@ pub(super) fn build(
             .collect();
     }
     ev.content_type = l.datacontenttype.map(Text::boxed);
-    let mut json_text = None;
-    if let Some(RawJson(text)) = l.data {
-        ev.data_hash = hash_bytes(text.as_bytes());
-        json_text = Some(text);
-        if dec.keep_payload
-            && let Ok(raw) = RawValue::from_string(text.to_owned())
-        {
-            ev.payload = Payload::Json(raw);
-        }
-    } else if let Some(b64) = l.data_base64 {
-        match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {
-            Ok(bytes) => {
-                ev.data_hash = hash_bytes(&bytes);
-                if dec.keep_payload {
-                    ev.payload = Payload::Bytes(bytes.into());
-                }
-            }
-            Err(e) => problem = Some(format!("data_base64 is not base64 ({e}); payload dropped")),
-        }
-    }
+    let json_text = take_payload(
+        &mut ev,
+        l.data,
+        l.data_base64,
+        dec.keep_payload,
+        &mut problem,
+    );
     profile::complete(&mut ev, json_text, &dec.profiles);
     if ev.id.is_empty() {
         return Err("no event id: no \"id\" field and no correlation profile found one".into());
@@ -239,6 +226,36 @@ pub(super) fn build(
         return Err("no event type: no \"type\" field and no correlation profile found one".into());
     }
     Ok((ev, problem))
+}
+
+/// Sets the payload from JSON `data` or `data_base64` bytes (kept only with `keep`; hashed always).
+/// Returns the JSON text, which the correlation profiles read.
+fn take_payload<'a>(
+    ev: &mut DecodedEvent,
+    data: Option<RawJson<'a>>,
+    data_base64: Option<Text>,
+    keep: bool,
+    problem: &mut Option<String>,
+) -> Option<&'a str> {
+    if let Some(RawJson(text)) = data {
+        ev.data_hash = hash_bytes(text.as_bytes());
+        if keep && let Ok(raw) = RawValue::from_string(text.to_owned()) {
+            ev.payload = Payload::Json(raw);
+        }
+        return Some(text);
+    }
+    if let Some(b64) = data_base64 {
+        match base64::engine::general_purpose::STANDARD.decode(b64.0.as_bytes()) {
+            Ok(bytes) => {
+                ev.data_hash = hash_bytes(&bytes);
+                if keep {
+                    ev.payload = Payload::Bytes(bytes.into());
+                }
+            }
+            Err(e) => *problem = Some(format!("data_base64 is not base64 ({e}); payload dropped")),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
