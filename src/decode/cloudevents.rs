@@ -3,7 +3,6 @@
 //! Binary mode (`ce_` headers) is handled by the `cloudevents-binary` profile in any format with headers.
 
 use super::LineDecoder;
-use super::line::EventLine;
 use super::native::build;
 use crate::model::{DecodedEvent, Profile};
 
@@ -11,10 +10,7 @@ pub(super) fn decode(
     line: &[u8],
     dec: &LineDecoder,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let l = match super::scan::scan(line) {
-        Some(l) => l,
-        None => serde_json::from_slice::<EventLine>(line).map_err(|e| e.to_string())?,
-    };
+    let l = super::scan::parse(line)?;
     if l.specversion.is_none() {
         return Err("not a CloudEvent: no \"specversion\" attribute".into());
     }

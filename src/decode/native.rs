@@ -144,10 +144,7 @@ pub(super) fn decode(
     line: &[u8],
     dec: &LineDecoder,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let l = match super::scan::scan(line) {
-        Some(l) => l,
-        None => serde_json::from_slice(line).map_err(|e| e.to_string())?,
-    };
+    let l = super::scan::parse(line)?;
     build(l, dec, Profile::Native)
 }
 

@@ -360,6 +360,14 @@ fn continue_after_value(c: &mut Cursor) -> Option<()> {
     }
 }
 
+/// Reads one event line: through the fast scanner when it takes the line, else through serde.
+pub(super) fn parse(line: &[u8]) -> Result<EventLine<'_>, String> {
+    match scan(line) {
+        Some(l) => Ok(l),
+        None => serde_json::from_slice(line).map_err(|e| e.to_string()),
+    }
+}
+
 /// Checks the scanner against serde_json on `line`: whatever the scanner accepts, serde_json must
 /// accept and read the same way. Returns whether the scanner accepted the line (false: it left
 /// the line to the general decoder). For the tests and the fuzz target.
