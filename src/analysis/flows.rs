@@ -274,7 +274,6 @@ impl Flows {
             has_parent.insert(e.child);
         }
         let time = |e: EventIdx| store.get(e).effective_time().unwrap_or(0);
-        let mut best: Vec<EventIdx> = Vec::new();
         let mut best_score = (i64::MIN, 0usize);
         let flow = self.get(id);
         let mut roots: Vec<EventIdx> = flow
@@ -286,31 +285,39 @@ impl Flows {
         if roots.is_empty() {
             roots.extend(flow.events.first());
         }
-        // Iterative DFS over simple paths from each root (bounded: each node entered once per root).
+        // Iterative DFS from each root. Causation links form a forest (one cause per event), so
+        // each node is entered once over all roots and its path is the chain of parents: the best
+        // node is kept and its path rebuilt once at the end (linear in the flow's size). Scores are
+        // compared in the same post-order as a walk over all paths would, so ties resolve alike.
+        let mut visited = FxHashSet::default();
+        let mut parent: FxHashMap<EventIdx, EventIdx> = FxHashMap::default();
+        let mut best_node = None;
         for root in roots {
-            let mut visited = FxHashSet::default();
-            let mut stack = vec![(root, 0usize)];
-            let mut path = vec![root];
-            visited.insert(root);
-            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if !visited.insert(root) {
+                continue;
+            }
+            let mut stack = vec![(root, 0usize, 1usize)];
+            while let Some(&mut (node, ref mut next, depth)) = stack.last_mut() {
                 let kids = children.get(&node).map(|v| v.as_slice()).unwrap_or(&[]);
                 if let Some(&k) = kids.get(*next) {
                     *next += 1;
                     if visited.insert(k) {
-                        stack.push((k, 0));
-                        path.push(k);
+                        parent.insert(k, node);
+                        stack.push((k, 0, depth + 1));
                     }
                     continue;
                 }
-                let score = (time(node).saturating_sub(time(root)), path.len());
+                let score = (time(node).saturating_sub(time(root)), depth);
                 if score > best_score {
                     best_score = score;
-                    best = path.clone();
+                    best_node = Some(node);
                 }
                 stack.pop();
-                path.pop();
             }
         }
+        let mut best: Vec<EventIdx> =
+            std::iter::successors(best_node, |n| parent.get(n).copied()).collect();
+        best.reverse();
         best
     }
 }

@@ -99,7 +99,7 @@ pub struct Engine {
     pub anomalies: Anomalies,
     pub stats: Stats,
     flags: Vec<u8>,
-    detectors: Detectors,
+    pub(crate) detectors: Detectors,
 }
 
 impl Engine {

@@ -31,8 +31,9 @@ struct Gap {
 struct KeyState {
     entries: SmallVec<[EventIdx; 2]>,
     max: Option<NonMaxIdx>,
-    /// (topic, partition, highest offset) of the last partition seen for this key.
-    last_tp: Option<(Sym, i32, i64)>,
+    /// (topic, partition, highest offset) of the first partition seen for this key; the
+    /// highest offsets of any further partitions are in [`SequenceDetector::more_partitions`].
+    first_tp: Option<(Sym, i32, i64)>,
     source: Option<Sym>,
     /// The next key with the same text (another source, or subject versus Kafka key).
     next: KeyNo,
@@ -69,6 +70,9 @@ pub struct SequenceDetector {
     head: Vec<KeyNo>,
     states: Vec<KeyState>,
     findings: FxHashMap<KeyNo, KeyFindings>,
+    /// Highest offset per (key, topic, partition) for keys seen in more than one partition, so
+    /// a key spread over topics is judged in constant time per event (no scan of its events).
+    more_partitions: FxHashMap<(KeyNo, Sym, i32), i64>,
 }
 
 fn compare(s: &EventStore, a: Seq, b: Seq) -> Option<Ordering> {
@@ -87,7 +91,8 @@ fn seq_text(s: &EventStore, q: Seq) -> String {
     }
 }
 
-/// An entry of the same partition with a later offset, if any.
+/// An entry of the same partition with a later offset, if any (only looked for when the
+/// partition's highest offset says there is one: an event late in its partition).
 fn later_in_partition(
     s: &EventStore,
     entries: &[EventIdx],
@@ -125,7 +130,7 @@ impl SequenceDetector {
         self.states.push(KeyState {
             entries: SmallVec::new(),
             max: None,
-            last_tp: None,
+            first_tp: None,
             source,
             next: self.head[i],
             is_subject,
@@ -166,20 +171,24 @@ impl Detector for SequenceDetector {
         let state = &mut self.states[kid as usize];
         let mut insert_at = None;
         if let (Some(t), Some(p), Some(o)) = (r.topic, r.partition(), r.offset()) {
-            match state.last_tp {
-                Some((lt, lp, lo)) if lt == t && lp == p => {
-                    if lo > o {
-                        insert_at = later_in_partition(s, &state.entries, t, p, o);
-                    } else {
-                        state.last_tp = Some((t, p, o));
-                    }
+            let highest = match &mut state.first_tp {
+                Some((ft, fp, fo)) if *ft == t && *fp == p => Some(fo),
+                None => {
+                    state.first_tp = Some((t, p, o));
+                    None
                 }
-                _ => {
-                    insert_at = later_in_partition(s, &state.entries, t, p, o);
-                    if insert_at.is_none() {
-                        state.last_tp = Some((t, p, o));
+                Some(_) => match self.more_partitions.entry((kid, t, p)) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(o);
+                        None
                     }
-                }
+                },
+            };
+            match highest {
+                Some(h) if *h > o => insert_at = later_in_partition(s, &state.entries, t, p, o),
+                Some(h) => *h = o,
+                None => {}
             }
         }
         match insert_at {
