@@ -20,6 +20,11 @@ impl Sym {
     pub fn index(self) -> usize {
         self.0.get() as usize - 1
     }
+    /// The symbol whose [`Sym::index`] is `i`.
+    pub fn from_index(i: usize) -> Sym {
+        let n = u32::try_from(i + 1).expect("fewer than 4 billion symbols");
+        Sym(NonZeroU32::new(n).expect("symbols start at 1"))
+    }
 }
 
 const CHUNK: usize = 1 << 20;

@@ -5,6 +5,12 @@
 //! cause is unknown it waits in a flow keyed by the missing cause's id, and moves when that event
 //! arrives; an event with neither correlation nor cause starts a flow keyed by its own id. So the
 //! flows depend only on the set of events, never on their arrival order.
+//!
+//! Time is near-constant per event for any arrival order (`chains`: a union-find over linked
+//! ids). A waiting chain that is alone in its flow moves by renaming the flow, and flows that meet
+//! merge the smaller into the larger, so events arriving before their causes cost no re-walks.
+
+mod chains;
 
 use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventStore};
@@ -14,9 +20,6 @@ use smallvec::SmallVec;
 pub type FlowId = u32;
 
 const NO_FLOW: FlowId = FlowId::MAX;
-
-/// Longest chain of uncorrelated causes followed to place an event.
-const MAX_WALK: usize = 256;
 
 #[derive(Clone, Debug)]
 pub struct Flow {
@@ -64,6 +67,24 @@ impl Flow {
         }
     }
 
+    /// Takes in another flow's summary (its events are appended by the caller).
+    fn absorb_summary(&mut self, other: &Flow) {
+        self.correlated |= other.correlated;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, other.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for s in &other.services {
+            if !self.services.contains(s) {
+                self.services.push(*s);
+            }
+        }
+    }
+
     fn rebuild(&mut self, store: &EventStore) {
         let events = std::mem::take(&mut self.events);
         *self = Flow::new(self.key);
@@ -89,6 +110,9 @@ pub struct Flows {
     by_key: Vec<FlowId>,
     flow_of: Vec<FlowId>,
     live: usize,
+    chains: chains::Chains,
+    /// Events moved between flows (for the operation-count tests).
+    moved: u64,
 }
 
 impl Flows {
@@ -147,84 +171,164 @@ impl Flows {
         f
     }
 
-    /// The key of the flow an event belongs to: its correlation id; else, following causes through
-    /// events without one, the first correlation id met, the id of a missing cause, or the id of
-    /// the root. A cycle of uncorrelated events is keyed by its smallest id, so the key never
-    /// depends on arrival order. Past [`MAX_WALK`] steps the parent's current flow is taken.
-    fn resolve_key(&self, store: &EventStore, idx: EventIdx) -> Sym {
-        let mut r = store.get(idx);
-        let mut path: SmallVec<[Sym; 8]> = SmallVec::new();
-        path.push(r.id);
-        loop {
-            if let Some(c) = r.correlation {
-                return c;
-            }
-            let Some(cause) = r.causation else {
-                return r.id;
-            };
-            if let Some(pos) = path.iter().position(|x| *x == cause) {
-                return *path[pos..]
-                    .iter()
-                    .min_by_key(|x| store.str(**x))
-                    .expect("non-empty cycle");
-            }
-            let Some(p) = store.first_with_id(cause) else {
-                return cause;
-            };
-            if path.len() >= MAX_WALK {
-                return self.flows[self.flow_of[p as usize] as usize].key;
-            }
-            path.push(cause);
-            r = store.get(p);
-        }
+    /// Work done placing events (union-find steps plus events moved), for the operation-count
+    /// tests: it grows linearly with the number of events for any shape and arrival order.
+    pub fn work(&self) -> u64 {
+        self.chains.steps + self.moved
+    }
+
+    /// Approximate heap bytes of the flows and their indexes.
+    pub fn approx_bytes(&self) -> usize {
+        self.flows.capacity() * std::mem::size_of::<Flow>()
+            + self
+                .flows
+                .iter()
+                .map(|f| f.events.capacity() * 4)
+                .sum::<usize>()
+            + (self.by_key.capacity() + self.flow_of.capacity()) * 4
+            + self.chains.approx_bytes()
     }
 
     /// Places a newly appended event. Returns its flow.
     pub fn on_event(&mut self, store: &EventStore, idx: EventIdx) -> FlowId {
         debug_assert_eq!(self.flow_of.len(), idx as usize);
-        let key = self.resolve_key(store, idx);
+        let r = store.get(idx);
+        let id = r.id;
+        let canonical = store.first_with_id(id) == Some(idx);
+        let (key, set) = match (r.correlation, r.causation) {
+            (Some(k), _) => {
+                if canonical {
+                    self.chain_end_keyed(store, id, k);
+                }
+                (k, None)
+            }
+            (None, None) => (id, None),
+            (None, Some(c)) if c == id => (id, None),
+            (None, Some(c)) => {
+                let set = if canonical {
+                    self.link(store, id, c)
+                } else {
+                    self.chains.find(c)
+                };
+                (self.chains.key(store, set), Some(set))
+            }
+        };
         let fid = self.flow_for_key(key);
         self.flow_of.push(fid);
         self.flows[fid as usize].add(store, idx);
-        // Events without a correlation id that waited for this one sit in the flow keyed by its
-        // id: place them again now that their cause is known.
-        let r = store.get(idx);
-        if store.first_with_id(r.id) == Some(idx)
-            && let Some(waiting) = self.by_key(r.id)
-            && waiting != fid
-        {
-            self.replace_uncorrelated(store, waiting);
+        if let Some(set) = set {
+            self.chains.set_mut(set).members.push(idx);
         }
         fid
     }
 
-    fn replace_uncorrelated(&mut self, store: &EventStore, from: FlowId) {
-        let from_key = self.flows[from as usize].key;
-        let candidates: Vec<EventIdx> = self.flows[from as usize]
-            .events
-            .iter()
-            .copied()
-            .filter(|&e| store.get(e).correlation.is_none())
-            .collect();
-        let mut moved = false;
-        for e in candidates {
-            let key = self.resolve_key(store, e);
-            if key != from_key {
-                let to = self.flow_for_key(key);
-                self.flow_of[e as usize] = to;
-                self.flows[to as usize].add(store, e);
-                moved = true;
-            }
+    /// An arrived event with id `id` and correlation `k`: the chain that waited for `id` (keyed
+    /// by it, as every chain ending at a missing cause is) now ends at a correlation id.
+    fn chain_end_keyed(&mut self, store: &EventStore, id: Sym, k: Sym) {
+        if !self.chains.arrive(id) {
+            return;
         }
-        if moved {
-            let flow_of = &self.flow_of;
-            let flow = &mut self.flows[from as usize];
-            flow.events.retain(|&e| flow_of[e as usize] == from);
-            flow.rebuild(store);
-            if flow.events.is_empty() {
-                self.live -= 1;
-            }
+        let root = self.chains.find(id);
+        if self.chains.members(root).is_empty() {
+            return; // Nothing waited; the lone id's key now follows from its event.
         }
+        self.chains.set_mut(root).key = Some(k);
+        if k != id {
+            self.move_members(store, root, id, k);
+        }
+    }
+
+    /// Links the arrived event's id `id` to its cause `cause` (neither correlated); returns the
+    /// root of the joined set. The chain that waited for `id` takes the cause's key.
+    fn link(&mut self, store: &EventStore, id: Sym, cause: Sym) -> u32 {
+        if !self.chains.arrive(id) {
+            return self.chains.find(cause);
+        }
+        let own = self.chains.find(id);
+        let theirs = self.chains.find(cause);
+        if theirs == own {
+            let k = chains::Chains::cycle_key(store, id, cause);
+            self.chains.set_mut(own).key = Some(k);
+            if k != id {
+                self.move_members(store, own, id, k);
+            }
+            return own;
+        }
+        let k = self.chains.key(store, theirs);
+        if k != id {
+            self.move_members(store, own, id, k);
+        }
+        self.chains.union(own, theirs, k)
+    }
+
+    /// Moves every member of the set at `root` from the flow of `from` to the flow of `to`. A
+    /// flow that holds only them is renamed instead, or merged (smaller into larger) with an
+    /// existing flow of `to`, so a chain growing backwards (causes arriving after their
+    /// effects) is never moved event by event.
+    fn move_members(&mut self, store: &EventStore, root: u32, from: Sym, to: Sym) {
+        let Some(a) = self.by_key(from) else { return };
+        let n = self.chains.members(root).len();
+        if n == 0 {
+            return;
+        }
+        if self.flows[a as usize].events.len() == n {
+            self.rename_or_merge(a, from, to);
+            return;
+        }
+        // The flow keeps others (e.g. events correlated by `from`): take the members out. Each
+        // of those others is keyed `from` for good, and `from` arrives once, so this happens
+        // at most once per flow key.
+        let members = self.chains.members(root).to_vec();
+        let b = self.flow_for_key(to);
+        for &e in &members {
+            self.flow_of[e as usize] = b;
+            self.flows[b as usize].add(store, e);
+        }
+        let flow_of = &self.flow_of;
+        let flow = &mut self.flows[a as usize];
+        flow.events.retain(|&e| flow_of[e as usize] == a);
+        flow.rebuild(store);
+        self.moved += (members.len() + flow.events.len()) as u64;
+    }
+
+    /// The flow `a` (keyed `from`) takes the key `to`: renamed when no flow has that key,
+    /// otherwise the smaller of the two is merged into the larger, which keeps the key `to`.
+    fn rename_or_merge(&mut self, a: FlowId, from: Sym, to: Sym) {
+        self.by_key[from.index()] = NO_FLOW;
+        let b = self
+            .by_key(to)
+            .filter(|&b| !self.flows[b as usize].events.is_empty());
+        let Some(b) = b else {
+            self.set_key(a, to);
+            self.flows[a as usize].correlated = false;
+            return;
+        };
+        let (into, gone) =
+            if self.flows[a as usize].events.len() > self.flows[b as usize].events.len() {
+                (a, b)
+            } else {
+                (b, a)
+            };
+        let correlated = self.flows[b as usize].correlated;
+        let taken = std::mem::replace(&mut self.flows[gone as usize], Flow::new(from));
+        for &e in &taken.events {
+            self.flow_of[e as usize] = into;
+        }
+        self.moved += taken.events.len() as u64;
+        let flow = &mut self.flows[into as usize];
+        flow.absorb_summary(&taken);
+        flow.events.extend_from_slice(&taken.events);
+        flow.correlated = correlated;
+        self.set_key(into, to);
+        self.live -= 1;
+    }
+
+    fn set_key(&mut self, f: FlowId, key: Sym) {
+        self.flows[f as usize].key = key;
+        if key.index() >= self.by_key.len() {
+            self.by_key.resize(key.index() + 1, NO_FLOW);
+        }
+        self.by_key[key.index()] = f;
     }
 
     /// The causation edges inside a flow, parents resolved to the first event with the named id.
@@ -323,149 +427,4 @@ impl Flows {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::analysis::testkit::*;
-    use crate::analysis::{Engine, FlowStatus};
-
-    fn flows_of(e: &Engine) -> Vec<(String, Vec<String>)> {
-        let mut v: Vec<_> = e
-            .flows
-            .iter()
-            .map(|(_, f)| {
-                let mut ids: Vec<_> = f
-                    .events
-                    .iter()
-                    .map(|&i| e.store.id_str(i).to_string())
-                    .collect();
-                ids.sort();
-                (e.store.str(f.key).to_string(), ids)
-            })
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn uncorrelated_events_join_their_cause_in_any_order() {
-        let events = vec![
-            ev("x", "A", "s", 0).corr("C"),
-            ev("w1", "B", "s", 1).cause("x"),
-            ev("w2", "B", "s", 2).cause("w1"),
-            ev("lone", "D", "s", 3),
-            ev("y", "A", "s", 4).corr("C2").cause("missing"),
-        ];
-        let expected = vec![
-            (
-                "C".to_string(),
-                vec!["w1".to_string(), "w2".into(), "x".into()],
-            ),
-            ("C2".to_string(), vec!["y".to_string()]),
-            ("lone".to_string(), vec!["lone".to_string()]),
-        ];
-        assert_eq!(flows_of(&run(events.clone())), expected);
-        let mut rev = events.clone();
-        rev.reverse();
-        assert_eq!(flows_of(&run(rev)), expected);
-        let mut mid = events;
-        mid.swap(0, 2);
-        assert_eq!(flows_of(&run(mid)), expected);
-    }
-
-    #[test]
-    fn edges_latency_critical_path_placeholders_and_status() {
-        let e = run(vec![
-            ev("root", "OrderPlaced", "orders", 0).corr("C"),
-            ev("a", "PaymentProcessed", "pay", 0)
-                .millis(100)
-                .corr("C")
-                .cause("root"),
-            ev("b", "InventoryReserved", "inv", 0)
-                .millis(20)
-                .corr("C")
-                .cause("root"),
-            ev("c", "OrderShipped", "ship", 1).corr("C").cause("a"),
-            ev("d", "Note", "x", 1).corr("C").cause("ghost"),
-        ]);
-        let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
-        let flow = e.flows.get(f);
-        assert_eq!(flow.events.len(), 5);
-        assert_eq!(flow.duration(), Some(1_000_000_000));
-        assert_eq!(flow.services.len(), 5);
-        let mut lat: Vec<_> = e
-            .flows
-            .edges(&e.store, f)
-            .iter()
-            .map(|x| x.latency.unwrap() / 1_000_000)
-            .collect();
-        lat.sort();
-        assert_eq!(lat, [20, 100, 900]);
-        let path: Vec<_> = e
-            .flows
-            .critical_path(&e.store, f)
-            .iter()
-            .map(|&i| e.store.id_str(i))
-            .collect();
-        assert_eq!(path, ["root", "a", "c"]);
-        let missing: Vec<_> = e
-            .flows
-            .missing_causes(&e.store, f)
-            .iter()
-            .map(|s| e.store.str(*s))
-            .collect();
-        assert_eq!(missing, ["ghost"]);
-        assert_eq!(e.status(f), FlowStatus::Complete);
-        assert_eq!(e.correlation_of(flow.events[0]), Some("C"));
-    }
-
-    #[test]
-    fn members_through_a_correlation_stay_when_a_namesake_arrives() {
-        // r1 is both an event id and the correlation id of p1; q1 belongs with p1 (flow r1) in
-        // every order, also when r1 (whose own flow is Z) arrives last.
-        let events = vec![
-            ev("z1", "Z", "s", 0).corr("Z"),
-            ev("r1", "R", "s", 1).cause("z1"),
-            ev("p1", "P", "s", 2).corr("r1").cause("r1"),
-            ev("q1", "Q", "s", 3).cause("p1"),
-        ];
-        let expected = vec![
-            ("Z".to_string(), vec!["r1".to_string(), "z1".into()]),
-            ("r1".to_string(), vec!["p1".to_string(), "q1".into()]),
-        ];
-        assert_eq!(flows_of(&run(events.clone())), expected);
-        let mut last = events.clone();
-        let r1 = last.remove(1);
-        last.push(r1);
-        assert_eq!(flows_of(&run(last)), expected);
-    }
-
-    #[test]
-    fn uncorrelated_cycle_is_keyed_the_same_in_any_order() {
-        let a = ev("a", "T", "s", 0).cause("b");
-        let b = ev("b", "T", "s", 0).cause("a");
-        let want = vec![("a".to_string(), vec!["a".to_string(), "b".into()])];
-        assert_eq!(flows_of(&run(vec![a.clone(), b.clone()])), want);
-        assert_eq!(flows_of(&run(vec![b, a])), want);
-    }
-
-    #[test]
-    fn a_duplicate_does_not_keep_a_flow_open() {
-        // "Placed" is learned to have follow-ups; a redelivered copy of a Placed that got its
-        // follow-up must not make the flow look like it is still waiting.
-        let mut events: Vec<_> = (0..6)
-            .flat_map(|i| {
-                let c = format!("C{i}");
-                [
-                    ev(&format!("p{i}"), "Placed", "o", i * 60).corr(&c),
-                    ev(&format!("k{i}"), "Paid", "p", i * 60 + 1)
-                        .corr(&c)
-                        .cause(&format!("p{i}")),
-                ]
-            })
-            .collect();
-        events.push(ev("p0", "Placed", "o", 0).corr("C0"));
-        let e = run(events);
-        let f = e.flows.by_key(e.store.strings.get("C0").unwrap()).unwrap();
-        assert_eq!(e.flows.get(f).events.len(), 3);
-        assert_eq!(e.status(f), FlowStatus::Complete);
-    }
-}
+mod tests;
