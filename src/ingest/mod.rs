@@ -6,6 +6,7 @@ pub mod file;
 pub mod generate;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod shapes;
 
 use crate::model::{PackedEvents, Problem};
 use std::sync::Arc;

@@ -12,6 +12,26 @@ use std::sync::Arc;
 /// Position of an event in arrival order.
 pub type EventIdx = u32;
 
+/// Store look-ups made by this thread (tests only): the operation count that proves the
+/// analysis linear for every input shape, whatever its implementation.
+#[cfg(test)]
+pub(crate) mod lookups {
+    use std::cell::Cell;
+    thread_local!(static COUNT: Cell<u64> = const { Cell::new(0) });
+    pub fn add() {
+        COUNT.with(|c| c.set(c.get() + 1));
+    }
+    pub fn take() -> u64 {
+        COUNT.with(|c| c.replace(0))
+    }
+}
+
+#[inline(always)]
+fn count_lookup() {
+    #[cfg(test)]
+    lookups::add();
+}
+
 /// An interned sequence number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Seq {
@@ -157,6 +177,7 @@ impl Iterator for Children<'_> {
         if self.at == NONE {
             return None;
         }
+        count_lookup();
         let e = self.at;
         self.at = self.next[e as usize];
         Some(e)
@@ -278,6 +299,7 @@ impl EventStore {
     }
 
     pub fn get(&self, idx: EventIdx) -> &EventRecord {
+        count_lookup();
         &self.records[idx as usize]
     }
 
@@ -359,6 +381,7 @@ impl EventStore {
 
     /// The event that causation links to `id` resolve to: the first that carried it.
     pub fn first_with_id(&self, id: Sym) -> Option<EventIdx> {
+        count_lookup();
         self.slot(id).map(|s| s.first_event).filter(|e| *e != NONE)
     }
 
