@@ -2,7 +2,7 @@
 //! anomalies, and gzip input.
 
 use eventscope::analysis::{AnomalyKind, REGISTRY, Severity};
-use eventscope::ingest::generate::FAULT_NAMES;
+use eventscope::ingest::generate::FAULTS;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -359,20 +359,19 @@ fn gen_then_check_finds_exactly_the_injected_faults() {
     for seed in [7, 2024] {
         let truth = assert_gen_check_agree(dir.path(), "none", seed, "");
         assert!(truth.is_empty());
-        for fault in FAULT_NAMES {
+        for fault in FAULTS.map(|f| f.name()) {
             let truth = assert_gen_check_agree(dir.path(), fault, seed, &format!("{fault}=0.02"));
             assert!(!truth.is_empty(), "{fault}: nothing injected");
             let kinds: BTreeSet<&str> = truth.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(kinds, BTreeSet::from([fault_kind(fault)]), "{fault}");
         }
-        let all: Vec<String> = FAULT_NAMES.iter().map(|f| format!("{f}=0.02")).collect();
+        let all: Vec<String> = FAULTS
+            .iter()
+            .map(|f| format!("{}=0.02", f.name()))
+            .collect();
         let truth = assert_gen_check_agree(dir.path(), "all", seed, &all.join(","));
         let kinds: BTreeSet<&str> = truth.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            kinds.len(),
-            FAULT_NAMES.len(),
-            "all faults injected: {kinds:?}"
-        );
+        assert_eq!(kinds.len(), FAULTS.len(), "all faults injected: {kinds:?}");
     }
 }
 

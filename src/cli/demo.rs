@@ -4,7 +4,7 @@
 
 use crate::analysis::truth;
 use crate::decode::native_write;
-use crate::ingest::demo::{DemoOptions, Fault, Faults, run_headless};
+use crate::ingest::demo::{DemoOptions, FAULTS, Faults, run_headless};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -221,7 +221,7 @@ pub fn run_headless_cli(args: &DemoArgs) -> i32 {
         .filter(|t| report.raised.binary_search(t).is_err())
         .collect();
     let mut by_fault = String::new();
-    for f in Fault::ALL {
+    for f in FAULTS {
         let n = report.injected.iter().filter(|i| i.fault == f).count();
         if n > 0 {
             by_fault.push_str(&format!(" {}={n}", f.name()));

@@ -15,35 +15,43 @@
 //! injected fault can be judged.
 
 use crate::analysis::AnomalyKind;
-pub use crate::analysis::truth::Expected;
-use crate::analysis::truth::parse_rates;
+use crate::analysis::truth;
+pub use crate::analysis::truth::{Expected, Fault};
 use crate::model::format_time;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::rc::Rc;
 use std::str::FromStr;
 
-pub const FAULT_NAMES: [&str; 9] = [
-    "dup", "reorder", "drop", "poison", "skew", "conflict", "orphan", "cycle", "gap",
+/// The faults `gen` can inject, in the order of its rate array; after `dup` (per event), the order
+/// in which a flow's one fault is rolled. It cannot inject the demo's slow and stall faults (a
+/// trace has no consumers to slow down or stall).
+pub const FAULTS: [Fault; 9] = [
+    Fault::Dup,
+    Fault::Reorder,
+    Fault::Drop,
+    Fault::Poison,
+    Fault::Skew,
+    Fault::Conflict,
+    Fault::Orphan,
+    Fault::Cycle,
+    Fault::Gap,
 ];
 
-/// Fault rates in [0, 1], indexed like [`FAULT_NAMES`].
+/// Fault rates in [0, 1], indexed like [`FAULTS`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults(pub [f64; 9]);
 
 impl FromStr for Faults {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        parse_rates(s, &FAULT_NAMES).map(Faults)
+        truth::parse_faults(s, &FAULTS).map(Faults)
     }
 }
 
 impl Faults {
-    fn rate(&self, name: &str) -> f64 {
-        self.0[FAULT_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .expect("known fault")]
+    pub fn rate(&self, f: Fault) -> f64 {
+        truth::rate_of(&FAULTS, &self.0, f)
     }
 }
 
@@ -137,7 +145,7 @@ impl Gen {
         self.rng.i64(lo..=hi) * MS
     }
 
-    fn flow(&mut self, n: u32, t0: i64, fault: Option<&'static str>) {
+    fn flow(&mut self, n: u32, t0: i64, fault: Option<Fault>) {
         let order: Rc<str> = format!("order-{n:07}").into();
         let corr = uuid(&mut self.rng);
         let cust = self.rng.u32(10_000..99_999);
@@ -174,7 +182,7 @@ impl Gen {
             data,
         );
         let placed_id = self.id(placed);
-        if fault == Some("poison") {
+        if fault == Some(Fault::Poison) {
             let dlt_t = t0 + self.ms(1_000, 3_000);
             let mut copy = self.copy_of(placed, dlt_t);
             copy.topic = "orders.DLT";
@@ -184,8 +192,10 @@ impl Gen {
             self.expect(AnomalyKind::DeadLetter, placed);
             return;
         }
-        let success =
-            matches!(fault, Some("reorder" | "drop" | "skew" | "gap")) || self.rng.f64() >= 0.05;
+        let success = matches!(
+            fault,
+            Some(Fault::Reorder | Fault::Drop | Fault::Skew | Fault::Gap)
+        ) || self.rng.f64() >= 0.05;
         let t_inv = t0 + self.ms(5, 40);
         let data = format!(
             "{{\"orderId\":\"{o}\",\"reservationId\":\"res-{}\",\"items\":{nitems},\"warehouse\":\"WH-{}\"}}",
@@ -240,7 +250,7 @@ impl Gen {
                 o,
                 data,
             );
-            if fault == Some("drop") {
+            if fault == Some(Fault::Drop) {
                 self.expect(AnomalyKind::Stuck, conf);
                 return;
             }
@@ -263,14 +273,14 @@ impl Gen {
                 o,
                 data,
             );
-            if fault == Some("skew") {
+            if fault == Some(Fault::Skew) {
                 let skew = self.ms(1_000, 5_000);
                 self.events[ship].shown -= skew;
                 self.expect(AnomalyKind::CauseAfterEffect, ship);
             }
             let ship_id = self.id(ship);
             let t_shipped = t_ship + self.ms(2, 10);
-            let seq = if fault == Some("gap") { 4 } else { 3 };
+            let seq = if fault == Some(Fault::Gap) { 4 } else { 3 };
             let data = format!(
                 "{{\"orderId\":\"{o}\",\"trackingNumber\":\"JD{:018}\"}}",
                 self.rng.u64(..1_000_000_000_000_000_000)
@@ -287,10 +297,10 @@ impl Gen {
                 o,
                 data,
             );
-            if fault == Some("gap") {
+            if fault == Some(Fault::Gap) {
                 self.expect(AnomalyKind::SequenceGap, shipped);
             }
-            if fault == Some("reorder") {
+            if fault == Some(Fault::Reorder) {
                 self.events[conf].mark = 1;
                 self.events[shipped].mark = 2;
                 self.expect(AnomalyKind::OutOfOrder, conf);
@@ -366,14 +376,14 @@ impl Gen {
             data,
         );
         match fault {
-            Some("conflict") => {
+            Some(Fault::Conflict) => {
                 if let Some(prev) = self.last_email.clone() {
                     self.events[mail].id = prev;
                     self.events[mail].no_dup = true;
                     self.expect(AnomalyKind::ConflictingDuplicate, mail);
                 }
             }
-            Some("orphan") => {
+            Some(Fault::Orphan) => {
                 let ghost = uuid(&mut self.rng);
                 let data = format!("{{\"orderId\":\"{o}\",\"score\":{:.3}}}", self.rng.f64());
                 let t_fraud = t0 + self.ms(1, 4);
@@ -391,7 +401,7 @@ impl Gen {
                 );
                 self.expect(AnomalyKind::OrphanCause, e);
             }
-            Some("cycle") => {
+            Some(Fault::Cycle) => {
                 let t = t0 + self.ms(50, 60);
                 let a = self.emit(
                     n,
@@ -468,7 +478,7 @@ pub fn generate(
         ord: 0,
         last_email: None,
     };
-    let dup = faults.rate("dup");
+    let dup = faults.rate(Fault::Dup);
     let est_flows = (n as f64 / (7.0 * (1.0 + dup) + 2.0)).max(1.0);
     let span = (est_flows / 200.0 * SEC as f64).max(300.0 * SEC as f64) as i64;
     let interval = (span as f64 / (n as f64 / 7.0).max(1.0)) as i64;
@@ -481,10 +491,9 @@ pub fn generate(
         if eligible {
             let mut roll = g.rng.f64();
             // Every fault but `dup` (the first) is a per-flow fault.
-            for (i, f) in FAULT_NAMES.iter().enumerate().skip(1) {
-                let r = faults.0[i];
+            for (&f, &r) in FAULTS.iter().zip(&faults.0).skip(1) {
                 if roll < r {
-                    fault = Some(*f);
+                    fault = Some(f);
                     break;
                 }
                 roll -= r;
