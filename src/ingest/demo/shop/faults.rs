@@ -3,9 +3,10 @@
 //! clock that is behind, a reused id, a duplicate send). Each injected fault is recorded for the
 //! UI and, when it names the event the analysis must flag, in the ground truth.
 
-use super::super::bus::{Appended, Bus, GroupId, MS, Ns, SEC};
+use super::super::bus::{Appended, Bus, GroupId, MS, Message, Ns, SEC};
 use super::{GROUPS, ORDERS_DLT, STALLABLE, Shop, Tick, Ty, handles};
 use crate::analysis::truth::Fault;
+use std::sync::Arc;
 
 /// Per-flow fault (at most one per flow, besides duplicates and stalls).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +100,24 @@ impl Shop {
             _ => {}
         }
         Some(self.rng.i64(2..=20) * MS)
+    }
+
+    /// Duplicate delivery: the producer's acknowledgement of `msg` (just published, `delay` from
+    /// now) is lost and it sends the record again.
+    pub(super) fn maybe_send_twice(
+        &mut self,
+        bus: &mut Bus<Tick>,
+        delay: Ns,
+        ty: Ty,
+        msg: Arc<Message>,
+    ) {
+        let now = bus.now;
+        if self.faults_on(now) && self.rng.f64() < self.faults.rate(Fault::Dup) {
+            let again = now + delay + self.rng.i64(200..=1500) * MS;
+            bus.publish(again, ty.topic(), msg.clone());
+            let what = format!("{} sent twice (producer retry)", ty.name());
+            self.inject_on(now, Fault::Dup, &msg.id, what);
+        }
     }
 
     /// Once a second: maybe stall one service's group for twice the stuck timeout (one at a time).

@@ -173,25 +173,7 @@ impl Shop {
             _ => uuid(&mut self.rng).into(),
         };
         let value = payload(&mut self.rng, f, ty);
-        let mut headers = Vec::with_capacity(10);
-        let mut h = |n: &str, v: &str| {
-            headers.push(Header {
-                name: n.into(),
-                value: Some(v.into()),
-            })
-        };
-        h("ce_specversion", "1.0");
-        h("ce_id", &id);
-        h("ce_type", ty.name());
-        h("ce_source", SERVICES[s]);
-        h("ce_time", &format_time(time));
-        h("ce_subject", &f.order);
-        h("ce_correlationid", &f.corr);
-        if let Some(c) = cause {
-            h("ce_causationid", c);
-        }
-        h("ce_sequence", &seq.to_string());
-        h("content-type", "application/json");
+        let headers = ce_headers(&id, ty, time, f, cause, seq);
         let msg = Arc::new(Message {
             key: f.order.clone(),
             headers,
@@ -214,13 +196,7 @@ impl Shop {
             self.flows.remove(&flow);
         }
         bus.publish(now + delay + MS, ty.topic(), msg.clone());
-        // Duplicate delivery: the producer's acknowledgement is lost and it sends again.
-        if self.faults_on(now) && self.rng.f64() < self.faults.rate(Fault::Dup) {
-            let again = now + delay + self.rng.i64(200..=1500) * MS;
-            bus.publish(again, ty.topic(), msg);
-            let what = format!("{} sent twice (producer retry)", ty.name());
-            self.inject_on(now, Fault::Dup, &id, what);
-        }
+        self.maybe_send_twice(bus, delay, ty, msg);
         id
     }
 
@@ -261,6 +237,37 @@ impl Shop {
     fn prune(&mut self, now: Ns) {
         self.flows.retain(|_, f| now - f.started < 5 * 60 * SEC);
     }
+}
+
+/// The CloudEvents binary-mode headers of an event of flow `f`.
+fn ce_headers(
+    id: &str,
+    ty: Ty,
+    time: Ns,
+    f: &FlowState,
+    cause: Option<&str>,
+    seq: u32,
+) -> Vec<Header> {
+    let mut headers = Vec::with_capacity(10);
+    let mut h = |n: &str, v: &str| {
+        headers.push(Header {
+            name: n.into(),
+            value: Some(v.into()),
+        })
+    };
+    h("ce_specversion", "1.0");
+    h("ce_id", id);
+    h("ce_type", ty.name());
+    h("ce_source", SERVICES[ty.service()]);
+    h("ce_time", &format_time(time));
+    h("ce_subject", &f.order);
+    h("ce_correlationid", &f.corr);
+    if let Some(c) = cause {
+        h("ce_causationid", c);
+    }
+    h("ce_sequence", &seq.to_string());
+    h("content-type", "application/json");
+    headers
 }
 
 impl System<Tick> for Shop {
