@@ -14,7 +14,7 @@
 //! skips a sequence number). No fault is injected in the last minute of the trace, so every
 //! injected fault can be judged.
 //!
-//! [`flow`] builds one order's events (one step or fault per method), [`trace`] puts them in log
+//! `flow` builds one order's events (one step or fault per method), `trace` puts them in log
 //! order and writes them.
 
 mod flow;

@@ -10,8 +10,8 @@
 //! `ce_subject`, `ce_correlationid`, `ce_causationid`, `ce_sequence`) and a JSON value; the
 //! sequence counts per service and order.
 //!
-//! [`topology`] is the system's shape, [`services`] what each service does, [`faults`] the fault
-//! injection, [`oracle`] the ground truth for stuck flows, [`payload`] the events' values.
+//! `topology` is the system's shape, `services` what each service does, `faults` the fault
+//! injection, `oracle` the ground truth for stuck flows, `payload` the events' values.
 
 mod faults;
 mod oracle;
