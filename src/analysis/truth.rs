@@ -6,9 +6,6 @@ use super::AnomalyKind;
 /// Every fault a generator can inject. Each generator supports its own subset (its list, in the
 /// order it rolls them: `ingest::generate::FAULTS`, `ingest::demo::FAULTS`); a name is the same
 /// fault, causing the same anomaly kind, in both.
-///
-/// The demo's faults come first, in the demo's order, so `fault as usize` of a demo fault is its
-/// index in the demo's rate array (and in the rates saved in the GUI's preferences).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Fault {
     Dup,
@@ -26,6 +23,7 @@ pub enum Fault {
 
 impl Fault {
     pub const COUNT: usize = 11;
+    /// Every fault; what one generator supports is its own list.
     pub const ALL: [Fault; Fault::COUNT] = [
         Fault::Dup,
         Fault::Reorder,
