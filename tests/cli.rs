@@ -2,7 +2,7 @@
 //! anomalies, and gzip input.
 
 use eventscope::analysis::{AnomalyKind, REGISTRY, Severity};
-use eventscope::ingest::generate::FAULT_NAMES;
+use eventscope::ingest::generate::FAULTS;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -359,19 +359,51 @@ fn gen_then_check_finds_exactly_the_injected_faults() {
     for seed in [7, 2024] {
         let truth = assert_gen_check_agree(dir.path(), "none", seed, "");
         assert!(truth.is_empty());
-        for fault in FAULT_NAMES {
+        for f in FAULTS {
+            let fault = f.name();
+            // The generator's own vocabulary agrees with this independent table.
+            assert_eq!(f.anomaly().name(), fault_kind(fault), "{fault}");
             let truth = assert_gen_check_agree(dir.path(), fault, seed, &format!("{fault}=0.02"));
             assert!(!truth.is_empty(), "{fault}: nothing injected");
             let kinds: BTreeSet<&str> = truth.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(kinds, BTreeSet::from([fault_kind(fault)]), "{fault}");
         }
-        let all: Vec<String> = FAULT_NAMES.iter().map(|f| format!("{f}=0.02")).collect();
+        let all: Vec<String> = FAULTS
+            .iter()
+            .map(|f| format!("{}=0.02", f.name()))
+            .collect();
         let truth = assert_gen_check_agree(dir.path(), "all", seed, &all.join(","));
         let kinds: BTreeSet<&str> = truth.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            kinds.len(),
-            FAULT_NAMES.len(),
-            "all faults injected: {kinds:?}"
+        assert_eq!(kinds.len(), FAULTS.len(), "all faults injected: {kinds:?}");
+    }
+}
+
+#[test]
+fn a_fault_only_the_other_generator_injects_is_refused_naming_the_supported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.jsonl");
+    for (args, fault, supported) in [
+        (
+            vec!["gen", "--events", "10", "--out", out.to_str().unwrap()],
+            "slow",
+            "dup, reorder, drop, poison, skew, conflict, orphan, cycle, gap",
+        ),
+        (
+            vec!["demo", "--headless", "--duration", "1s"],
+            "orphan",
+            "dup, reorder, drop, slow, stall, poison, skew, conflict",
+        ),
+    ] {
+        let o = bin()
+            .args(&args)
+            .args(["--faults", &format!("{fault}=0.1")])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("unknown fault '{fault}' (known: {supported})")),
+            "{err}"
         );
     }
 }

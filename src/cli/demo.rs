@@ -4,7 +4,7 @@
 
 use crate::analysis::truth;
 use crate::decode::native_write;
-use crate::ingest::demo::{DemoOptions, Fault, Faults, run_headless};
+use crate::ingest::demo::{DemoOptions, FAULTS, Faults, HeadlessReport, run_headless};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -150,9 +150,8 @@ fn open_out(path: &PathBuf) -> std::io::Result<Box<dyn Write>> {
 
 /// Runs headless; returns the exit code (0 all faults flagged, 1 some missed, 2 I/O error).
 pub fn run_headless_cli(args: &DemoArgs) -> i32 {
-    let opts = args.options(Faults::default());
-    let mut out = match args.out.as_ref().map(open_out).transpose() {
-        Ok(o) => o,
+    let report = match run_writing_trace(args) {
+        Ok(report) => report,
         Err(e) => {
             eprintln!(
                 "eventscope demo: {}: {e}",
@@ -161,25 +160,32 @@ pub fn run_headless_cli(args: &DemoArgs) -> i32 {
             return 2;
         }
     };
-    let mut write_error = None;
-    let mut line = String::with_capacity(1024);
-    if let Some(w) = out.as_mut() {
-        let header = native_write::header_line(&[
-            ("generator", "eventscope demo".into()),
-            ("seed", args.seed.into()),
-            (
-                "stuck_after",
-                humantime::format_duration(std::time::Duration::from_nanos(
-                    args.stuck_after as u64,
-                ))
-                .to_string()
-                .into(),
-            ),
-        ]);
-        if let Err(e) = writeln!(w, "{header}") {
-            write_error = Some(e);
+    if let Some(p) = &args.truth {
+        let written = std::fs::File::create(p).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            truth::write_jsonl(&report.truth, &mut w)?;
+            w.flush()
+        });
+        if let Err(e) = written {
+            eprintln!("eventscope demo: {}: {e}", p.display());
+            return 2;
         }
     }
+    summarize(args, &report)
+}
+
+/// The headless run, writing its events to `--out` as they arrive (if given); an error is about
+/// `--out`.
+fn run_writing_trace(args: &DemoArgs) -> std::io::Result<HeadlessReport> {
+    let opts = args.options(Faults::default());
+    let mut out = args.out.as_ref().map(open_out).transpose()?;
+    let mut write_error = None;
+    if let Some(w) = out.as_mut()
+        && let Err(e) = writeln!(w, "{}", trace_header(args))
+    {
+        write_error = Some(e);
+    }
+    let mut line = String::with_capacity(1024);
     let report = run_headless(&opts, args.duration, true, |ev| {
         if let (Some(w), None) = (out.as_mut(), &write_error) {
             line.clear();
@@ -197,31 +203,35 @@ pub fn run_headless_cli(args: &DemoArgs) -> i32 {
         write_error = Some(e);
     }
     drop(out);
-    if let Some(e) = write_error {
-        eprintln!(
-            "eventscope demo: {}: {e}",
-            args.out.as_ref().unwrap().display()
-        );
-        return 2;
+    match write_error {
+        Some(e) => Err(e),
+        None => Ok(report),
     }
-    if let Some(p) = &args.truth {
-        let written = std::fs::File::create(p).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            truth::write_jsonl(&report.truth, &mut w)?;
-            w.flush()
-        });
-        if let Err(e) = written {
-            eprintln!("eventscope demo: {}: {e}", p.display());
-            return 2;
-        }
-    }
+}
+
+fn trace_header(args: &DemoArgs) -> String {
+    native_write::header_line(&[
+        ("generator", "eventscope demo".into()),
+        ("seed", args.seed.into()),
+        (
+            "stuck_after",
+            humantime::format_duration(std::time::Duration::from_nanos(args.stuck_after as u64))
+                .to_string()
+                .into(),
+        ),
+    ])
+}
+
+/// Prints what was injected and what the live analysis flagged; the exit code is 1 if it missed
+/// any expected anomaly.
+fn summarize(args: &DemoArgs, report: &HeadlessReport) -> i32 {
     let missed: Vec<_> = report
         .truth
         .iter()
         .filter(|t| report.raised.binary_search(t).is_err())
         .collect();
     let mut by_fault = String::new();
-    for f in Fault::ALL {
+    for f in FAULTS {
         let n = report.injected.iter().filter(|i| i.fault == f).count();
         if n > 0 {
             by_fault.push_str(&format!(" {}={n}", f.name()));

@@ -10,8 +10,9 @@ pub mod bus;
 pub mod shop;
 
 use super::{Batch, SourceMessage, Waker};
-use crate::analysis::truth::{Expected, parse_rates};
-use crate::analysis::{AnomalyKind, Config, Engine};
+pub use crate::analysis::truth::Fault;
+use crate::analysis::truth::{self, Expected};
+use crate::analysis::{Config, Engine};
 use crate::decode::{ProfileConfig, record};
 use crate::model::{DecodedEvent, PackedEvents, TsType};
 use bus::{Appended, Bus, MS, Ns, SEC};
@@ -20,73 +21,35 @@ use shop::{Shop, TOPICS, Tick};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-/// The faults the demo can inject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Fault {
-    Dup,
-    Reorder,
-    Drop,
-    Slow,
-    Stall,
-    Poison,
-    Skew,
-    Conflict,
-}
-
-pub const FAULT_NAMES: [&str; 8] = [
-    "dup", "reorder", "drop", "slow", "stall", "poison", "skew", "conflict",
+/// The faults the demo can inject, in the order of its rate array (and of the rates the GUI
+/// saves). It cannot inject `gen`'s orphan, cycle and gap faults (its services never name a
+/// missing or circular cause, nor skip a sequence number); `gen` cannot inject slow and stall
+/// (its traces have no consumers).
+pub const FAULTS: [Fault; 8] = [
+    Fault::Dup,
+    Fault::Reorder,
+    Fault::Drop,
+    Fault::Slow,
+    Fault::Stall,
+    Fault::Poison,
+    Fault::Skew,
+    Fault::Conflict,
 ];
 
-impl Fault {
-    pub const ALL: [Fault; 8] = [
-        Fault::Dup,
-        Fault::Reorder,
-        Fault::Drop,
-        Fault::Slow,
-        Fault::Stall,
-        Fault::Poison,
-        Fault::Skew,
-        Fault::Conflict,
-    ];
-    pub fn name(self) -> &'static str {
-        FAULT_NAMES[self as usize]
-    }
-    /// What the rate means, for `--help` and the GUI.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Fault::Dup => "per event: the producer sends it twice (duplicate delivery)",
-            Fault::Reorder => "per order: ShipmentCreated lands after ShipmentDispatched",
-            Fault::Drop => "per order: one event never reaches its consumer (the flow gets stuck)",
-            Fault::Slow => "per order: a service takes 2x the stuck timeout to handle one event",
-            Fault::Stall => "per second: a service stops consuming for 2x the stuck timeout",
-            Fault::Poison => "per order: OrderPlaced cannot be read and ends in orders.DLT",
-            Fault::Skew => "per order: the shipping service's clock is 1-3 s behind",
-            Fault::Conflict => "per order: EmailSent reuses an earlier EmailSent's id",
-        }
-    }
-    /// The anomaly kind this fault must cause.
-    pub fn anomaly(self) -> AnomalyKind {
-        match self {
-            Fault::Dup => AnomalyKind::Duplicate,
-            Fault::Reorder => AnomalyKind::OutOfOrder,
-            Fault::Drop | Fault::Slow | Fault::Stall => AnomalyKind::Stuck,
-            Fault::Poison => AnomalyKind::DeadLetter,
-            Fault::Skew => AnomalyKind::CauseAfterEffect,
-            Fault::Conflict => AnomalyKind::ConflictingDuplicate,
-        }
-    }
-}
-
-/// Fault rates in [0, 1], indexed like [`FAULT_NAMES`].
+/// Fault rates in [0, 1], indexed like [`FAULTS`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Faults(pub [f64; 8]);
 
 impl Faults {
+    /// The rate of `f` (0 for a fault the demo cannot inject).
     pub fn rate(&self, f: Fault) -> f64 {
-        self.0[f as usize]
+        truth::rate_of(&FAULTS, &self.0, f)
     }
+    /// Sets the rate of `f`; a fault the demo cannot inject is left out.
     pub fn set(&mut self, f: Fault, rate: f64) {
-        self.0[f as usize] = rate.clamp(0.0, 1.0);
+        if let Some(i) = FAULTS.iter().position(|&g| g == f) {
+            self.0[i] = rate.clamp(0.0, 1.0);
+        }
     }
     /// What the GUI starts with: anomalies of every kind within seconds, most flows healthy.
     pub fn modest() -> Faults {
@@ -99,7 +62,7 @@ impl Faults {
 impl FromStr for Faults {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        parse_rates(s, &FAULT_NAMES).map(Faults)
+        truth::parse_faults(s, &FAULTS).map(Faults)
     }
 }
 
@@ -310,8 +273,8 @@ pub struct DemoStatus {
     pub faults: Faults,
     pub flows_started: u64,
     pub bus: bus::BusStats,
-    /// Injected faults by kind, and the latest few.
-    pub injected_by_fault: [u64; 8],
+    /// Injected faults by kind, indexed by `Fault as usize`, and the latest few.
+    pub injected_by_fault: [u64; Fault::COUNT],
     pub recent: Vec<Injected>,
     /// Groups currently stalled, by name.
     pub stalled: Vec<&'static str>,
@@ -371,7 +334,7 @@ fn live_loop(
 ) {
     let origin: Arc<str> = "demo".into();
     let mut demo = Demo::new(&opts, wall_now(), false);
-    let mut by_fault = [0u64; 8];
+    let mut by_fault = [0u64; Fault::COUNT];
     let mut seen_injected = 0;
     loop {
         loop {

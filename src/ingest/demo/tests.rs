@@ -1,5 +1,6 @@
 use super::bus::{MS, SEC};
 use super::*;
+use crate::analysis::AnomalyKind;
 use std::collections::BTreeSet;
 
 fn opts(seed: u64, faults: &str) -> DemoOptions {
@@ -46,7 +47,7 @@ fn without_faults_nothing_is_ever_flagged() {
 
 #[test]
 fn each_fault_alone_is_flagged_on_the_right_events_and_nothing_else() {
-    for fault in Fault::ALL {
+    for fault in FAULTS {
         let rate = if fault == Fault::Dup { 0.005 } else { 0.02 };
         let spec = format!("{}={rate}", fault.name());
         let r = run_headless(&opts(7, &spec), 120 * SEC, false, |_| {});
@@ -84,7 +85,10 @@ fn each_fault_alone_is_flagged_on_the_right_events_and_nothing_else() {
 
 #[test]
 fn all_faults_together_are_all_flagged() {
-    let all: Vec<String> = FAULT_NAMES.iter().map(|f| format!("{f}=0.01")).collect();
+    let all: Vec<String> = FAULTS
+        .iter()
+        .map(|f| format!("{}=0.01", f.name()))
+        .collect();
     for seed in [3, 4] {
         let r = run_headless(&opts(seed, &all.join(",")), 150 * SEC, false, |_| {});
         let miss = missed(&r);
@@ -96,8 +100,8 @@ fn all_faults_together_are_all_flagged() {
             &miss[..miss.len().min(5)]
         );
         let injected: BTreeSet<&str> = r.injected.iter().map(|i| i.fault.name()).collect();
-        assert_eq!(injected.len(), FAULT_NAMES.len(), "{injected:?}");
-        let allowed: BTreeSet<&str> = Fault::ALL.iter().map(|f| f.anomaly().name()).collect();
+        assert_eq!(injected.len(), FAULTS.len(), "{injected:?}");
+        let allowed: BTreeSet<&str> = FAULTS.iter().map(|f| f.anomaly().name()).collect();
         assert!(
             kinds(&r.raised).is_subset(&allowed),
             "{:?}",
