@@ -42,8 +42,16 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
     }
     c.set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false");
+    // rdkafka sets librdkafka's log level from the `log` crate's, which nothing configures here:
+    // without this, `-X debug=...` lines would be filtered out before reaching `Ctx::log`.
+    if std::env::var_os(LOG_ENV).is_some() {
+        c.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
+    }
     c
 }
+
+/// When set, librdkafka's log lines go to stderr (its debug lines too, with `-X debug=...`).
+const LOG_ENV: &str = "EVENTSCOPE_KAFKA_LOG";
 
 /// Position of one assigned partition.
 #[derive(Clone, Debug, Default)]
@@ -85,9 +93,9 @@ struct Ctx {
 }
 
 impl ClientContext for Ctx {
-    /// librdkafka's log lines go to stderr when EVENTSCOPE_KAFKA_LOG is set (with `-X debug=...`).
+    /// librdkafka's log lines go to stderr when [`LOG_ENV`] is set.
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
-        if std::env::var_os("EVENTSCOPE_KAFKA_LOG").is_some() {
+        if std::env::var_os(LOG_ENV).is_some() {
             eprintln!("librdkafka {level:?} {fac}: {message}");
         }
     }
