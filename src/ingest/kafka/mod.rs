@@ -1,6 +1,6 @@
 //! Live Kafka. What to connect to ([`KafkaRequest`], checked into [`KafkaOptions`]) and the
 //! properties users write are plain data, available in every build; consuming needs librdkafka
-//! (feature `kafka`): [`consume`] on the caller's thread, or [`spawn`] as a session source.
+//! (feature `kafka`): `consume` on the caller's thread, or `spawn` as a session source.
 
 mod options;
 mod properties;
