@@ -1,6 +1,5 @@
 //! What the Kafka tests share: a tansu broker on a free loopback port, the independent Python
 //! client, a cuttable TCP proxy, and `eventscope` runs with their stderr watched.
-#![allow(dead_code)] // Each test binary that includes this uses part of it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
