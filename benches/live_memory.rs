@@ -20,6 +20,14 @@ fn rss_bytes() -> u64 {
     eventscope::analysis::budget::process_rss()
 }
 
+/// What one run measured.
+#[derive(Default)]
+struct Peaks {
+    estimate: usize,
+    rss: u64,
+    events: u64,
+}
+
 fn main() {
     eventscope::setup_process_memory();
     // `cargo test --all-targets` runs this without --bench: a short smoke run then.
@@ -36,12 +44,26 @@ fn main() {
         faults: Faults::modest(),
         ..DemoOptions::default()
     };
-    let mut demo = Demo::new(&opts, HEADLESS_START, false);
     let mut engine = Engine::new(analysis_config(&opts));
-    let o = engine.store.origin_index(&Arc::from("demo"));
     let mut budget = Budget::of_process(budget_bytes);
-    let (mut peak_est, mut peak_rss, mut total) = (0usize, 0u64, 0u64);
     let started = Instant::now();
+    let peaks = run(&opts, seconds, &mut engine, &mut budget);
+    report(
+        &peaks,
+        seconds,
+        started.elapsed().as_secs_f64(),
+        &engine,
+        &budget,
+        budget_bytes,
+    );
+}
+
+/// The demo for `seconds` of simulated time into `engine`, ticked every second and kept within
+/// `budget` every two (simulated time: the live session's wall-clock cadence would not apply).
+fn run(opts: &DemoOptions, seconds: i64, engine: &mut Engine, budget: &mut Budget) -> Peaks {
+    let mut demo = Demo::new(opts, HEADLESS_START, false);
+    let o = engine.store.origin_index(&Arc::from("demo"));
+    let mut peaks = Peaks::default();
     let mut t = HEADLESS_START;
     let end = HEADLESS_START + seconds * SEC;
     while t < end {
@@ -49,17 +71,16 @@ fn main() {
         demo.advance_to(t);
         for ev in demo.take_events(true) {
             engine.push(ev, o);
-            total += 1;
+            peaks.events += 1;
         }
         if (t - HEADLESS_START) % SEC == 0 {
             engine.tick(t);
         }
         if (t - HEADLESS_START) % (2 * SEC) == 0 {
-            peak_est = peak_est.max(engine.approx_bytes());
-            peak_rss = peak_rss.max(rss_bytes());
+            peaks.estimate = peaks.estimate.max(engine.approx_bytes());
+            peaks.rss = peaks.rss.max(rss_bytes());
             let before = rss_bytes();
-            if budget.enforce(&mut engine) && std::env::var_os("EVENTSCOPE_BENCH_VERBOSE").is_some()
-            {
+            if budget.enforce(engine) && std::env::var_os("EVENTSCOPE_BENCH_VERBOSE").is_some() {
                 eprintln!(
                     "  compaction {}: RSS {:.0} -> {:.0} MiB, engine now {:.0} MiB (estimate), {} events",
                     budget.compactions,
@@ -74,14 +95,18 @@ fn main() {
             eprintln!(
                 "  {} min simulated: {} events, engine {:.0} MiB (estimate), RSS {:.0} MiB, {} compactions",
                 (t - HEADLESS_START) / SEC / 60,
-                total,
+                peaks.events,
                 engine.approx_bytes() as f64 / 1048576.0,
                 rss_bytes() as f64 / 1048576.0,
                 budget.compactions
             );
         }
     }
-    let wall = started.elapsed().as_secs_f64();
+    peaks
+}
+
+fn report(p: &Peaks, seconds: i64, wall: f64, engine: &Engine, budget: &Budget, budget_bytes: u64) {
+    let total = p.events;
     println!(
         "live_memory: {total} events in {seconds} s simulated ({:.0} events/s simulated, {:.0} events/s of CPU); \
          budget {:.0} MiB; peak engine estimate {:.0} MiB; peak RSS {:.0} MiB; evicted {} flows / {} events in {} compactions; \
@@ -89,15 +114,15 @@ fn main() {
         total as f64 / seconds as f64,
         total as f64 / wall,
         budget_bytes as f64 / 1048576.0,
-        peak_est as f64 / 1048576.0,
-        peak_rss as f64 / 1048576.0,
+        p.estimate as f64 / 1048576.0,
+        p.rss as f64 / 1048576.0,
         budget.evicted_flows,
         budget.evicted_events,
         budget.compactions,
         engine.store.len(),
         engine.flows.len(),
         engine.anomalies.total(),
-        if peak_rss <= budget_bytes {
+        if p.rss <= budget_bytes {
             "within the budget"
         } else {
             "OVER the budget"

@@ -3,156 +3,12 @@
 //! README test command installs both; a missing one fails these tests, it never skips them.
 #![cfg(feature = "kafka")]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod kafka_support;
 
-fn tansu() -> PathBuf {
-    let home = std::env::var("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-        });
-    let installed = home.join("bin/tansu");
-    if installed.exists() {
-        return installed;
-    }
-    let on_path = Command::new("sh")
-        .args(["-c", "command -v tansu"])
-        .output()
-        .unwrap();
-    assert!(
-        on_path.status.success(),
-        "the tansu broker is not installed: run tests/run.sh (it installs it)"
-    );
-    PathBuf::from(String::from_utf8(on_path.stdout).unwrap().trim())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let t = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "nothing listens on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A tansu broker with in-memory storage, killed on drop.
-struct Broker {
-    child: Child,
-    port: u16,
-}
-
-impl Broker {
-    /// Listens on a free port and advertises `advertised` (the port clients are told to use).
-    fn start_advertising(advertised: Option<u16>) -> Broker {
-        let port = free_port();
-        let adv = advertised.unwrap_or(port);
-        let child = Command::new(tansu())
-            .args([
-                "broker",
-                "--listener-url",
-                &format!("tcp://127.0.0.1:{port}"),
-                "--advertised-listener-url",
-                &format!("tcp://127.0.0.1:{adv}"),
-                "--storage-engine",
-                "memory://tansu/",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tansu");
-        wait_for_port(port);
-        Broker { child, port }
-    }
-    fn start() -> Broker {
-        Self::start_advertising(None)
-    }
-    fn bootstrap(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn helper(bootstrap: &str, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka_helper.py"))
-        .arg(bootstrap)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "kafka_helper {args:?}: {} (run tests/run.sh: it installs confluent-kafka)",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts that a command succeeded, showing its stderr if not.
-fn succeeded(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn eventscope(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_eventscope"));
-    c.args(args);
-    c
-}
-
-fn read_trace(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn ce(id: &str, ty: &str, corr: &str) -> serde_json::Value {
-    serde_json::json!([
-        ["ce_id", id],
-        ["ce_type", ty],
-        ["ce_source", "orders"],
-        ["ce_correlationid", corr],
-        ["x-dup", "1"],
-        ["x-dup", "2"]
-    ])
-}
+use kafka_support::*;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[test]
 fn record_keeps_headers_keys_and_flags_values_that_are_not_json() {
@@ -203,6 +59,22 @@ fn record_keeps_headers_keys_and_flags_values_that_are_not_json() {
     );
     let events = read_trace(&out);
     assert_eq!(events.len(), 4);
+    recorded_as_produced(&events);
+    // The recording loads fully, and the same analysis runs on it.
+    let check = eventscope(&["check", "--format", "json", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&check.stdout);
+    assert!(summary.contains("\"events\":4"), "{summary}");
+    assert!(
+        summary.contains("\"undecodable\":0"),
+        "the metadata line is recognised: {summary}"
+    );
+}
+
+/// e1 with its key, type, correlation, position and every header in order; the record whose
+/// value is not JSON kept as bytes.
+fn recorded_as_produced(events: &[serde_json::Value]) {
     let e1 = events
         .iter()
         .find(|e| e["id"] == "e1")
@@ -242,16 +114,6 @@ fn record_keeps_headers_keys_and_flags_values_that_are_not_json() {
         .find(|e| e["id"] == "orders/1@0")
         .expect("kept");
     assert!(plain["data_base64"].is_string());
-    // The recording loads fully, and the same analysis runs on it.
-    let check = eventscope(&["check", "--format", "json", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let summary = String::from_utf8_lossy(&check.stdout);
-    assert!(summary.contains("\"events\":4"), "{summary}");
-    assert!(
-        summary.contains("\"undecodable\":0"),
-        "the metadata line is recognised: {summary}"
-    );
 }
 
 #[test]
@@ -316,7 +178,7 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rec.jsonl");
-    let rec = eventscope(&[
+    let rec = Watched::spawn(&[
         "record",
         "-b",
         &bs,
@@ -330,11 +192,11 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
         "60s",
         "--out",
         out.to_str().unwrap(),
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    std::thread::sleep(Duration::from_secs(2));
+        "-X",
+        "debug=topic",
+    ]);
+    // librdkafka fetches once the end offset is known: from then on a record written is after it.
+    rec.wait_for("Partition live-a [0] start fetching at ", 0);
     // Written after the start: recorded, although the record before it (--from end) is not.
     helper(
         &bs,
@@ -348,12 +210,8 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
         &["produce"],
         "{\"topic\":\"live-b\",\"partition\":1,\"value\":\"{}\"}\n",
     );
-    let done = rec.wait_with_output().unwrap();
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    let (status, stderr) = rec.finish();
+    assert!(status.success(), "{stderr}");
     let topics: Vec<String> = read_trace(&out)
         .iter()
         .map(|e| e["topic"].as_str().unwrap().to_string())
@@ -364,64 +222,6 @@ fn topics_matching_the_regex_are_picked_up_while_running() {
         1,
         "--from end skipped the earlier record"
     );
-}
-
-/// A TCP proxy that can be cut and restored, to take the broker away from the client.
-struct Proxy {
-    up: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(listen: u16, to: u16) -> Proxy {
-        let up = Arc::new(AtomicBool::new(true));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Default::default();
-        let listener = TcpListener::bind(("127.0.0.1", listen)).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let (u, c) = (up.clone(), conns.clone());
-        std::thread::spawn(move || {
-            loop {
-                match listener.accept() {
-                    Ok((client, _)) if u.load(Ordering::SeqCst) => {
-                        client.set_nonblocking(false).unwrap();
-                        let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
-                            continue;
-                        };
-                        c.lock()
-                            .unwrap()
-                            .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                        for (mut a, mut b) in [
-                            (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                            (server, client),
-                        ] {
-                            std::thread::spawn(move || {
-                                let mut buf = [0u8; 16384];
-                                while let Ok(n) = a.read(&mut buf) {
-                                    if n == 0 || b.write_all(&buf[..n]).is_err() {
-                                        break;
-                                    }
-                                }
-                                let _ = b.shutdown(std::net::Shutdown::Both);
-                            });
-                        }
-                    }
-                    Ok((client, _)) => drop(client),
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Proxy { up, conns }
-    }
-    /// Drops every connection and refuses new ones until `restore`.
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for s in self.conns.lock().unwrap().drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-    }
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
 }
 
 #[test]
@@ -439,7 +239,7 @@ fn reconnects_by_itself_without_losing_or_repeating_records() {
     helper(&via, &["produce"], &batch(0));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rec.jsonl");
-    let rec = eventscope(&[
+    let rec = Watched::spawn(&[
         "record",
         "-b",
         &via,
@@ -453,25 +253,16 @@ fn reconnects_by_itself_without_losing_or_repeating_records() {
         "90s",
         "--out",
         out.to_str().unwrap(),
-    ])
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let t = Instant::now();
-    while read_trace_len(&out) < 3 {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "first records not recorded"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    ]);
+    wait_until("first records not recorded", || read_trace_len(&out) >= 3);
+    let before_cut = rec.mark();
     proxy.cut();
-    std::thread::sleep(Duration::from_secs(3));
+    // The outage lasts until the client has seen its connection go.
+    rec.wait_for("Disconnected", before_cut);
     proxy.restore();
     helper(&via, &["produce"], &batch(3));
-    let done = rec.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    assert!(done.status.success(), "{stderr}");
+    let (status, stderr) = rec.finish();
+    assert!(status.success(), "{stderr}");
     let offsets: Vec<i64> = read_trace(&out)
         .iter()
         .map(|e| e["offset"].as_i64().unwrap())
@@ -482,10 +273,6 @@ fn reconnects_by_itself_without_losing_or_repeating_records() {
         "each record exactly once: {stderr}"
     );
     assert!(stderr.contains("0 offset gaps"), "{stderr}");
-}
-
-fn read_trace_len(path: &Path) -> usize {
-    std::fs::read_to_string(path).map_or(0, |t| t.lines().count().saturating_sub(1))
 }
 
 #[test]
@@ -503,25 +290,20 @@ fn a_live_session_feeds_the_analysis() {
     .map(|m| format!("{m}\n"))
     .collect();
     helper(&bs, &["produce"], &input);
-    let opts = eventscope::ingest::kafka::KafkaOptions {
+    let opts = eventscope::ingest::kafka::KafkaRequest {
         brokers: bs.clone(),
         topics: vec!["orders".into()],
-        topic_regex: None,
         from: eventscope::ingest::kafka::StartFrom::Beginning,
-        properties: vec![],
-        profiles: Default::default(),
         keep_payload: true,
-    };
-    let mut s = Session::with_kafka(opts, 1 << 30, Arc::new(|| {}));
-    let t = Instant::now();
-    while s.engine.stats.events < 3 {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "events did not arrive"
-        );
-        s.drain(Duration::from_millis(10));
-        std::thread::sleep(Duration::from_millis(20));
+        ..Default::default()
     }
+    .build()
+    .unwrap();
+    let mut s = Session::with_kafka(opts, 1 << 30, Arc::new(|| {}));
+    wait_until("events did not arrive", || {
+        s.drain(Duration::from_millis(10));
+        s.engine.stats.events >= 3
+    });
     let e = &s.engine;
     assert_eq!(
         e.anomalies
@@ -543,6 +325,59 @@ fn a_live_session_feeds_the_analysis() {
         "{}",
         undecodable[0].message
     );
+}
+
+/// Counts what it is shown; stops after `stop_after` records.
+struct Counter {
+    seen: Vec<String>,
+    stop_after: usize,
+    deliveries: usize,
+}
+
+impl eventscope::session::Tap for Counter {
+    fn record(&mut self, event: &eventscope::model::DecodedEvent) -> bool {
+        self.seen.push(event.id.to_string());
+        self.seen.len() < self.stop_after
+    }
+    fn delivered(&mut self) -> bool {
+        self.deliveries += 1;
+        true
+    }
+}
+
+#[test]
+fn a_session_consumed_in_place_shows_each_record_to_its_tap_first() {
+    use eventscope::session::Session;
+    let b = Broker::start();
+    let bs = b.bootstrap();
+    helper(&bs, &["create", "orders", "1"], "");
+    let input: String = ["a", "b", "c"]
+        .iter()
+        .map(|id| format!("{}\n", serde_json::json!({"topic":"orders","value":"{}","headers":ce(id,"OrderPlaced","k")})))
+        .collect();
+    helper(&bs, &["produce"], &input);
+    let opts = eventscope::ingest::kafka::KafkaRequest {
+        brokers: bs.clone(),
+        topics: vec!["orders".into()],
+        from: eventscope::ingest::kafka::StartFrom::Beginning,
+        ..Default::default()
+    }
+    .build()
+    .unwrap();
+    let mut s = Session::for_kafka(&opts, 1 << 30);
+    assert!(s.is_live());
+    let mut tap = Counter {
+        seen: Vec::new(),
+        stop_after: 2,
+        deliveries: 0,
+    };
+    let status = Default::default();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    s.consume_kafka(&opts, &stop, &status, &mut tap).unwrap();
+    assert_eq!(tap.seen, ["a", "b"], "stopped after the second");
+    assert!(tap.deliveries >= 1, "the tap had its turn before returning");
+    assert_eq!(s.engine.stats.events, 2, "what the tap saw was analysed");
+    assert_eq!(s.sources[0].events, 2);
 }
 
 #[test]
@@ -641,11 +476,7 @@ fn a_killed_recorder_leaves_a_file_that_loads_to_its_last_line() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    let t = Instant::now();
-    while read_trace_len(&out) < 500 {
-        assert!(t.elapsed() < Duration::from_secs(30), "records not flushed");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("records not flushed", || read_trace_len(&out) >= 500);
     rec.kill().unwrap(); // SIGKILL: no chance to clean up
     rec.wait().unwrap();
     let check = eventscope(&["check", "--format", "json", out.to_str().unwrap()])

@@ -48,11 +48,9 @@ pub struct DemoArgs {
     pub property: Vec<(String, String)>,
 }
 
+/// `-X key=value`, as `record` and `kafka` take it.
 fn parse_kv(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("'{s}': expected key=value"))?;
-    Ok((k.trim().to_string(), v.to_string()))
+    crate::ingest::kafka::parse_property(s)
 }
 
 /// `demo --to-kafka`: the demo system, live, publishing every record it appends to the cluster

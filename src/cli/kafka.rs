@@ -2,15 +2,18 @@
 //! trace format): the same connection flags, kcat-style `-X` and Kafka's client.properties.
 
 use super::check::ProfileArgs;
-use crate::analysis::{Config, Engine};
 use crate::decode::native_write;
-use crate::ingest::kafka::{self, KafkaOptions, KafkaStatus, StartFrom};
+use crate::ingest::kafka::{
+    self, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
+};
+use crate::model::DecodedEvent;
+use crate::session::{Session, Tap};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Args, Debug, Clone)]
 pub struct KafkaArgs {
@@ -68,27 +71,26 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 
 impl KafkaArgs {
     pub fn options(&self, keep_payload: bool) -> Result<KafkaOptions, String> {
-        if self.topic.is_empty() && self.topic_regex.is_none() {
-            return Err("name at least one --topic or a --topic-regex".into());
-        }
         let mut properties = match &self.config {
             Some(p) => kafka::read_properties(p)?,
             None => Vec::new(),
         };
         properties.extend(self.property.iter().cloned());
-        Ok(KafkaOptions {
+        KafkaRequest {
             brokers: self.brokers.clone(),
             topics: self.topic.clone(),
-            topic_regex: self
-                .topic_regex
-                .as_deref()
-                .map(regex::Regex::new)
-                .transpose()
-                .map_err(|e| format!("--topic-regex: {e}"))?,
+            topic_regex: self.topic_regex.clone().unwrap_or_default(),
             from: self.from,
             properties,
             profiles: self.ids.to_config()?,
             keep_payload,
+        }
+        .build()
+        // Named after the flags.
+        .map_err(|e| match e {
+            RequestError::NoBrokers => "give the brokers (-b HOST:PORT)".into(),
+            RequestError::NoTopic => "name at least one --topic or a --topic-regex".into(),
+            RequestError::BadRegex(e) => format!("--topic-regex: {e}"),
         })
     }
 }
@@ -108,6 +110,43 @@ pub struct RecordArgs {
     pub duration: Option<i64>,
 }
 
+/// Writes each record to the recording as the session consumes it.
+struct Recorder {
+    out: std::io::BufWriter<std::fs::File>,
+    line: String,
+    io_error: Option<std::io::Error>,
+    written: u64,
+    max_events: Option<u64>,
+    duration: Option<i64>,
+    started: Instant,
+}
+
+impl Tap for Recorder {
+    fn record(&mut self, ev: &DecodedEvent) -> bool {
+        self.line.clear();
+        native_write::write_event(ev, &mut self.line);
+        self.line.push('\n');
+        if self.io_error.is_none() {
+            self.io_error = self.out.write_all(self.line.as_bytes()).err();
+        }
+        self.written += 1;
+        self.max_events.is_none_or(|m| self.written < m)
+    }
+
+    /// Flushed at every delivery (about every 50 ms, and before any call that may block), so a
+    /// killed recorder loses at most that much.
+    fn delivered(&mut self) -> bool {
+        if self.io_error.is_none() {
+            self.io_error = self.out.flush().err();
+        }
+        self.io_error.is_none()
+            && self.max_events.is_none_or(|m| self.written < m)
+            && self
+                .duration
+                .is_none_or(|d| self.started.elapsed().as_nanos() < d as u128)
+    }
+}
+
 /// Runs `record`; returns the exit code (0 done, 2 bad arguments or I/O error).
 pub fn record(args: &RecordArgs) -> i32 {
     let opts = match args.kafka.options(true) {
@@ -117,13 +156,52 @@ pub fn record(args: &RecordArgs) -> i32 {
             return 2;
         }
     };
-    let file = match std::fs::File::create(&args.out) {
-        Ok(f) => f,
+    let mut rec = match start_recording(args, &opts) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("eventscope record: {}: {e}", args.out.display());
             return 2;
         }
     };
+    announce(args, &opts);
+    let status = Arc::new(Mutex::new(KafkaStatus::default()));
+    let mut session = Session::for_kafka(&opts, args.kafka.max_memory);
+    let result = session.consume_kafka(&opts, &AtomicBool::new(false), &status, &mut rec);
+    if rec.io_error.is_none() {
+        rec.io_error = rec.out.flush().err();
+    }
+    if let Some(e) = rec.io_error {
+        eprintln!("eventscope record: {}: {e}", args.out.display());
+        return 2;
+    }
+    if let Err(e) = result {
+        eprintln!("eventscope record: {e}");
+        return 2;
+    }
+    session.engine.finish(None);
+    let s = status.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    eprintln!(
+        "recorded {} events from {} partitions to {}; {} undecodable; {} anomalies; \
+         {} repeats skipped, {} offset gaps; evicted from the analysis: {} flows, {} events",
+        rec.written,
+        s.partitions.len(),
+        args.out.display(),
+        session.engine.stats.undecodable,
+        session.engine.anomalies.total(),
+        s.repeats_skipped,
+        s.gaps,
+        session.budget.evicted_flows,
+        session.budget.evicted_events,
+    );
+    for e in s.errors.iter().rev().take(3) {
+        eprintln!("  last error: {e}");
+    }
+    0
+}
+
+/// Creates the recording and writes its header line.
+fn start_recording(args: &RecordArgs, opts: &KafkaOptions) -> std::io::Result<Recorder> {
+    let file = std::fs::File::create(&args.out)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let header = native_write::header_line(&[
         ("recorder", "eventscope record".into()),
@@ -131,18 +209,21 @@ pub fn record(args: &RecordArgs) -> i32 {
         ("topics", opts.topics.clone().into()),
         ("started", crate::model::format_time(now_ns()).into()),
     ]);
-    let mut io_error = writeln!(out, "{header}").err();
-    let status = Arc::new(Mutex::new(KafkaStatus::default()));
-    let stop = AtomicBool::new(false);
-    // Details are kept: an eviction rebuilds the engine from them (dead-letter headers).
-    let mut engine = Engine::new(Config::default());
-    let origin = kafka::origin(&opts);
-    let o = engine.store.origin_index(&origin);
-    let mut budget = crate::analysis::budget::Budget::of_process(args.kafka.max_memory);
-    let started = Instant::now();
-    let mut last_flush = Instant::now();
-    let mut written = 0u64;
-    let mut line = String::with_capacity(1024);
+    // A failed write is reported with the first later one, as any write error.
+    let io_error = writeln!(out, "{header}").err();
+    Ok(Recorder {
+        out,
+        line: String::with_capacity(1024),
+        io_error,
+        written: 0,
+        max_events: args.max_events,
+        duration: args.duration,
+        started: Instant::now(),
+    })
+}
+
+/// What is recorded from where, the number of properties but never a secret one.
+fn announce(args: &RecordArgs, opts: &KafkaOptions) {
     let (props, secret): (Vec<_>, Vec<_>) = opts
         .properties
         .iter()
@@ -160,73 +241,6 @@ pub fn record(args: &RecordArgs) -> i32 {
             format!("{} secret, not shown", secret.len())
         }
     );
-    let result = kafka::consume(&opts, &stop, &status, |records| {
-        for (ev, problem) in records {
-            line.clear();
-            native_write::write_event(&ev, &mut line);
-            line.push('\n');
-            if io_error.is_none() {
-                io_error = out.write_all(line.as_bytes()).err();
-            }
-            written += 1;
-            let idx = engine.push(ev, o);
-            if let Some(reason) = problem {
-                let p = crate::model::Problem {
-                    line: 0,
-                    reason,
-                    event_kept: true,
-                };
-                engine.report_problem(&origin, &p, Some(idx));
-            }
-            if args.max_events.is_some_and(|m| written >= m) {
-                break;
-            }
-        }
-        // Flushed at every call (about every 50 ms, and before any call that may block), so a
-        // killed recorder loses at most that much.
-        if io_error.is_none() {
-            io_error = out.flush().err();
-        }
-        if last_flush.elapsed() >= Duration::from_millis(500) {
-            last_flush = Instant::now();
-            engine.tick(now_ns());
-            budget.enforce(&mut engine);
-        }
-        io_error.is_none()
-            && args.max_events.is_none_or(|m| written < m)
-            && args
-                .duration
-                .is_none_or(|d| started.elapsed().as_nanos() < d as u128)
-    });
-    if io_error.is_none() {
-        io_error = out.flush().err();
-    }
-    if let Some(e) = io_error {
-        eprintln!("eventscope record: {}: {e}", args.out.display());
-        return 2;
-    }
-    if let Err(e) = result {
-        eprintln!("eventscope record: {e}");
-        return 2;
-    }
-    engine.finish(None);
-    let s = status.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    eprintln!(
-        "recorded {written} events from {} partitions to {}; {} undecodable; {} anomalies; \
-         {} repeats skipped, {} offset gaps; evicted from the analysis: {} flows, {} events",
-        s.partitions.len(),
-        args.out.display(),
-        engine.stats.undecodable,
-        engine.anomalies.total(),
-        s.repeats_skipped,
-        s.gaps,
-        budget.evicted_flows,
-        budget.evicted_events,
-    );
-    for e in s.errors.iter().rev().take(3) {
-        eprintln!("  last error: {e}");
-    }
-    0
 }
 
 fn now_ns() -> i64 {

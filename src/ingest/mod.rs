@@ -4,7 +4,6 @@
 pub mod demo;
 pub mod file;
 pub mod generate;
-#[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod shapes;
 

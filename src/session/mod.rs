@@ -1,18 +1,24 @@
 //! One debugging session: the engine, the sources feeding it, and their progress. Sources send
 //! batches through one bounded channel; [`Session::drain`] takes them within a time budget.
 
+#[cfg(feature = "kafka")]
+mod kafka;
+#[cfg(feature = "kafka")]
+pub use kafka::Tap;
+
 use crate::analysis::budget::Budget;
 use crate::analysis::{Config, Engine};
-
-/// The default memory budget of live sessions (`--max-memory`).
-pub const DEFAULT_BUDGET: u64 = 2 << 30;
 use crate::ingest::demo::{self, DemoHandle, DemoOptions};
 use crate::ingest::file::{self, FileOptions};
 use crate::ingest::{CHANNEL_CAPACITY, SourceMessage, Waker};
+use crate::model::Problem;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The default memory budget of live sessions (`--max-memory`).
+pub const DEFAULT_BUDGET: u64 = 2 << 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceKind {
@@ -146,30 +152,10 @@ impl Session {
         s
     }
 
+    /// A demo or Kafka source: time-dependent anomalies are judged against the wall clock and
+    /// the memory budget is kept.
     pub fn is_live(&self) -> bool {
-        #[cfg(feature = "kafka")]
-        if self.kafka.is_some() {
-            return true;
-        }
-        self.demo.is_some()
-    }
-
-    /// A session consuming Kafka live.
-    #[cfg(feature = "kafka")]
-    pub fn with_kafka(
-        opts: crate::ingest::kafka::KafkaOptions,
-        max_memory: u64,
-        waker: Waker,
-    ) -> Session {
-        let mut s = Session::new(Config::default());
-        s.budget = Budget::of_process(max_memory);
-        s.sources.push(SourceState::new(
-            crate::ingest::kafka::origin(&opts),
-            SourceKind::Kafka,
-            0,
-        ));
-        s.kafka = Some(crate::ingest::kafka::spawn(opts, s.tx.clone(), Some(waker)));
-        s
+        self.sources.iter().any(|s| s.kind != SourceKind::File)
     }
 
     pub fn loading(&self) -> bool {
@@ -194,20 +180,8 @@ impl Session {
             };
             match msg {
                 SourceMessage::Batch(b) => {
-                    let n = b.events.len() as u64;
-                    for p in &b.problems {
-                        if self.messages.len() < 1000 {
-                            self.messages
-                                .push(format!("{}:{}: {}", b.origin, p.line, p.reason));
-                        }
-                    }
-                    if let Some(s) = self.sources.iter_mut().find(|s| s.origin == b.origin) {
-                        s.events += n;
-                        s.undecodable += b.problems.len() as u64;
-                        s.bytes_read = s.bytes_read.max(b.bytes_read);
-                    }
+                    self.account(&b.origin, b.events.len() as u64, &b.problems, b.bytes_read);
                     self.engine.ingest(&b.origin, b.events, &b.problems);
-                    self.rate.add(n, Instant::now());
                 }
                 SourceMessage::Finished { origin, error } => {
                     if let Some(e) = &error {
@@ -226,6 +200,22 @@ impl Session {
         }
         self.tick_live(start);
         true
+    }
+
+    /// Counts `events` from `origin` into its source's progress, the rate and the messages.
+    fn account(&mut self, origin: &str, events: u64, problems: &[Problem], bytes_read: u64) {
+        for p in problems {
+            if self.messages.len() < 1000 {
+                self.messages
+                    .push(format!("{origin}:{}: {}", p.line, p.reason));
+            }
+        }
+        if let Some(s) = self.sources.iter_mut().find(|s| &*s.origin == origin) {
+            s.events += events;
+            s.undecodable += problems.len() as u64;
+            s.bytes_read = s.bytes_read.max(bytes_read);
+        }
+        self.rate.add(events, Instant::now());
     }
 
     /// Live sources: keep within the memory budget (checked every two seconds).

@@ -2,6 +2,7 @@
 //! connections remembered (never their passwords). Also the live connection's status window.
 
 use super::ViewState;
+use crate::ingest::kafka::{self, KafkaOptions, KafkaRequest, StartFrom};
 use crate::session::Session;
 use crate::ui::{Command, Prefs};
 use serde::{Deserialize, Serialize};
@@ -44,25 +45,38 @@ impl SavedConnection {
             p.push(("sasl.username".into(), self.username.clone()));
             p.push(("sasl.password".into(), password.to_string()));
         }
-        for (i, line) in self.extra.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (k, v) = line
-                .split_once('=')
-                .ok_or_else(|| format!("extra properties line {}: expected key=value", i + 1))?;
-            p.push((k.trim().to_string(), v.trim().to_string()));
-        }
+        p.extend(kafka::parse_properties(&self.extra, "extra properties")?);
         Ok(p)
     }
 
+    /// The options to connect with, checked as the command line's are.
+    pub fn options(&self, password: &str) -> Result<KafkaOptions, String> {
+        let from = match self.from.trim() {
+            "" => StartFrom::default(),
+            t => t.parse()?,
+        };
+        let request = KafkaRequest {
+            brokers: self.brokers.clone(),
+            topics: self.topics.split(',').map(String::from).collect(),
+            topic_regex: self.topic_regex.clone(),
+            from,
+            properties: self.properties(password)?,
+            profiles: Default::default(),
+            keep_payload: true,
+        };
+        request.build().map_err(|e| e.to_string())
+    }
+
     /// What may be saved: secrets in the extra properties are removed.
-    pub fn for_saving(&self, is_secret: impl Fn(&str) -> bool) -> SavedConnection {
+    pub fn for_saving(&self) -> SavedConnection {
         let extra = self
             .extra
             .lines()
-            .filter(|l| l.split_once('=').is_none_or(|(k, _)| !is_secret(k.trim())))
+            .filter(|l| {
+                // A line that does not parse holds no key to judge: kept, as typed.
+                kafka::parse_properties(l, "")
+                    .map_or(true, |p| p.iter().all(|(k, _)| !kafka::is_secret(k)))
+            })
             .collect::<Vec<_>>()
             .join("\n");
         SavedConnection {
@@ -92,7 +106,6 @@ pub fn connect_window_ui(
 
 #[cfg(feature = "kafka")]
 fn form_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &mut Prefs, out: &mut Vec<Command>) {
-    use crate::ingest::kafka::{KafkaOptions, is_secret};
     let c = &mut view.connect;
     if !c.open {
         return;
@@ -102,129 +115,108 @@ fn form_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &mut Prefs, out: &mut
         .open(&mut open)
         .default_width(420.0)
         .show(ui.ctx(), |ui| {
-            let f = &mut c.form;
             egui::Grid::new("connect_grid")
                 .num_columns(2)
-                .show(ui, |ui| {
-                    ui.label("Brokers");
-                    ui.text_edit_singleline(&mut f.brokers);
-                    ui.end_row();
-                    ui.label("Topics (comma-separated)");
-                    ui.text_edit_singleline(&mut f.topics);
-                    ui.end_row();
-                    ui.label("Topic regex");
-                    ui.text_edit_singleline(&mut f.topic_regex);
-                    ui.end_row();
-                    ui.label("Start at");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut f.from)
-                            .hint_text("end, beginning, -1000, 2026-11-22T10:00:00Z"),
-                    );
-                    ui.end_row();
-                    ui.label("Security");
-                    egui::ComboBox::from_id_salt("protocol")
-                        .selected_text(if f.security_protocol.is_empty() {
-                            "PLAINTEXT"
-                        } else {
-                            &f.security_protocol
-                        })
-                        .show_ui(ui, |ui| {
-                            for p in ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] {
-                                ui.selectable_value(&mut f.security_protocol, p.to_string(), p);
-                            }
-                        });
-                    ui.end_row();
-                    if f.security_protocol.starts_with("SASL") {
-                        ui.label("SASL mechanism");
-                        egui::ComboBox::from_id_salt("mechanism")
-                            .selected_text(&f.sasl_mechanism)
-                            .show_ui(ui, |ui| {
-                                for m in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
-                                {
-                                    ui.selectable_value(&mut f.sasl_mechanism, m.to_string(), m);
-                                }
-                            });
-                        ui.end_row();
-                        ui.label("Username");
-                        ui.text_edit_singleline(&mut f.username);
-                        ui.end_row();
-                        ui.label("Password (never saved)");
-                        ui.add(egui::TextEdit::singleline(&mut c.password).password(true));
-                        ui.end_row();
-                    }
-                    ui.label("More properties");
-                    ui.add(
-                        egui::TextEdit::multiline(&mut f.extra)
-                            .desired_rows(3)
-                            .hint_text("ssl.ca.location=/path/ca.pem"),
-                    );
-                    ui.end_row();
-                });
+                .show(ui, |ui| fields_ui(ui, &mut c.form, &mut c.password));
             if let Some(e) = &c.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
-            ui.horizontal(|ui| {
-                if ui.button("Connect").clicked() {
-                    let f = c.form.clone();
-                    let built = (|| -> Result<KafkaOptions, String> {
-                        let topics: Vec<String> = f
-                            .topics
-                            .split(',')
-                            .map(|t| t.trim().to_string())
-                            .filter(|t| !t.is_empty())
-                            .collect();
-                        let regex = (!f.topic_regex.trim().is_empty())
-                            .then(|| regex::Regex::new(f.topic_regex.trim()))
-                            .transpose()
-                            .map_err(|e| format!("topic regex: {e}"))?;
-                        if f.brokers.trim().is_empty() || (topics.is_empty() && regex.is_none()) {
-                            return Err("give brokers and at least one topic or a regex".into());
-                        }
-                        Ok(KafkaOptions {
-                            brokers: f.brokers.trim().to_string(),
-                            topics,
-                            topic_regex: regex,
-                            from: if f.from.trim().is_empty() {
-                                "end"
-                            } else {
-                                f.from.trim()
-                            }
-                            .parse()?,
-                            properties: f.properties(&c.password)?,
-                            profiles: Default::default(),
-                            keep_payload: true,
-                        })
-                    })();
-                    match built {
-                        Ok(opts) => {
-                            let saved = f.for_saving(is_secret);
-                            prefs.connections.retain(|x| x != &saved);
-                            prefs.connections.insert(0, saved);
-                            prefs.connections.truncate(10);
-                            c.error = None;
-                            c.open = false;
-                            out.push(Command::Connect(Box::new(opts)));
-                        }
-                        Err(e) => c.error = Some(e),
-                    }
-                }
-                if !prefs.connections.is_empty() {
-                    ui.menu_button("Recent", |ui| {
-                        for saved in prefs.connections.clone() {
-                            if ui
-                                .button(format!("{} · {}", saved.brokers, saved.topics))
-                                .clicked()
-                            {
-                                c.form = saved;
-                                ui.close();
-                            }
-                        }
-                    });
-                }
-            });
+            ui.horizontal(|ui| buttons_ui(ui, c, prefs, out));
         });
     if !open {
         c.open = false;
+    }
+}
+
+/// The form's rows: where to connect, then how (security).
+#[cfg(feature = "kafka")]
+fn fields_ui(ui: &mut egui::Ui, f: &mut SavedConnection, password: &mut String) {
+    ui.label("Brokers");
+    ui.text_edit_singleline(&mut f.brokers);
+    ui.end_row();
+    ui.label("Topics (comma-separated)");
+    ui.text_edit_singleline(&mut f.topics);
+    ui.end_row();
+    ui.label("Topic regex");
+    ui.text_edit_singleline(&mut f.topic_regex);
+    ui.end_row();
+    ui.label("Start at");
+    ui.add(
+        egui::TextEdit::singleline(&mut f.from)
+            .hint_text("end, beginning, -1000, 2026-11-22T10:00:00Z"),
+    );
+    ui.end_row();
+    security_ui(ui, f, password);
+    ui.label("More properties");
+    ui.add(
+        egui::TextEdit::multiline(&mut f.extra)
+            .desired_rows(3)
+            .hint_text("ssl.ca.location=/path/ca.pem"),
+    );
+    ui.end_row();
+}
+
+#[cfg(feature = "kafka")]
+fn security_ui(ui: &mut egui::Ui, f: &mut SavedConnection, password: &mut String) {
+    ui.label("Security");
+    egui::ComboBox::from_id_salt("protocol")
+        .selected_text(if f.security_protocol.is_empty() {
+            "PLAINTEXT"
+        } else {
+            &f.security_protocol
+        })
+        .show_ui(ui, |ui| {
+            for p in ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] {
+                ui.selectable_value(&mut f.security_protocol, p.to_string(), p);
+            }
+        });
+    ui.end_row();
+    if !f.security_protocol.starts_with("SASL") {
+        return;
+    }
+    ui.label("SASL mechanism");
+    egui::ComboBox::from_id_salt("mechanism")
+        .selected_text(&f.sasl_mechanism)
+        .show_ui(ui, |ui| {
+            for m in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] {
+                ui.selectable_value(&mut f.sasl_mechanism, m.to_string(), m);
+            }
+        });
+    ui.end_row();
+    ui.label("Username");
+    ui.text_edit_singleline(&mut f.username);
+    ui.end_row();
+    ui.label("Password (never saved)");
+    ui.add(egui::TextEdit::singleline(password).password(true));
+    ui.end_row();
+}
+
+/// Connect (remembering the connection, without secrets) and the recent connections.
+#[cfg(feature = "kafka")]
+fn buttons_ui(ui: &mut egui::Ui, c: &mut ConnectForm, prefs: &mut Prefs, out: &mut Vec<Command>) {
+    if ui.button("Connect").clicked() {
+        match c.form.options(&c.password) {
+            Ok(opts) => {
+                crate::ui::recent::remember(&mut prefs.connections, c.form.for_saving());
+                c.error = None;
+                c.open = false;
+                out.push(Command::Connect(Box::new(opts)));
+            }
+            Err(e) => c.error = Some(e),
+        }
+    }
+    if !prefs.connections.is_empty() {
+        ui.menu_button("Recent", |ui| {
+            for saved in &prefs.connections {
+                if ui
+                    .button(format!("{} · {}", saved.brokers, saved.topics))
+                    .clicked()
+                {
+                    c.form = saved.clone();
+                    ui.close();
+                }
+            }
+        });
     }
 }
 
@@ -273,12 +265,38 @@ mod tests {
         let props = f.properties("pw").unwrap();
         assert!(props.contains(&("sasl.password".into(), "pw".into())));
         assert!(props.contains(&("sasl.mechanisms".into(), "SCRAM-SHA-512".into())));
-        let saved = f.for_saving(|k| k.contains("password"));
+        let saved = f.for_saving();
         let text = serde_json::to_string(&saved).unwrap();
         assert!(
             !text.contains("hunter2") && !text.contains("\"pw\""),
             "{text}"
         );
         assert!(text.contains("ssl.ca.location"));
+    }
+
+    #[test]
+    fn the_form_is_checked_as_the_command_line_is() {
+        let mut f = SavedConnection {
+            brokers: " b:9092 ".into(),
+            topics: "orders, ,payments".into(),
+            ..Default::default()
+        };
+        let o = f.options("").unwrap();
+        assert_eq!((o.brokers.as_str(), o.from), ("b:9092", StartFrom::End));
+        assert_eq!(o.topics, ["orders", "payments"]);
+        f.from = "yesterday".into();
+        assert!(f.options("").unwrap_err().contains("RFC 3339"));
+        f.from = "-10".into();
+        f.extra = "ssl.ca.location=/ca.pem\noops".into();
+        assert_eq!(
+            f.options("").unwrap_err(),
+            "extra properties:2: expected key=value"
+        );
+        f.extra.clear();
+        f.topics.clear();
+        assert_eq!(
+            f.options("").unwrap_err(),
+            "give brokers and at least one topic or a regex"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod graph_data;
 pub mod graph_panel;
 pub mod inspector_panel;
 mod prefs;
+mod recent;
 pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;

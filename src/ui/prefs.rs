@@ -43,9 +43,7 @@ impl Prefs {
     }
     pub fn remember(&mut self, paths: &[PathBuf]) {
         for p in paths {
-            self.recent.retain(|r| r != p);
-            self.recent.insert(0, p.clone());
+            crate::ui::recent::remember(&mut self.recent, p.clone());
         }
-        self.recent.truncate(10);
     }
 }

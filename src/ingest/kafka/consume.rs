@@ -4,120 +4,19 @@
 //! Records at or below a partition's last seen offset (a re-fetch after a reconnect) are skipped,
 //! so nothing is counted twice; jumps forward are counted as gaps.
 
-use super::{Batch, SourceMessage, Waker};
-use crate::decode::{Problem, ProfileConfig, record};
-use crate::model::{DecodedEvent, Header, PackedEvents, Timestamp, TsType, parse_time};
-use crossbeam_channel::Sender;
+use super::{KafkaOptions, StartFrom};
+use crate::decode::record;
+use crate::model::{DecodedEvent, Header, Timestamp, TsType};
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use regex::Regex;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Where consumption starts in each partition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StartFrom {
-    Beginning,
-    End,
-    /// The last N records of each partition.
-    Last(i64),
-    /// The first record at or after this time (ns since the epoch).
-    Time(Timestamp),
-}
-
-impl std::str::FromStr for StartFrom {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "beginning" | "earliest" => Ok(StartFrom::Beginning),
-            "end" | "latest" => Ok(StartFrom::End),
-            _ if s.starts_with('-') => s[1..]
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .map(StartFrom::Last)
-                .ok_or_else(|| format!("'{s}': -N needs a positive count, e.g. -1000")),
-            _ => parse_time(s)
-                .map(StartFrom::Time)
-                .ok_or_else(|| format!("'{s}': expected beginning, end, -N or an RFC 3339 time")),
-        }
-    }
-}
-
-/// Everything needed to connect, as the command line and the connect dialog give it.
-#[derive(Clone, Debug)]
-pub struct KafkaOptions {
-    pub brokers: String,
-    pub topics: Vec<String>,
-    pub topic_regex: Option<Regex>,
-    pub from: StartFrom,
-    /// librdkafka properties (`-X key=value`, `--config FILE`), in order; later ones win.
-    pub properties: Vec<(String, String)>,
-    pub profiles: ProfileConfig,
-    pub keep_payload: bool,
-}
-
-/// Property names whose values are secrets: never logged, shown or saved.
-pub fn is_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "password",
-        "passphrase",
-        "secret",
-        "jaas",
-        "token",
-        "oauthbearer.config",
-        "private.key",
-        "ssl.key.pem",
-        "credentials",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-        // Any other PEM but a CA or a certificate may hold a key.
-        || (k.ends_with(".pem") && !k.contains("ca") && !k.contains("certificate"))
-}
-
-/// `key=value` with the value hidden when it is a secret.
-pub fn redacted(key: &str, value: &str) -> String {
-    if is_secret(key) {
-        format!("{key}=***")
-    } else {
-        format!("{key}={value}")
-    }
-}
-
-/// Parses a Java-style client.properties file (`key=value` or `key: value`, `#`/`!` comments).
-pub fn read_properties(path: &Path) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-            continue;
-        }
-        let (k, v) = line
-            .split_once('=')
-            .or_else(|| line.split_once(':'))
-            .ok_or_else(|| format!("{}:{}: expected key=value", path.display(), i + 1))?;
-        out.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    Ok(out)
-}
-
-/// Parses `-X key=value`.
-pub fn parse_property(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("'{s}': expected key=value (a librdkafka property)"))?;
-    Ok((k.trim().to_string(), v.to_string()))
-}
 
 /// The librdkafka configuration: the user's properties over sensible defaults, then the settings
 /// that keep Eventscope read-only (never commit, never store offsets) forced on top.
@@ -143,8 +42,16 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
     }
     c.set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false");
+    // rdkafka sets librdkafka's log level from the `log` crate's, which nothing configures here:
+    // without this, `-X debug=...` lines would be filtered out before reaching `Ctx::log`.
+    if std::env::var_os(LOG_ENV).is_some() {
+        c.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
+    }
     c
 }
+
+/// When set, librdkafka's log lines go to stderr (its debug lines too, with `-X debug=...`).
+const LOG_ENV: &str = "EVENTSCOPE_KAFKA_LOG";
 
 /// Position of one assigned partition.
 #[derive(Clone, Debug, Default)]
@@ -186,9 +93,9 @@ struct Ctx {
 }
 
 impl ClientContext for Ctx {
-    /// librdkafka's log lines go to stderr when EVENTSCOPE_KAFKA_LOG is set (with `-X debug=...`).
+    /// librdkafka's log lines go to stderr when [`LOG_ENV`] is set.
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
-        if std::env::var_os("EVENTSCOPE_KAFKA_LOG").is_some() {
+        if std::env::var_os(LOG_ENV).is_some() {
             eprintln!("librdkafka {level:?} {fac}: {message}");
         }
     }
@@ -204,11 +111,6 @@ fn now_ns() -> Timestamp {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)
-}
-
-/// The origin name for events from these brokers.
-pub fn origin(opts: &KafkaOptions) -> Arc<str> {
-    format!("kafka://{}", opts.brokers).into()
 }
 
 /// Decoded records handed to the caller: events, with a problem for the ones not fully decoded.
@@ -325,14 +227,6 @@ fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<Strin
     }
 }
 
-fn topic_wanted(opts: &KafkaOptions, name: &str) -> bool {
-    opts.topics.iter().any(|t| t == name)
-        || opts
-            .topic_regex
-            .as_ref()
-            .is_some_and(|r| !name.starts_with("__") && r.is_match(name))
-}
-
 /// Assigns partitions of wanted topics that are not assigned yet (incrementally: partitions
 /// already assigned keep their position). Partitions found after the first assignment are new
 /// since the session started, so they are read from their beginning.
@@ -352,7 +246,7 @@ fn assign_new(
     };
     let mut fresh = TopicPartitionList::new();
     for t in md.topics() {
-        if !topic_wanted(opts, t.name()) {
+        if !opts.wants_topic(t.name()) {
             continue;
         }
         for p in t.partitions() {
@@ -386,150 +280,26 @@ fn assign_new(
     Ok(())
 }
 
-/// A running live source.
-pub struct KafkaHandle {
-    pub status: Arc<Mutex<KafkaStatus>>,
-    pub description: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for KafkaHandle {
-    /// Stops the thread without waiting for it (it may be inside a blocking metadata call; the
-    /// window must not freeze): it ends on its own within seconds.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        drop(self.thread.take());
-    }
-}
-
-/// Starts consuming on its own thread; batches go to `tx`.
-pub fn spawn(opts: KafkaOptions, tx: Sender<SourceMessage>, waker: Option<Waker>) -> KafkaHandle {
-    let status = Arc::new(Mutex::new(KafkaStatus::default()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let description = format!(
-        "{} · {}",
-        opts.brokers,
-        opts.topics
-            .iter()
-            .cloned()
-            .chain(opts.topic_regex.as_ref().map(|r| format!("/{r}/")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let (st, sp) = (status.clone(), stop.clone());
-    let thread = std::thread::Builder::new()
-        .name("kafka".into())
-        .spawn(move || {
-            let origin = origin(&opts);
-            let keep = opts.keep_payload;
-            let result = consume(&opts, &sp, &st, |records| {
-                if records.is_empty() {
-                    return true;
-                }
-                let mut events = PackedEvents::with_capacity(records.len());
-                let mut batches = Vec::new();
-                for (ev, problem) in records {
-                    match problem {
-                        None => events.push(ev, keep),
-                        // One batch per record with a problem, so the problem attaches to it.
-                        Some(reason) => {
-                            let mut one = PackedEvents::with_capacity(1);
-                            one.push(ev, keep);
-                            batches.push(Batch {
-                                origin: origin.clone(),
-                                events: one,
-                                problems: vec![Problem {
-                                    line: 0,
-                                    reason,
-                                    event_kept: true,
-                                }],
-                                bytes_read: 0,
-                            });
-                        }
-                    }
-                }
-                batches.insert(
-                    0,
-                    Batch {
-                        origin: origin.clone(),
-                        events,
-                        problems: Vec::new(),
-                        bytes_read: 0,
-                    },
-                );
-                for b in batches {
-                    let mut msg = SourceMessage::Batch(b);
-                    // Wait for room, but notice a stop (a paused window drains nothing).
-                    loop {
-                        match tx.send_timeout(msg, Duration::from_millis(100)) {
-                            Ok(()) => break,
-                            Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
-                                if sp.load(Ordering::Relaxed) {
-                                    return false;
-                                }
-                                msg = m;
-                            }
-                            Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => {
-                                return false;
-                            }
-                        }
-                    }
-                }
-                if let Some(w) = &waker {
-                    w();
-                }
-                true
-            });
-            let _ = tx.send(SourceMessage::Finished {
-                origin,
-                error: result.err(),
-            });
-        })
-        .expect("spawn kafka thread");
-    KafkaHandle {
-        status,
-        description,
-        stop,
-        thread: Some(thread),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::kafka::KafkaRequest;
 
     fn opts(props: &[(&str, &str)]) -> KafkaOptions {
-        KafkaOptions {
+        KafkaRequest {
             brokers: "127.0.0.1:1".into(),
             topics: vec!["orders".into()],
-            topic_regex: Some(Regex::new("^pay").unwrap()),
+            topic_regex: "^pay".into(),
             from: StartFrom::End,
             properties: props
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            profiles: ProfileConfig::default(),
             keep_payload: true,
+            ..Default::default()
         }
-    }
-
-    #[test]
-    fn start_positions_parse() {
-        assert_eq!("beginning".parse(), Ok(StartFrom::Beginning));
-        assert_eq!("end".parse(), Ok(StartFrom::End));
-        assert_eq!("-1000".parse(), Ok(StartFrom::Last(1000)));
-        assert!(matches!(
-            "2026-11-22T10:00:00Z".parse(),
-            Ok(StartFrom::Time(_))
-        ));
-        assert!("-0".parse::<StartFrom>().is_err());
-        assert!(
-            "yesterday"
-                .parse::<StartFrom>()
-                .unwrap_err()
-                .contains("RFC 3339")
-        );
+        .build()
+        .unwrap()
     }
 
     /// SASL cannot be tried against the test broker: its configuration path is checked here.
@@ -562,47 +332,9 @@ mod tests {
         // librdkafka accepts the SASL/SCRAM and TLS settings (it is built with both).
         let consumer: Result<BaseConsumer, _> = c.create();
         assert!(consumer.is_ok(), "{:?}", consumer.err());
+        use crate::ingest::kafka::{is_secret, redacted};
         assert_eq!(redacted("sasl.password", "s3cret"), "sasl.password=***");
         assert_eq!(redacted("sasl.username", "alice"), "sasl.username=alice");
         assert!(is_secret("sasl.oauthbearer.config") && is_secret("ssl.key.password"));
-    }
-
-    #[test]
-    fn properties_files_and_flags() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("client.properties");
-        std::fs::write(
-            &p,
-            "# comment\nsecurity.protocol=SSL\n! other\nsasl.username: bob\n\n",
-        )
-        .unwrap();
-        assert_eq!(
-            read_properties(&p).unwrap(),
-            [
-                ("security.protocol".into(), "SSL".into()),
-                ("sasl.username".into(), "bob".into())
-            ]
-        );
-        std::fs::write(&p, "oops\n").unwrap();
-        assert!(
-            read_properties(&p)
-                .unwrap_err()
-                .contains("client.properties:1")
-        );
-        assert_eq!(parse_property("a=b=c").unwrap(), ("a".into(), "b=c".into()));
-        assert!(parse_property("novalue").is_err());
-    }
-
-    #[test]
-    fn topics_by_name_or_regex_but_never_internal() {
-        let o = opts(&[]);
-        assert!(topic_wanted(&o, "orders"));
-        assert!(topic_wanted(&o, "payments"));
-        assert!(!topic_wanted(&o, "shipping"));
-        let all = KafkaOptions {
-            topic_regex: Some(Regex::new(".*").unwrap()),
-            ..o
-        };
-        assert!(!topic_wanted(&all, "__consumer_offsets"));
     }
 }

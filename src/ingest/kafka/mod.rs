@@ -1,0 +1,17 @@
+//! Live Kafka. What to connect to ([`KafkaRequest`], checked into [`KafkaOptions`]) and the
+//! properties users write are plain data, available in every build; consuming needs librdkafka
+//! (feature `kafka`): `consume` on the caller's thread, or `spawn` as a session source.
+
+mod options;
+mod properties;
+pub use options::{KafkaOptions, KafkaRequest, RequestError, StartFrom};
+pub use properties::{is_secret, parse_properties, parse_property, read_properties, redacted};
+
+#[cfg(feature = "kafka")]
+mod consume;
+#[cfg(feature = "kafka")]
+mod source;
+#[cfg(feature = "kafka")]
+pub use consume::{Decoded, KafkaStatus, PartitionStatus, client_config, consume};
+#[cfg(feature = "kafka")]
+pub use source::{KafkaHandle, spawn};

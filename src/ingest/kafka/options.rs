@@ -1,0 +1,215 @@
+//! What to connect to and how: [`KafkaRequest`] is what a user asked for (the command line or
+//! the connect dialog), checked once by [`KafkaRequest::build`] into [`KafkaOptions`].
+
+use crate::decode::ProfileConfig;
+use crate::model::{Timestamp, parse_time};
+use regex::Regex;
+use std::sync::Arc;
+
+/// Where consumption starts in each partition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StartFrom {
+    Beginning,
+    #[default]
+    End,
+    /// The last N records of each partition.
+    Last(i64),
+    /// The first record at or after this time (ns since the epoch).
+    Time(Timestamp),
+}
+
+impl std::str::FromStr for StartFrom {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "beginning" | "earliest" => Ok(StartFrom::Beginning),
+            "end" | "latest" => Ok(StartFrom::End),
+            _ if s.starts_with('-') => s[1..]
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(StartFrom::Last)
+                .ok_or_else(|| format!("'{s}': -N needs a positive count, e.g. -1000")),
+            _ => parse_time(s)
+                .map(StartFrom::Time)
+                .ok_or_else(|| format!("'{s}': expected beginning, end, -N or an RFC 3339 time")),
+        }
+    }
+}
+
+/// Everything needed to connect, checked.
+#[derive(Clone, Debug)]
+pub struct KafkaOptions {
+    pub brokers: String,
+    pub topics: Vec<String>,
+    pub topic_regex: Option<Regex>,
+    pub from: StartFrom,
+    /// librdkafka properties (`-X key=value`, `--config FILE`), in order; later ones win.
+    pub properties: Vec<(String, String)>,
+    pub profiles: ProfileConfig,
+    pub keep_payload: bool,
+}
+
+impl KafkaOptions {
+    /// The origin name for events from these brokers.
+    pub fn origin(&self) -> Arc<str> {
+        format!("kafka://{}", self.brokers).into()
+    }
+
+    /// "brokers · topic, /regex/" for status lines.
+    pub fn description(&self) -> String {
+        format!(
+            "{} · {}",
+            self.brokers,
+            self.topics
+                .iter()
+                .cloned()
+                .chain(self.topic_regex.as_ref().map(|r| format!("/{r}/")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    /// A named topic, or one the regex matches (never an internal `__` topic).
+    pub fn wants_topic(&self, name: &str) -> bool {
+        self.topics.iter().any(|t| t == name)
+            || self
+                .topic_regex
+                .as_ref()
+                .is_some_and(|r| !name.starts_with("__") && r.is_match(name))
+    }
+}
+
+/// What a user asked to connect to, as typed: surrounding spaces and blank topics do not count.
+#[derive(Clone, Debug, Default)]
+pub struct KafkaRequest {
+    pub brokers: String,
+    pub topics: Vec<String>,
+    /// A regex for more topics; blank means none.
+    pub topic_regex: String,
+    pub from: StartFrom,
+    /// Applied in order over the defaults (later ones win).
+    pub properties: Vec<(String, String)>,
+    pub profiles: ProfileConfig,
+    pub keep_payload: bool,
+}
+
+/// Why a [`KafkaRequest`] cannot be used. The text names the fields as the connect dialog
+/// shows them; the command line words the first two after its flags.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestError {
+    NoBrokers,
+    NoTopic,
+    BadRegex(String),
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestError::NoBrokers | RequestError::NoTopic => {
+                f.write_str("give brokers and at least one topic or a regex")
+            }
+            RequestError::BadRegex(e) => write!(f, "topic regex: {e}"),
+        }
+    }
+}
+
+impl KafkaRequest {
+    /// Checks the request: brokers given, at least one topic or a regex, the regex valid.
+    pub fn build(self) -> Result<KafkaOptions, RequestError> {
+        let brokers = self.brokers.trim().to_string();
+        let topics: Vec<String> = self
+            .topics
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect();
+        let regex = Some(self.topic_regex.trim())
+            .filter(|r| !r.is_empty())
+            .map(Regex::new)
+            .transpose()
+            .map_err(|e| RequestError::BadRegex(e.to_string()))?;
+        if brokers.is_empty() {
+            return Err(RequestError::NoBrokers);
+        }
+        if topics.is_empty() && regex.is_none() {
+            return Err(RequestError::NoTopic);
+        }
+        Ok(KafkaOptions {
+            brokers,
+            topics,
+            topic_regex: regex,
+            from: self.from,
+            properties: self.properties,
+            profiles: self.profiles,
+            keep_payload: self.keep_payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(brokers: &str, topics: &[&str], regex: &str) -> KafkaRequest {
+        KafkaRequest {
+            brokers: brokers.into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            topic_regex: regex.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn start_positions_parse() {
+        assert_eq!("beginning".parse(), Ok(StartFrom::Beginning));
+        assert_eq!("end".parse(), Ok(StartFrom::End));
+        assert_eq!("-1000".parse(), Ok(StartFrom::Last(1000)));
+        assert!(matches!(
+            "2026-11-22T10:00:00Z".parse(),
+            Ok(StartFrom::Time(_))
+        ));
+        assert!("-0".parse::<StartFrom>().is_err());
+        assert!(
+            "yesterday"
+                .parse::<StartFrom>()
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+    }
+
+    #[test]
+    fn topics_by_name_or_regex_but_never_internal() {
+        let o = request("b:1", &["orders"], "^pay").build().unwrap();
+        assert!(o.wants_topic("orders"));
+        assert!(o.wants_topic("payments"));
+        assert!(!o.wants_topic("shipping"));
+        let all = request("b:1", &[], ".*").build().unwrap();
+        assert!(!all.wants_topic("__consumer_offsets"));
+    }
+
+    #[test]
+    fn requests_are_trimmed_and_checked() {
+        let o = request(" b:1 ", &[" orders ", "", "  "], "  ")
+            .build()
+            .unwrap();
+        assert_eq!(
+            (o.brokers.as_str(), o.topics.as_slice()),
+            ("b:1", &["orders".to_string()][..])
+        );
+        assert!(o.topic_regex.is_none());
+        assert_eq!(o.description(), "b:1 · orders");
+        assert_eq!(&*o.origin(), "kafka://b:1");
+        assert_eq!(
+            request(" ", &["orders"], "").build().unwrap_err(),
+            RequestError::NoBrokers
+        );
+        assert_eq!(
+            request("b:1", &[" "], " ").build().unwrap_err(),
+            RequestError::NoTopic
+        );
+        let bad = request("b:1", &[], "(").build().unwrap_err();
+        assert!(bad.to_string().starts_with("topic regex: "), "{bad}");
+    }
+}
