@@ -19,6 +19,9 @@ pub enum Command {
     SelectEvent(EventIdx),
     TogglePause,
     SetDark(bool),
+    /// Timeline swimlanes per topic (true) or per service.
+    SetLanesByTopic(bool),
+    ShowDemoPanel(bool),
     #[cfg(feature = "kafka")]
     Connect(Box<crate::ingest::kafka::KafkaOptions>),
 }
