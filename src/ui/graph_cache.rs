@@ -30,6 +30,8 @@ pub struct GraphCache {
     /// Frames drawn since another flow was selected: the first few fit the graph to the view,
     /// after that zoom and pan are the user's.
     pub frames: u32,
+    /// How many times a graph was built (tests check what does and does not rebuild).
+    pub builds: u64,
 }
 
 impl GraphCache {
@@ -57,6 +59,7 @@ impl GraphCache {
     }
 
     fn build(&mut self, engine: &Engine, flow: FlowId, cutoff: Option<i64>) {
+        self.builds += 1;
         self.data = graph_data::build(engine, flow, cutoff);
         let mut g = FlowGraph::new();
         self.index = self
