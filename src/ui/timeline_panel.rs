@@ -333,9 +333,6 @@ fn selected_flow_paint(
     fr: Frame,
     lane_h: f32,
 ) {
-    let Some(f) = view.selected_flow else {
-        return;
-    };
     let s = &engine.store;
     let data = &view.timeline;
     let pos_of = |e: u32| -> Option<Pos2> {
@@ -344,10 +341,9 @@ fn selected_flow_paint(
         Some(pos2(fr.x_of(r.effective_time()?), lane_y(fr, lane_h, lane)))
     };
     let stroke = Stroke::new(1.5, visuals.strong_text_color());
-    for &e in engine.flows.get(f).events.iter().take(5_000) {
+    for &(e, parent) in &data.links {
         let Some(p) = pos_of(e) else { continue };
-        if let Some(parent) = s.get(e).causation.and_then(|c| s.first_with_id(c))
-            && let Some(pp) = pos_of(parent)
+        if let Some(pp) = parent.and_then(pos_of)
             && (fr.plot.contains(p) || fr.plot.contains(pp))
         {
             painter.arrow(pp, p - pp, stroke);
