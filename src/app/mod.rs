@@ -1,8 +1,9 @@
 //! The eframe app. `logic()` applies the commands the panels emitted in the last frame, drains the
 //! sources within a time budget (~10 ms) into the engine and brings the derived views up to date
 //! ([`ViewState::update`]); `ui()` only paints: the panels read state and push commands (they never
-//! touch sources or change preferences). Nothing blocks a frame: the file dialog runs on its own
-//! thread (`dialog`) and its answer is picked up by `logic()`.
+//! touch sources, and change no preference but the connect dialog's saved connections). Nothing
+//! blocks a frame: the file dialog runs on its own thread (`dialog`) and its answer is picked up
+//! by `logic()`.
 
 mod dialog;
 

@@ -15,9 +15,10 @@ pub enum SortColumn {
     Start,
     Duration,
     Status,
+    Anomalies,
 }
 
-pub const COLUMNS: [(SortColumn, &str); 7] = [
+pub const COLUMNS: [(SortColumn, &str); 8] = [
     (SortColumn::Correlation, "Correlation id"),
     (SortColumn::Root, "Root type"),
     (SortColumn::Events, "Events"),
@@ -25,6 +26,7 @@ pub const COLUMNS: [(SortColumn, &str); 7] = [
     (SortColumn::Start, "Start"),
     (SortColumn::Duration, "Duration"),
     (SortColumn::Status, "Status"),
+    (SortColumn::Anomalies, "⚠"),
 ];
 
 /// Rebuilds while streaming happen at most this often (seconds of egui's input time).
@@ -53,6 +55,11 @@ impl FlowSummary {
     fn rank(self) -> (usize, u32) {
         let st = STATUSES.iter().position(|s| *s == self.status);
         (st.unwrap_or(STATUSES.len()), self.anomalies)
+    }
+
+    fn anomalies_first(self) -> (u32, usize) {
+        let (st, n) = self.rank();
+        (n, st)
     }
 }
 
@@ -181,6 +188,9 @@ impl FlowsData {
             SortColumn::Start => ids.sort_by_key(|&f| (fl.get(f).first, f)),
             SortColumn::Duration => ids.sort_by_key(|&f| fl.get(f).duration()),
             SortColumn::Status => ids.sort_by_key(|&f| summary(f).map(FlowSummary::rank)),
+            SortColumn::Anomalies => {
+                ids.sort_by_key(|&f| summary(f).map(FlowSummary::anomalies_first))
+            }
         }
         if !self.ascending {
             ids.reverse();
@@ -254,8 +264,8 @@ mod tests {
         d.summarize(&e, &[f]);
         assert_eq!(d.summary(f).unwrap().anomalies, 1, "the duplicate of b0");
         d.set_filter(Filter::default());
-        d.set_sort(SortColumn::Status);
-        d.set_sort(SortColumn::Status);
+        d.set_sort(SortColumn::Anomalies);
+        d.set_sort(SortColumn::Anomalies);
         d.refresh(&e, None, 0.0);
         let first = d.ids[0];
         assert_eq!(

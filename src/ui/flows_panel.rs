@@ -32,7 +32,8 @@ pub fn flows_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &
         .column(Column::initial(110.0).at_least(40.0).clip(true))
         .column(Column::initial(95.0).at_least(40.0).clip(true))
         .column(Column::initial(70.0).at_least(40.0))
-        .column(Column::remainder().at_least(50.0))
+        .column(Column::initial(80.0).at_least(50.0).clip(true))
+        .column(Column::remainder().at_least(30.0))
         .min_scrolled_height(0.0)
         .header(ROW_H, |mut header| {
             for (col, name) in COLUMNS {
@@ -100,8 +101,14 @@ fn header_ui(ui: &mut egui::Ui, view: &ViewState, col: SortColumn, name: &str) -
         (true, false) => " ⏷",
         _ => "",
     };
-    ui.add(egui::Button::new(egui::RichText::new(format!("{name}{arrow}")).strong()).frame(false))
-        .clicked()
+    let r = ui.add(
+        egui::Button::new(egui::RichText::new(format!("{name}{arrow}")).strong()).frame(false),
+    );
+    if col == SortColumn::Anomalies {
+        r.clone()
+            .on_hover_text("active anomalies on the flow's events");
+    }
+    r.clicked()
 }
 
 fn row_ui(row: &mut TableRow<'_, '_>, engine: &Engine, view: &ViewState, fid: FlowId) {
