@@ -70,14 +70,14 @@ const STRIP_H: f32 = 16.0;
 
 /// The painted area: all of it, and the plot right of the lane labels, between ruler and strip.
 #[derive(Clone, Copy)]
-struct Frame {
+struct Canvas {
     full: Rect,
     plot: Rect,
     t0: Timestamp,
     span: i64,
 }
 
-impl Frame {
+impl Canvas {
     fn x_of(&self, t: Timestamp) -> f32 {
         self.plot.left()
             + ((t - self.t0) as f64 / self.span as f64 * self.plot.width() as f64) as f32
@@ -116,7 +116,7 @@ pub fn timeline_ui(
     }
     navigate(ui, &resp, plot, &mut view.timeline_view);
     let tv = &view.timeline_view;
-    let fr = Frame {
+    let fr = Canvas {
         full,
         plot,
         t0: tv.start,
@@ -148,7 +148,7 @@ pub fn timeline_ui(
             out.push(Command::SelectEvent(e));
         }
     }
-    replay_cursor_ui(&painter, &visuals, &resp, view, fr);
+    replay_cursor(&painter, &visuals, &resp, view, fr);
     density_strip(ui, &painter, &resp, full, plot, view, min, max);
 }
 
@@ -242,7 +242,7 @@ fn navigate(ui: &egui::Ui, resp: &egui::Response, plot: Rect, tv: &mut TimelineV
     }
 }
 
-fn lane_y(fr: Frame, lane_h: f32, i: usize) -> f32 {
+fn lane_y(fr: Canvas, lane_h: f32, i: usize) -> f32 {
     fr.plot.top() + lane_h * (i as f32 + 0.5)
 }
 
@@ -253,7 +253,7 @@ fn lanes_paint(
     visuals: &egui::Visuals,
     engine: &crate::analysis::Engine,
     view: &ViewState,
-    fr: Frame,
+    fr: Canvas,
     lane_h: f32,
     pointer: Option<Pos2>,
 ) -> Option<u32> {
@@ -300,7 +300,7 @@ fn lanes_paint(
 fn density_bars(
     painter: &egui::Painter,
     lane: &Lane,
-    fr: Frame,
+    fr: Canvas,
     y: f32,
     lane_h: f32,
     color: Color32,
@@ -330,7 +330,7 @@ fn selected_flow_paint(
     visuals: &egui::Visuals,
     engine: &crate::analysis::Engine,
     view: &ViewState,
-    fr: Frame,
+    fr: Canvas,
     lane_h: f32,
 ) {
     let s = &engine.store;
@@ -356,12 +356,12 @@ fn selected_flow_paint(
 }
 
 /// The replay cursor: the future dimmed, a red line; clicking or dragging on the ruler moves it.
-fn replay_cursor_ui(
+fn replay_cursor(
     painter: &egui::Painter,
     visuals: &egui::Visuals,
     resp: &egui::Response,
     view: &mut ViewState,
-    fr: Frame,
+    fr: Canvas,
 ) {
     let Some(r) = &mut view.replay else {
         return;
