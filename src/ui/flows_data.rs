@@ -1,6 +1,7 @@
 //! The flows table's rows: filtered and sorted flow ids, rebuilt at most a few times a second while
 //! data streams in (and at once when the filter or sort changes), never per frame; and each flow's
-//! status and anomaly count, refreshed when that flow changes, so a row only reads them.
+//! status and anomaly count, refreshed when that flow changes (and all of them once whenever the
+//! engine falls quiet), so a row only reads them.
 
 use super::filter::{Filter, STATUSES};
 use crate::analysis::{Engine, FlowId, FlowStatus};
@@ -70,6 +71,8 @@ pub struct FlowsData {
     pub filter: Filter,
     /// Per flow id, once the flow was seen changing.
     summaries: Vec<Option<FlowSummary>>,
+    /// (events, anomaly generation) when every summary was last brought up to date.
+    synced: Option<(u64, u64)>,
     seen: (u64, u64, Option<i64>),
     last: Option<f64>,
     dirty: bool,
@@ -83,6 +86,7 @@ impl Default for FlowsData {
             ascending: false,
             filter: Filter::default(),
             summaries: Vec::new(),
+            synced: None,
             seen: (u64::MAX, u64::MAX, None),
             last: None,
             dirty: true,
@@ -130,15 +134,28 @@ impl FlowsData {
         self.summaries.get(flow as usize).copied().flatten()
     }
 
-    /// Recomputes the summaries of the flows that changed.
+    /// Recomputes the summaries of the flows that changed. A status also depends on what the
+    /// analysis learned from other flows (which event types expect a follow-up), so when nothing
+    /// changed (a file loaded, a live source idle) every flow is brought up to date, once.
     pub fn summarize(&mut self, engine: &Engine, touched: &[FlowId]) {
         for &f in touched {
-            let i = f as usize;
-            if i >= self.summaries.len() {
-                self.summaries.resize(i + 1, None);
-            }
-            self.summaries[i] = Some(FlowSummary::of(engine, f));
+            self.set_summary(f, FlowSummary::of(engine, f));
         }
+        let key = (engine.stats.events, engine.anomalies.generation);
+        if touched.is_empty() && self.synced != Some(key) {
+            for (f, _) in engine.flows.iter() {
+                self.set_summary(f, FlowSummary::of(engine, f));
+            }
+            self.synced = Some(key);
+        }
+    }
+
+    fn set_summary(&mut self, f: FlowId, summary: FlowSummary) {
+        let i = f as usize;
+        if i >= self.summaries.len() {
+            self.summaries.resize(i + 1, None);
+        }
+        self.summaries[i] = Some(summary);
     }
 
     /// Rebuilds if the engine changed (at most every [`REFRESH`] seconds of `now`, egui's input
@@ -245,10 +262,9 @@ mod tests {
         assert_eq!(keys(&d), ["a"], "replay: flows started by t=12");
         let f = e.flows.by_key(e.store.get(0).correlation.unwrap()).unwrap();
         assert_eq!(e.store.str(root_type(&e, f).unwrap()), "Root");
-        // Rows read summaries, refreshed for the flows that changed.
+        // Rows read summaries, refreshed for the flows that changed, or all when quiet.
         assert_eq!(d.summary(f), None);
-        let all: Vec<FlowId> = e.flows.iter().map(|(id, _)| id).collect();
-        d.summarize(&e, &all);
+        d.summarize(&e, &[]);
         let sum = d.summary(f).unwrap();
         assert_eq!((sum.status, sum.anomalies), (FlowStatus::Complete, 0));
         assert_eq!(e.store.str(sum.root.unwrap()), "Root");
