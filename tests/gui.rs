@@ -253,7 +253,10 @@ fn rows_use_the_cli_status_words_and_graphs_rebuild_only_for_their_flow() {
     for w in words {
         assert!(h.query_all_by_label(&w).next().is_some(), "{w}");
     }
-    h.get_by_label("⚠ 1");
+    // In its own column, not squeezed into the status cell.
+    let count = h.get_by_label("⚠ 1").rect();
+    let column = h.get_by_label("⚠").rect();
+    assert!(count.left() >= column.left() - 1.0, "{count:?} {column:?}");
     h.get_by_label_contains("duplicate (1) [delivery]");
 
     h.get_by_label("corr-A").click();

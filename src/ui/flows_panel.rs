@@ -144,7 +144,11 @@ fn row_ui(row: &mut TableRow<'_, '_>, engine: &Engine, view: &ViewState, fid: Fl
             ui,
             egui::RichText::new(format!("⏺ {}", sum.status.name())).color(status_color(sum.status)),
         );
-        if sum.anomalies > 0 {
+    });
+    row.col(|ui| {
+        if let Some(sum) = summary
+            && sum.anomalies > 0
+        {
             plain(
                 ui,
                 egui::RichText::new(format!("⚠ {}", sum.anomalies))
