@@ -99,6 +99,11 @@ fn click_a_flow_then_an_anomaly_and_filter() {
     assert_eq!(e.store.str(e.flows.get(sel).key), "corr-A");
     assert_eq!(h.state().view.graph.counts(), (4, 3));
     h.get_by_label_contains("4 nodes, 3 edges");
+    assert_eq!(
+        h.state().view.timeline.links.len(),
+        4,
+        "emphasised on the timeline"
+    );
 
     // The duplicate, from the anomalies panel: selection and inspector follow.
     h.get_by_label_contains("duplicate (1)").click();

@@ -120,6 +120,7 @@ impl ViewState {
         let cutoff = self.cutoff();
         let pending = self.filter_error.is_none() && self.flows.refresh(engine, cutoff, now);
         let flow = self.selected_flow.map(|f| (f, self.changes.revision(f)));
+        self.timeline.select(engine, flow);
         self.graph.update(engine, flow, self.selected_event, cutoff);
         self.inspector.update(engine, self.selected_event);
         self.service_map.update(engine);
