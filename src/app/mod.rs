@@ -9,7 +9,7 @@ mod dialog;
 
 use crate::ingest::Waker;
 use crate::ingest::demo::{DemoControl, DemoOptions};
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::ui::{self, Command, Prefs, ViewState};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -144,7 +144,7 @@ impl EventscopeApp {
                 Command::SetLanesByTopic(b) => self.prefs.lanes_by_topic = b,
                 Command::ShowDemoPanel(b) => self.prefs.show_demo_panel = b,
                 #[cfg(feature = "kafka")]
-                Command::Connect(opts) => self.connect(*opts, session::DEFAULT_BUDGET),
+                Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
             }
         }
     }
