@@ -1,5 +1,8 @@
 //! The real app driven headless through egui_kittest (AccessKit; no GPU): open a trace, click a
-//! flow row, check the graph, the inspector and the anomalies panel, use the filter box.
+//! flow row, check the graph, the inspector and the anomalies panel, use the filter box. Panels
+//! are tested over sessions loaded on the test's thread, and views run on egui's input time, so
+//! a test is a fixed sequence of frames; only the tests of real sources (a dropped file, the demo)
+//! wait for a thread, on a condition with a deadline.
 #![cfg(feature = "gui")]
 
 use egui::accesskit::Role;
