@@ -1,12 +1,20 @@
 //! The real app driven headless through egui_kittest (AccessKit; no GPU): open a trace, click a
-//! flow row, check the graph, the inspector and the anomalies panel, use the filter box.
+//! flow row, check the graph, the inspector and the anomalies panel, use the filter box. Panels
+//! are tested over sessions loaded on the test's thread, and views run on egui's input time, so
+//! a test is a fixed sequence of frames; only the tests of real sources (a dropped file, the demo)
+//! wait for a thread, on a condition with a deadline.
 #![cfg(feature = "gui")]
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use eventscope::analysis::Config;
 use eventscope::app::{EventscopeApp, Launch};
+use eventscope::ingest::SourceMessage;
+use eventscope::ingest::file::{FileOptions, load_files};
+use eventscope::session::Session;
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 fn trace(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("gui.jsonl");
@@ -25,35 +33,59 @@ fn trace(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
+/// A session with `path` loaded on this thread (the file reader's own threads are joined), so
+/// the window starts with everything in and no test waits on a thread.
+fn session_of(path: &std::path::Path) -> Session {
+    let mut s = Session::new(Config::default());
+    load_files(&[path.to_path_buf()], &FileOptions::default(), |m| {
+        if let SourceMessage::Batch(b) = m {
+            s.engine.ingest(&b.origin, b.events, &b.problems);
+        }
+    });
+    s.engine.finish(None);
+    s
+}
+
 fn loaded(path: std::path::PathBuf) -> Harness<'static, EventscopeApp> {
+    let session = session_of(&path);
     let mut h = Harness::builder()
         .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::new(cc, Launch::Files(vec![path])));
-    for _ in 0..500 {
-        h.step();
-        if !h.state().session.loading() && h.state().session.engine.stats.events > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
     assert_eq!(h.state().session.engine.stats.events, 6);
     until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
     h
 }
 
-/// Steps (with real time passing: views refresh on a timer) until `cond` holds.
+/// Steps until `cond` holds. Views depend only on the app's state and egui's input time, which
+/// each step advances: a bounded number of steps is enough, no waiting on the clock.
 fn until(
     h: &mut Harness<'static, EventscopeApp>,
     cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
 ) {
-    for _ in 0..100 {
+    for _ in 0..20 {
         h.step();
         if cond(h) {
             return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    panic!("condition not reached");
+    panic!("condition not reached in 20 frames");
+}
+
+/// Steps until `cond` holds where a real source thread must deliver first: bounded by a
+/// deadline, yielding the core to that thread between frames.
+fn until_delivered(
+    h: &mut Harness<'static, EventscopeApp>,
+    cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        h.step();
+        if cond(h) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("source did not deliver within 30 s");
 }
 
 #[test]
@@ -70,6 +102,11 @@ fn click_a_flow_then_an_anomaly_and_filter() {
     assert_eq!(e.store.str(e.flows.get(sel).key), "corr-A");
     assert_eq!(h.state().view.graph.counts(), (4, 3));
     h.get_by_label_contains("4 nodes, 3 edges");
+    assert_eq!(
+        h.state().view.timeline.links.len(),
+        4,
+        "emphasised on the timeline"
+    );
 
     // The duplicate, from the anomalies panel: selection and inspector follow.
     h.get_by_label_contains("duplicate (1)").click();
@@ -135,14 +172,7 @@ fn demo_mode_fills_the_window() {
                 }),
             )
         });
-    for _ in 0..200 {
-        h.step();
-        if h.state().session.engine.flows.len() > 20 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(h.state().session.engine.flows.len() > 20);
+    until_delivered(&mut h, |h| h.state().session.engine.flows.len() > 20);
     h.get_by_label_contains("demo · live");
     assert_eq!(
         h.get_all_by_label("Demo controls").count(),
@@ -161,8 +191,17 @@ fn replay_cursor_shows_the_state_as_of_its_time() {
     h.get_by_label("⏺ Replay").click();
     h.run_steps(2);
     let start = h.state().view.replay.as_ref().expect("replay on").at;
+    // Playing moves the cursor by egui's input time (a quarter second per test frame), not by
+    // the clock: the same frames give the same cursor.
+    h.get_by_label("▶").click();
+    h.run_steps(3);
+    let r = h.state().view.replay.as_ref().unwrap();
+    assert!(r.playing);
+    assert_eq!(r.at - start, 500_000_000);
     // 60 ms in: corr-A has 3 of its events, corr-B has not started.
-    h.state_mut().view.replay.as_mut().unwrap().at = start + 60_000_000;
+    let r = h.state_mut().view.replay.as_mut().unwrap();
+    r.playing = false;
+    r.at = start + 60_000_000;
     until(&mut h, |h| h.query_by_label("1 of 2 flows").is_some());
     h.run_steps(2);
     assert_eq!(h.state().view.graph.counts(), (3, 2));
@@ -195,7 +234,7 @@ fn a_dropped_file_opens_and_its_bad_lines_are_reported_in_the_window() {
     h.input_mut()
         .dropped_files
         .push(std::sync::Arc::new(Dropped(bad.clone())));
-    until(&mut h, |h| {
+    until_delivered(&mut h, |h| {
         h.state().session.engine.stats.events == 2 && !h.state().session.loading()
     });
     until(&mut h, |h| h.query_by_label("1 of 1 flows").is_some());
@@ -206,4 +245,72 @@ fn a_dropped_file_opens_and_its_bad_lines_are_reported_in_the_window() {
         "remembered as a recent file"
     );
     assert_eq!(h.state().session.engine.stats.undecodable, 1);
+}
+
+#[test]
+fn rows_use_the_cli_status_words_and_graphs_rebuild_only_for_their_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = loaded(trace(dir.path()));
+    // Each row's status is the word `check --flows` prints; corr-B's duplicate is counted apart.
+    let e = &h.state().session.engine;
+    let words: Vec<String> = e
+        .flows
+        .iter()
+        .map(|(f, _)| format!("⏺ {}", e.status(f).name()))
+        .collect();
+    for w in words {
+        assert!(h.query_all_by_label(&w).next().is_some(), "{w}");
+    }
+    // In its own column, not squeezed into the status cell.
+    let count = h.get_by_label("⚠ 1").rect();
+    let column = h.get_by_label("⚠").rect();
+    assert!(count.left() >= column.left() - 1.0, "{count:?} {column:?}");
+    h.get_by_label_contains("duplicate (1) [delivery]");
+
+    h.get_by_label("corr-A").click();
+    h.run_steps(3);
+    let builds = h.state().view.graph.builds;
+    // An anomaly on another flow's event leaves the selected flow's graph alone...
+    let e = &mut h.state_mut().session.engine;
+    let b1 = e.store.first_with_id(e.store.get(4).id).unwrap();
+    e.anomalies.raise(
+        eventscope::analysis::AnomalyKind::Stuck,
+        Some(b1),
+        Vec::new(),
+        "test".into(),
+        None,
+    );
+    h.run_steps(3);
+    assert_eq!(h.state().view.graph.builds, builds);
+    // ...one on its own events rebuilds it, with the node marked.
+    h.state_mut().session.engine.anomalies.raise(
+        eventscope::analysis::AnomalyKind::Stuck,
+        Some(0),
+        Vec::new(),
+        "test".into(),
+        None,
+    );
+    h.run_steps(3);
+    assert_eq!(h.state().view.graph.builds, builds + 1);
+    let nodes = &h.state().view.graph.data.nodes;
+    assert!(nodes.iter().any(|n| n.label == "⚠ OrderPlaced"));
+}
+
+#[test]
+fn lanes_switch_through_a_command_not_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = loaded(trace(dir.path()));
+    assert!(!h.state().prefs.lanes_by_topic);
+    h.get_by_label("topic").click();
+    h.step();
+    assert!(
+        h.state()
+            .commands
+            .iter()
+            .any(|c| matches!(c, eventscope::ui::Command::SetLanesByTopic(true))),
+        "the panel asked"
+    );
+    h.run_steps(2);
+    assert!(h.state().prefs.lanes_by_topic, "the app applied it");
+    assert!(h.state().view.timeline.by_topic());
 }

@@ -1,10 +1,15 @@
-//! The eframe app. `logic()` drains the sources within a time budget (~10 ms) into the engine and
-//! applies the commands the panels emitted; `ui()` lays out the panels, which only read state and
-//! return commands (they never touch sources).
+//! The eframe app. `logic()` applies the commands the panels emitted in the last frame, drains the
+//! sources within a time budget (~10 ms) into the engine and brings the derived views up to date
+//! ([`ViewState::update`]); `ui()` only paints: the panels read state and push commands (they never
+//! touch sources, and change no preference but the connect dialog's saved connections). Nothing
+//! blocks a frame: the file dialog runs on its own thread (`dialog`) and its answer is picked up
+//! by `logic()`.
+
+mod dialog;
 
 use crate::ingest::Waker;
 use crate::ingest::demo::{DemoControl, DemoOptions};
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::ui::{self, Command, Prefs, ViewState};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +35,7 @@ pub struct EventscopeApp {
     pub commands: Vec<Command>,
     waker: Waker,
     demo_seed: u64,
+    file_dialog: dialog::FileDialog,
 }
 
 impl EventscopeApp {
@@ -52,6 +58,7 @@ impl EventscopeApp {
             commands: Vec::new(),
             waker,
             demo_seed: 1,
+            file_dialog: dialog::FileDialog::default(),
         };
         match launch {
             Launch::Demo(opts) => {
@@ -103,20 +110,12 @@ impl EventscopeApp {
         self.view = ViewState::default();
     }
 
-    /// Applies queued commands.
+    /// Applies queued commands (none blocks: the file dialog only starts here).
     pub fn apply_commands(&mut self) {
         for c in std::mem::take(&mut self.commands) {
             match c {
                 Command::Open(paths) => self.open(paths),
-                Command::OpenDialog => {
-                    if let Some(paths) = rfd::FileDialog::new()
-                        .add_filter("traces", &["jsonl", "json", "gz", "ndjson", "txt"])
-                        .add_filter("all files", &["*"])
-                        .pick_files()
-                    {
-                        self.open(paths);
-                    }
-                }
+                Command::OpenDialog => self.file_dialog.open(self.waker.clone()),
                 Command::StartDemo => self.start_demo(),
                 Command::ResetDemo(seed) => {
                     self.demo_seed = seed;
@@ -142,8 +141,10 @@ impl EventscopeApp {
                 }
                 Command::TogglePause => self.session.paused = !self.session.paused,
                 Command::SetDark(d) => self.prefs.dark = d,
+                Command::SetLanesByTopic(b) => self.prefs.lanes_by_topic = b,
+                Command::ShowDemoPanel(b) => self.prefs.show_demo_panel = b,
                 #[cfg(feature = "kafka")]
-                Command::Connect(opts) => self.connect(*opts, session::DEFAULT_BUDGET),
+                Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
             }
         }
     }
@@ -151,15 +152,23 @@ impl EventscopeApp {
 
 impl eframe::App for EventscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // The last frame's clicks first, so this frame's views show their effect.
+        if let Some(paths) = self.file_dialog.poll() {
+            self.commands.push(Command::Open(paths));
+        }
+        self.apply_commands();
         let more = self.session.drain(INGEST_BUDGET);
         if self.session.generation != self.view.generation {
             // Eviction rebuilt the engine: indexes changed, derived views start over.
             self.view = ViewState::fresh_like(&self.view, self.session.generation);
         }
-        let pending = self.view.update(&self.session.engine, &self.prefs);
-        self.apply_commands();
+        let now = ctx.input(|i| i.time);
+        let pending = self.view.update(&self.session.engine, &self.prefs, now);
         if pending {
-            ctx.request_repaint_after(crate::ui::flows_data::REFRESH);
+            ctx.request_repaint_after(Duration::from_secs_f64(crate::ui::flows_data::REFRESH));
+        }
+        if self.view.playing() {
+            ctx.request_repaint();
         }
         ctx.set_theme(if self.prefs.dark {
             egui::Theme::Dark
@@ -193,8 +202,10 @@ impl eframe::App for EventscopeApp {
             &mut self.prefs,
             &mut self.commands,
         );
-        // Commands from clicks apply now, so the next frame shows their effect.
-        self.apply_commands();
+        if !self.commands.is_empty() {
+            // Applied by the next `logic()`.
+            ui.ctx().request_repaint();
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -1,15 +1,17 @@
 //! What panels ask the app to do. Panels only read state and push commands; the app applies
-//! them once per frame (egui demo app's pattern), so the panels never touch a source.
+//! them at the start of the next `logic()` (egui demo app's pattern), so the panels never touch a
+//! source, open a dialog or change a preference themselves.
 
 use crate::analysis::FlowId;
 use crate::ingest::demo::DemoControl;
 use crate::store::EventIdx;
 use std::path::PathBuf;
 
-/// What panels ask the app to do (applied after the frame's panels ran).
+/// What panels ask the app to do (applied before the next frame's views are updated).
 #[derive(Clone, Debug)]
 pub enum Command {
     Open(Vec<PathBuf>),
+    /// Show the file dialog (on its own thread; the chosen files arrive as an `Open`).
     OpenDialog,
     StartDemo,
     /// A fresh demo session with this seed.
@@ -19,6 +21,9 @@ pub enum Command {
     SelectEvent(EventIdx),
     TogglePause,
     SetDark(bool),
+    /// Timeline swimlanes per topic (true) or per service.
+    SetLanesByTopic(bool),
+    ShowDemoPanel(bool),
     #[cfg(feature = "kafka")]
     Connect(Box<crate::ingest::kafka::KafkaOptions>),
 }

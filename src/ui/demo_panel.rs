@@ -4,12 +4,7 @@
 use crate::ingest::demo::{DemoControl, DemoHandle, Fault};
 use crate::ui::{Command, Prefs};
 
-pub fn demo_window_ui(
-    ui: &mut egui::Ui,
-    demo: &DemoHandle,
-    prefs: &mut Prefs,
-    out: &mut Vec<Command>,
-) {
+pub fn demo_window_ui(ui: &mut egui::Ui, demo: &DemoHandle, prefs: &Prefs, out: &mut Vec<Command>) {
     let status = demo.status.lock().map(|s| s.clone()).unwrap_or_default();
     let mut open = prefs.show_demo_panel;
     egui::Window::new("Demo controls")
@@ -83,5 +78,7 @@ pub fn demo_window_ui(
                 }
             });
         });
-    prefs.show_demo_panel = open;
+    if open != prefs.show_demo_panel {
+        out.push(Command::ShowDemoPanel(open));
+    }
 }

@@ -12,7 +12,7 @@ enum Term {
     Service(String),
     Topic(String),
     Kind(AnomalyKind),
-    Status(String),
+    Status(FlowStatus),
     HasAnomaly,
 }
 
@@ -21,22 +21,14 @@ pub struct Filter {
     terms: Vec<Term>,
 }
 
-/// Status words of the flows table (a flow with anomalies but otherwise fine is "anomalous").
-pub const STATUSES: [&str; 5] = ["ok", "open", "stuck", "failed", "anomalous"];
-
-/// The status shown for a flow.
-pub fn flow_status(engine: &Engine, flow: FlowId) -> &'static str {
-    match engine.status(flow) {
-        FlowStatus::Stuck => "stuck",
-        FlowStatus::Failed => "failed",
-        s if engine.flow_anomalies(flow).next().is_some() => {
-            let _ = s;
-            "anomalous"
-        }
-        FlowStatus::Open => "open",
-        _ => "ok",
-    }
-}
+/// Every flow status, in the order the flows table sorts them (the CLI's words: `status:` takes
+/// their names; anomalies are a separate matter, `has:anomaly`).
+pub const STATUSES: [FlowStatus; 4] = [
+    FlowStatus::Complete,
+    FlowStatus::Open,
+    FlowStatus::Stuck,
+    FlowStatus::Failed,
+];
 
 impl Filter {
     pub fn parse(text: &str) -> Result<Filter, String> {
@@ -51,13 +43,11 @@ impl Filter {
                 })?),
                 Some(("status", v)) => {
                     let v = v.to_lowercase();
-                    if !STATUSES.contains(&v.as_str()) {
-                        return Err(format!(
-                            "unknown status '{v}' (one of {})",
-                            STATUSES.join(", ")
-                        ));
-                    }
-                    Term::Status(v)
+                    let st = STATUSES.into_iter().find(|s| s.name() == v);
+                    Term::Status(st.ok_or_else(|| {
+                        let names: Vec<&str> = STATUSES.iter().map(|s| s.name()).collect();
+                        format!("unknown status '{v}' (one of {})", names.join(", "))
+                    })?)
                 }
                 Some(("has", "anomaly")) => Term::HasAnomaly,
                 Some(("has", v)) => return Err(format!("has:{v}: only has:anomaly is known")),
@@ -91,7 +81,7 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
         Term::Topic(v) => any(&|e| s.opt_str(s.get(e).topic).is_some_and(|x| contains(x, v))),
         Term::Kind(k) => engine.flow_anomalies(flow).any(|a| a.kind == *k),
         Term::HasAnomaly => engine.flow_anomalies(flow).next().is_some(),
-        Term::Status(v) => flow_status(engine, flow) == v,
+        Term::Status(st) => engine.status(flow) == *st,
         Term::Text(t) => {
             contains(s.str(f.key), t)
                 || any(&|e| {
@@ -157,7 +147,7 @@ mod tests {
         assert_eq!(hits(&e, "kind:duplicate"), ["c2"]);
         assert_eq!(hits(&e, "has:anomaly"), ["c2"]);
         assert_eq!(hits(&e, "status:failed"), ["c2"]);
-        assert_eq!(hits(&e, "status:ok"), ["c1"]);
+        assert_eq!(hits(&e, "status:complete"), ["c1"]);
         assert_eq!(hits(&e, "C1 service:orders"), ["c1"]);
         assert!(hits(&e, "c1 service:payments").is_empty());
         assert!(
@@ -166,5 +156,11 @@ mod tests {
                 .contains("unknown anomaly kind")
         );
         assert!(Filter::parse("status:late").is_err());
+        assert!(
+            Filter::parse("status:ok")
+                .unwrap_err()
+                .contains("one of complete, open, stuck, failed"),
+            "the CLI's status words only"
+        );
     }
 }

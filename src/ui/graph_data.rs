@@ -52,132 +52,88 @@ enum Parent {
     Missing(Sym),
 }
 
-/// Builds the graph of `flow`; with a `cutoff`, only of its events up to that time (replay).
-pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
-    let s = &engine.store;
-    let f = engine.flows.get(flow);
-    let shown =
-        |e: EventIdx| cutoff.is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c));
-    let events: Vec<EventIdx> = f.events.iter().copied().filter(|&e| shown(e)).collect();
-    let parent_of = |e: EventIdx| -> Parent {
+/// The flow being drawn, as of the replay cutoff.
+struct Scope<'a> {
+    engine: &'a Engine,
+    flow: FlowId,
+    cutoff: Option<i64>,
+}
+
+impl Scope<'_> {
+    fn shown(&self, e: EventIdx) -> bool {
+        let s = &self.engine.store;
+        self.cutoff
+            .is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c))
+    }
+
+    fn parent_of(&self, e: EventIdx) -> Parent {
+        let s = &self.engine.store;
         let Some(c) = s.get(e).causation else {
             return Parent::Root;
         };
         match s.first_with_id(c) {
-            Some(p) if p != e && engine.flows.flow_of(p) == flow && shown(p) => Parent::Event(p),
+            Some(p) if p != e && self.engine.flows.flow_of(p) == self.flow && self.shown(p) => {
+                Parent::Event(p)
+            }
             Some(_) => Parent::Root,
             None => Parent::Missing(c),
         }
-    };
-    // Depth of each event (a cycle counts as a root where it closes).
-    let mut depth: FxHashMap<EventIdx, usize> = FxHashMap::default();
-    for &e in &events {
-        let mut chain = vec![e];
-        let mut base = 0;
-        loop {
-            let last = *chain.last().expect("non-empty");
-            if let Some(&d) = depth.get(&last) {
-                chain.pop();
-                base = d + 1;
-                break;
-            }
-            match parent_of(last) {
-                Parent::Event(p) if !chain.contains(&p) && chain.len() < 10_000 => chain.push(p),
-                Parent::Missing(_) => {
-                    base = 1;
+    }
+
+    /// Causation depth of each event (a cycle counts as a root where it closes; an event under a
+    /// missing cause is one below it).
+    fn depths(&self, events: &[EventIdx]) -> FxHashMap<EventIdx, usize> {
+        let mut depth: FxHashMap<EventIdx, usize> = FxHashMap::default();
+        for &e in events {
+            let mut chain = vec![e];
+            let mut base = 0;
+            loop {
+                let last = *chain.last().expect("non-empty");
+                if let Some(&d) = depth.get(&last) {
+                    chain.pop();
+                    base = d + 1;
                     break;
                 }
-                _ => break,
+                match self.parent_of(last) {
+                    Parent::Event(p) if !chain.contains(&p) && chain.len() < 10_000 => {
+                        chain.push(p)
+                    }
+                    Parent::Missing(_) => {
+                        base = 1;
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            for (i, x) in chain.iter().rev().enumerate() {
+                depth.insert(*x, base + i);
             }
         }
-        for (i, x) in chain.iter().rev().enumerate() {
-            depth.insert(*x, base + i);
-        }
+        depth
     }
+}
+
+/// Builds the graph of `flow`; with a `cutoff`, only of its events up to that time (replay).
+pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
+    let scope = Scope {
+        engine,
+        flow,
+        cutoff,
+    };
+    let s = &engine.store;
+    let events: Vec<EventIdx> = (engine.flows.get(flow).events.iter().copied())
+        .filter(|&e| scope.shown(e))
+        .collect();
+    let depth = scope.depths(&events);
     let mut order: Vec<EventIdx> = events;
     order.sort_by_key(|&e| (depth[&e], s.get(e).effective_time(), e));
     let mut g = GraphData::default();
     let mut missing: FxHashMap<Sym, usize> = FxHashMap::default();
-    // Per (parent node, type): events in order, grouped once the level is complete.
-    let mut level_start = 0;
-    while level_start < order.len() {
-        let d = depth[&order[level_start]];
-        let level_end = order[level_start..]
-            .iter()
-            .position(|e| depth[e] != d)
-            .map_or(order.len(), |n| level_start + n);
-        let mut buckets: Vec<(BucketKey, Vec<EventIdx>)> = Vec::new();
-        let mut bucket_of: FxHashMap<BucketKey, usize> = FxHashMap::default();
-        for &e in &order[level_start..level_end] {
-            let parent_node = match parent_of(e) {
-                Parent::Root => None,
-                Parent::Event(p) => g.node_of.get(&p).copied(),
-                Parent::Missing(c) => Some(*missing.entry(c).or_insert_with(|| {
-                    g.nodes.push(GNode {
-                        kind: NodeKind::Missing(c),
-                        label: format!("missing {}", short(s.str(c))),
-                        service: None,
-                        anomalies: 0,
-                        layer: 0,
-                        pos: (0.0, 0.0),
-                    });
-                    g.nodes.len() - 1
-                })),
-            };
-            let key = (parent_node, s.get(e).event_type);
-            let b = *bucket_of.entry(key).or_insert_with(|| {
-                buckets.push((key, Vec::new()));
-                buckets.len() - 1
-            });
-            buckets[b].1.push(e);
+    for level in order.chunk_by(|a, b| depth[a] == depth[b]) {
+        let d = depth[&level[0]];
+        for ((parent, ty), events) in buckets(&scope, &mut g, &mut missing, level) {
+            add_bucket(&mut g, engine, parent, ty, d, &events);
         }
-        for ((parent, ty), events) in buckets {
-            let keep = if events.len() > GROUP_OVER {
-                GROUP_KEEP
-            } else {
-                events.len()
-            };
-            let add = |g: &mut GraphData,
-                       kind: NodeKind,
-                       e: EventIdx,
-                       label: String,
-                       members: &[EventIdx]| {
-                let anomalies = members
-                    .iter()
-                    .map(|&m| engine.anomalies.on_event(m).count())
-                    .sum();
-                g.nodes.push(GNode {
-                    kind,
-                    label,
-                    service: s.get(e).source,
-                    anomalies,
-                    layer: d,
-                    pos: (0.0, 0.0),
-                });
-                let n = g.nodes.len() - 1;
-                for &m in members {
-                    g.node_of.insert(m, n);
-                }
-                if let Some(p) = parent {
-                    g.edges.push((p, n));
-                }
-            };
-            for &e in &events[..keep] {
-                add(&mut g, NodeKind::Event(e), e, s.str(ty).to_string(), &[e]);
-            }
-            if keep < events.len() {
-                let rest = &events[keep..];
-                let label = format!("{} ×{}", s.str(ty), rest.len());
-                add(
-                    &mut g,
-                    NodeKind::Group(rest[0], rest.len()),
-                    rest[0],
-                    label,
-                    rest,
-                );
-            }
-        }
-        level_start = level_end;
     }
     for n in &mut g.nodes {
         if n.anomalies > 0 {
@@ -186,6 +142,88 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
     }
     layout(&mut g);
     g
+}
+
+/// The events of one level by (parent node, type), in order; missing causes get their node.
+fn buckets(
+    scope: &Scope,
+    g: &mut GraphData,
+    missing: &mut FxHashMap<Sym, usize>,
+    level: &[EventIdx],
+) -> Vec<(BucketKey, Vec<EventIdx>)> {
+    let s = &scope.engine.store;
+    let mut buckets: Vec<(BucketKey, Vec<EventIdx>)> = Vec::new();
+    let mut bucket_of: FxHashMap<BucketKey, usize> = FxHashMap::default();
+    for &e in level {
+        let parent_node = match scope.parent_of(e) {
+            Parent::Root => None,
+            Parent::Event(p) => g.node_of.get(&p).copied(),
+            Parent::Missing(c) => Some(*missing.entry(c).or_insert_with(|| {
+                g.nodes.push(GNode {
+                    kind: NodeKind::Missing(c),
+                    label: format!("missing {}", short(s.str(c))),
+                    service: None,
+                    anomalies: 0,
+                    layer: 0,
+                    pos: (0.0, 0.0),
+                });
+                g.nodes.len() - 1
+            })),
+        };
+        let key = (parent_node, s.get(e).event_type);
+        let b = *bucket_of.entry(key).or_insert_with(|| {
+            buckets.push((key, Vec::new()));
+            buckets.len() - 1
+        });
+        buckets[b].1.push(e);
+    }
+    buckets
+}
+
+/// Siblings of one type under one parent: one node each, or the first few and a group.
+fn add_bucket(
+    g: &mut GraphData,
+    engine: &Engine,
+    parent: Option<usize>,
+    ty: Sym,
+    layer: usize,
+    events: &[EventIdx],
+) {
+    let s = &engine.store;
+    let keep = if events.len() > GROUP_OVER {
+        GROUP_KEEP
+    } else {
+        events.len()
+    };
+    let mut add = |kind: NodeKind, e: EventIdx, label: String, members: &[EventIdx]| {
+        let anomalies = members
+            .iter()
+            .map(|&m| engine.anomalies.on_event(m).count())
+            .sum();
+        g.nodes.push(GNode {
+            kind,
+            label,
+            service: s.get(e).source,
+            anomalies,
+            layer,
+            pos: (0.0, 0.0),
+        });
+        let n = g.nodes.len() - 1;
+        for &m in members {
+            g.node_of.insert(m, n);
+        }
+        if let Some(p) = parent {
+            g.edges.push((p, n));
+        }
+    };
+    for &e in &events[..keep] {
+        add(NodeKind::Event(e), e, s.str(ty).to_string(), &[e]);
+    }
+    if keep < events.len() {
+        let rest = &events[keep..];
+        let label = format!("{} ×{}", s.str(ty), rest.len());
+        add(NodeKind::Group(rest[0], rest.len()), rest[0], label, rest);
+    }
 }
 
 fn short(id: &str) -> &str {

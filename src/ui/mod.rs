@@ -1,16 +1,25 @@
-//! Panels and widgets. Each reads the session and view state and pushes [`Command`]s; none touches
-//! a source. Derived data that is worth testing without pixels lives in `*_data.rs` beside its
-//! panel. Functions that take `&mut Ui` end in `_ui`.
+//! Panels and widgets. Derived view data (table rows and their statuses, graphs, the parsed
+//! payload, the replay cursor) is built in [`ViewState::update`], which the app calls from
+//! `logic()`; each is keyed on what changed for it (the selected flow's own changes, not any change
+//! anywhere: see `changes`). Panels only paint: they read the session, the view state and the
+//! [`Prefs`], keep their own navigation state (scroll, zoom, which tab), and push [`Command`]s for
+//! anything else, so they never touch a source or change a preference (but for the connect
+//! dialog's list of saved connections). Derived data that is worth
+//! testing without pixels lives in `*_data.rs` beside its panel. Functions that take `&mut Ui` end
+//! in `_ui`; views read time only from egui's input or from the app, never from the clock.
 
 pub mod anomalies_panel;
+pub mod changes;
 mod command;
 pub mod connect_dialog;
 pub mod demo_panel;
 pub mod filter;
 pub mod flows_data;
 pub mod flows_panel;
+pub mod graph_cache;
 pub mod graph_data;
 pub mod graph_panel;
+pub mod inspector_data;
 pub mod inspector_panel;
 mod prefs;
 mod recent;
@@ -19,7 +28,7 @@ pub mod timeline_data;
 pub mod timeline_panel;
 pub mod top_bar;
 
-use crate::analysis::{Engine, FlowId, Severity};
+use crate::analysis::{Engine, FlowId, FlowStatus, Severity};
 use crate::model::Sym;
 use crate::session::Session;
 use crate::store::EventIdx;
@@ -44,9 +53,12 @@ pub struct ViewState {
     pub selected_flow: Option<FlowId>,
     pub selected_event: Option<EventIdx>,
     pub center: CenterTab,
-    pub graph: graph_panel::GraphCache,
+    pub graph: graph_cache::GraphCache,
     pub service_map: service_map_data::ServiceMapData,
-    pub service_map_graph: graph_panel::ServiceMapCache,
+    pub service_map_graph: graph_cache::ServiceMapCache,
+    pub inspector: inspector_data::InspectorData,
+    /// Which flows changed in the last update.
+    pub changes: changes::FlowChanges,
     pub timeline: timeline_data::TimelineData,
     pub timeline_view: timeline_panel::TimelineView,
     pub anomalies: anomalies_panel::AnomalyIndex,
@@ -90,14 +102,37 @@ impl ViewState {
         self.replay.as_ref().map(|r| r.at)
     }
 
-    /// Brings derived data up to date with the engine (only new events are looked at). Returns
-    /// true when the flows table waits for a later rebuild (ask for a frame then).
-    pub fn update(&mut self, engine: &Engine, prefs: &Prefs) -> bool {
-        let pending = self.filter_error.is_none() && self.flows.refresh(engine, self.cutoff());
-        self.timeline.update(engine, prefs.lanes_by_topic);
-        self.service_map.update(engine);
+    /// Brings derived data up to date with the engine (only new events and changed flows are
+    /// looked at); `now` is the app's time in seconds (egui's input time). Returns true when the
+    /// flows table waits for a later rebuild (ask for a frame then).
+    pub fn update(&mut self, engine: &Engine, prefs: &Prefs, now: f64) -> bool {
         self.anomalies.update(engine);
+        self.changes.update(engine, &self.anomalies.changed_events);
+        self.flows.summarize(engine, &self.changes.touched);
+        self.timeline.update(engine, prefs.lanes_by_topic);
+        if let (Some(r), Some(max)) = (&mut self.replay, self.timeline.max) {
+            r.advance(max, now);
+        }
+        if let Some(max) = self.timeline.max
+            && self.timeline_view.follow
+        {
+            self.timeline_view.start = max - self.timeline_view.span * 95 / 100;
+        }
+        let cutoff = self.cutoff();
+        let pending = self.filter_error.is_none() && self.flows.refresh(engine, cutoff, now);
+        let flow = self.selected_flow.map(|f| (f, self.changes.revision(f)));
+        self.timeline.select(engine, flow);
+        self.graph.update(engine, flow, self.selected_event, cutoff);
+        self.inspector.update(engine, self.selected_event);
+        self.service_map.update(engine);
+        self.service_map_graph
+            .update(engine, &self.service_map, now);
         pending
+    }
+
+    /// True while the replay cursor plays (the app keeps asking for frames then).
+    pub fn playing(&self) -> bool {
+        self.replay.as_ref().is_some_and(|r| r.playing)
     }
 }
 
@@ -109,6 +144,7 @@ pub fn root_ui(
     prefs: &mut Prefs,
     out: &mut Vec<Command>,
 ) {
+    // Only the connect dialog still takes `prefs` mutably (it remembers connections itself).
     shortcuts_ui(ui, view, out);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, session, view, prefs, out));
     egui::Panel::bottom("timeline")
@@ -193,13 +229,12 @@ pub fn severity_color(s: Severity) -> Color32 {
     }
 }
 
-pub fn status_color(status: &str) -> Color32 {
+pub fn status_color(status: FlowStatus) -> Color32 {
     match status {
-        "ok" => Color32::from_rgb(0x59, 0xa1, 0x4f),
-        "open" => Color32::from_rgb(0x5b, 0x9b, 0xd5),
-        "stuck" => Color32::from_rgb(0xe8, 0xa3, 0x2c),
-        "failed" => Color32::from_rgb(0xe0, 0x4b, 0x4b),
-        _ => Color32::from_rgb(0xc0, 0x7a, 0xd0),
+        FlowStatus::Complete => Color32::from_rgb(0x59, 0xa1, 0x4f),
+        FlowStatus::Open => Color32::from_rgb(0x5b, 0x9b, 0xd5),
+        FlowStatus::Stuck => Color32::from_rgb(0xe8, 0xa3, 0x2c),
+        FlowStatus::Failed => Color32::from_rgb(0xe0, 0x4b, 0x4b),
     }
 }
 

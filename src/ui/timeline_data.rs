@@ -2,7 +2,7 @@
 //! new events only. Painting asks for the events (or just counts) inside a time range by binary
 //! search, so a frame costs the visible markers, not the session.
 
-use crate::analysis::Engine;
+use crate::analysis::{Engine, FlowId};
 use crate::model::{Sym, Timestamp};
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
@@ -31,7 +31,15 @@ pub struct TimelineData {
     lane_of: FxHashMap<Option<Sym>, usize>,
     pub min: Option<Timestamp>,
     pub max: Option<Timestamp>,
+    /// The selected flow (with its revision) `links` were built for.
+    selected: Option<(FlowId, u64)>,
+    /// The selected flow's events (at most [`MAX_LINKS`]) with their cause when it is known, for
+    /// its markers and causation arrows.
+    pub links: Vec<(EventIdx, Option<EventIdx>)>,
 }
+
+/// The timeline emphasises at most this many events of the selected flow.
+pub const MAX_LINKS: usize = 5_000;
 
 impl TimelineData {
     pub fn lane_of(&self, key: Option<Sym>) -> Option<usize> {
@@ -40,6 +48,28 @@ impl TimelineData {
 
     pub fn by_topic(&self) -> bool {
         self.by_topic
+    }
+
+    /// Rebuilds `links` when another flow is selected or the selected one changed.
+    pub fn select(&mut self, engine: &Engine, flow: Option<(FlowId, u64)>) {
+        if self.selected == flow {
+            return;
+        }
+        self.selected = flow;
+        self.links.clear();
+        let Some((f, _)) = flow else {
+            return;
+        };
+        let s = &engine.store;
+        self.links.extend(
+            engine
+                .flows
+                .get(f)
+                .events
+                .iter()
+                .take(MAX_LINKS)
+                .map(|&e| (e, s.get(e).causation.and_then(|c| s.first_with_id(c)))),
+        );
     }
 
     pub fn update(&mut self, engine: &Engine, by_topic: bool) {
@@ -139,7 +169,10 @@ mod tests {
         assert_eq!(times, [10, 20, 30]);
         assert_eq!(a.range(15, 31).len(), 2);
         assert_eq!((d.min, d.max), (Some(5), Some(30)));
+        d.select(&e, Some((e.flows.flow_of(0), 1)));
+        assert_eq!(d.links, [(0, None)]);
         d.update(&e, true);
         assert_eq!(d.lanes.len(), 1, "one lane for events without a topic");
+        assert!(d.links.is_empty(), "rebuilt with the lanes");
     }
 }

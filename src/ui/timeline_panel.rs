@@ -3,6 +3,7 @@
 //! for the whole session (click to jump). Only the visible range is looked at: markers when few,
 //! one density bar per pixel column when many.
 
+use super::timeline_data::Lane;
 use super::{ViewState, sym_color};
 use crate::model::{Timestamp, format_duration, format_time};
 use crate::session::Session;
@@ -26,13 +27,15 @@ impl Default for TimelineView {
     }
 }
 
-/// The replay cursor: views show the state as of `at`; playing moves it at `speed` x real time.
+/// The replay cursor: views show the state as of `at`; playing moves it at `speed` x the app's
+/// time (egui's input time, so tests drive it).
 #[derive(Clone, Debug)]
 pub struct Replay {
     pub at: Timestamp,
     pub playing: bool,
     pub speed: f64,
-    last: Option<std::time::Instant>,
+    /// The app time of the last advance, in seconds.
+    last: Option<f64>,
 }
 
 impl Replay {
@@ -45,12 +48,12 @@ impl Replay {
         }
     }
 
-    /// Advances a playing cursor by the real time since the last frame; stops at `end`.
-    pub fn advance(&mut self, end: Timestamp) {
-        let now = std::time::Instant::now();
+    /// Advances a playing cursor by the time since the last call (`now` in seconds); stops at
+    /// `end`.
+    pub fn advance(&mut self, end: Timestamp, now: f64) {
         if self.playing {
             if let Some(last) = self.last {
-                let dt = now.duration_since(last).as_nanos() as f64 * self.speed;
+                let dt = (now - last).max(0.0) * 1e9 * self.speed;
                 self.at = self.at.saturating_add(dt as i64).min(end);
             }
             if self.at >= end {
@@ -65,73 +68,43 @@ const LABEL_W: f32 = 120.0;
 const RULER_H: f32 = 18.0;
 const STRIP_H: f32 = 16.0;
 
+/// The painted area: all of it, and the plot right of the lane labels, between ruler and strip.
+#[derive(Clone, Copy)]
+struct Canvas {
+    full: Rect,
+    plot: Rect,
+    t0: Timestamp,
+    span: i64,
+}
+
+impl Canvas {
+    fn x_of(&self, t: Timestamp) -> f32 {
+        self.plot.left()
+            + ((t - self.t0) as f64 / self.span as f64 * self.plot.width() as f64) as f32
+    }
+
+    fn t_of(&self, x: f32) -> Timestamp {
+        self.t0
+            + ((x - self.plot.left()) as f64 / self.plot.width() as f64 * self.span as f64) as i64
+    }
+}
+
 pub fn timeline_ui(
     ui: &mut egui::Ui,
     session: &Session,
     view: &mut ViewState,
-    prefs: &mut Prefs,
+    prefs: &Prefs,
     out: &mut Vec<Command>,
 ) {
     let engine = &session.engine;
-    let data = &view.timeline;
-    let (Some(min), Some(max)) = (data.min, data.max) else {
+    let (Some(min), Some(max)) = (view.timeline.min, view.timeline.max) else {
         ui.label("Timeline: no events with a time yet.");
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        ui.strong("Timeline");
-        ui.label("lanes:");
-        ui.selectable_value(&mut prefs.lanes_by_topic, false, "service");
-        ui.selectable_value(&mut prefs.lanes_by_topic, true, "topic");
-        ui.checkbox(&mut view.timeline_view.follow, "follow latest");
-        if ui.button("fit all").clicked() {
-            view.timeline_view.follow = false;
-            view.timeline_view.start = min;
-            view.timeline_view.span = (max - min).max(1_000_000) * 105 / 100;
-        }
-        ui.label(format!(
-            "window {}",
-            format_duration(view.timeline_view.span)
-        ));
-        ui.separator();
-        let mut on = view.replay.is_some();
-        if ui
-            .toggle_value(&mut on, "⏺ Replay")
-            .on_hover_text("Show every view as of a moment: scrub or play")
-            .changed()
-        {
-            view.replay = on.then(|| Replay::new(min));
-        }
-        if let Some(r) = &mut view.replay {
-            if ui.button(if r.playing { "⏸" } else { "▶" }).clicked() {
-                r.playing = !r.playing;
-                if r.at >= max {
-                    r.at = min;
-                }
-            }
-            for speed in [1.0, 10.0, 100.0] {
-                ui.selectable_value(&mut r.speed, speed, format!("{speed}x"));
-            }
-            let mut rel = (r.at - min) as f64 / 1e9;
-            let total = (max - min) as f64 / 1e9;
-            if ui
-                .add(egui::Slider::new(&mut rel, 0.0..=total.max(0.001)).show_value(false))
-                .changed()
-            {
-                r.at = min + (rel * 1e9) as i64;
-                r.playing = false;
-            }
-            ui.monospace(format_time(r.at));
-            r.advance(max);
-            if r.playing {
-                ui.ctx().request_repaint();
-            }
-        }
+        toolbar_ui(ui, view, prefs, (min, max), out);
+        replay_ui(ui, view, (min, max));
     });
-    let tv = &mut view.timeline_view;
-    if tv.follow {
-        tv.start = max - tv.span * 95 / 100;
-    }
     let (resp, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
     let full = resp.rect;
     let plot = Rect::from_min_max(
@@ -141,8 +114,114 @@ pub fn timeline_ui(
     if plot.width() < 10.0 || plot.height() < 10.0 {
         return;
     }
+    navigate(ui, &resp, plot, &mut view.timeline_view);
+    let tv = &view.timeline_view;
+    let fr = Canvas {
+        full,
+        plot,
+        t0: tv.start,
+        span: tv.span,
+    };
+    let visuals = ui.visuals().clone();
+    painter.rect_filled(plot, 0.0, visuals.extreme_bg_color);
+    ruler(&painter, plot, fr.t0, fr.span, visuals.text_color());
+    let lane_h = (plot.height() / view.timeline.lanes.len().max(1) as f32).clamp(8.0, 40.0);
+    let best = lanes_paint(
+        &painter,
+        &visuals,
+        engine,
+        view,
+        fr,
+        lane_h,
+        resp.hover_pos(),
+    );
+    selected_flow_paint(&painter, &visuals, engine, view, fr, lane_h);
+    if let Some(e) = best {
+        let r = engine.store.get(e);
+        resp.clone().on_hover_text(format!(
+            "{} {}\n{}",
+            engine.store.str(r.event_type),
+            engine.store.str(r.id),
+            r.effective_time().map(format_time).unwrap_or_default()
+        ));
+        if resp.clicked() {
+            out.push(Command::SelectEvent(e));
+        }
+    }
+    replay_cursor(&painter, &visuals, &resp, view, fr);
+    density_strip(ui, &painter, &resp, full, plot, view, min, max);
+}
+
+/// Lanes by service or topic, follow, fit.
+fn toolbar_ui(
+    ui: &mut egui::Ui,
+    view: &mut ViewState,
+    prefs: &Prefs,
+    (min, max): (Timestamp, Timestamp),
+    out: &mut Vec<Command>,
+) {
+    ui.strong("Timeline");
+    ui.label("lanes:");
+    for (by_topic, name) in [(false, "service"), (true, "topic")] {
+        if ui
+            .selectable_label(prefs.lanes_by_topic == by_topic, name)
+            .clicked()
+            && prefs.lanes_by_topic != by_topic
+        {
+            out.push(Command::SetLanesByTopic(by_topic));
+        }
+    }
+    ui.checkbox(&mut view.timeline_view.follow, "follow latest");
+    if ui.button("fit all").clicked() {
+        view.timeline_view.follow = false;
+        view.timeline_view.start = min;
+        view.timeline_view.span = (max - min).max(1_000_000) * 105 / 100;
+    }
+    ui.label(format!(
+        "window {}",
+        format_duration(view.timeline_view.span)
+    ));
+    ui.separator();
+}
+
+/// The replay toggle and, when on, play/pause, speed and a scrubber. The cursor moves in
+/// `logic()` ([`Replay::advance`]).
+fn replay_ui(ui: &mut egui::Ui, view: &mut ViewState, (min, max): (Timestamp, Timestamp)) {
+    let mut on = view.replay.is_some();
+    if ui
+        .toggle_value(&mut on, "⏺ Replay")
+        .on_hover_text("Show every view as of a moment: scrub or play")
+        .changed()
+    {
+        view.replay = on.then(|| Replay::new(min));
+    }
+    let Some(r) = &mut view.replay else {
+        return;
+    };
+    if ui.button(if r.playing { "⏸" } else { "▶" }).clicked() {
+        r.playing = !r.playing;
+        if r.at >= max {
+            r.at = min;
+        }
+    }
+    for speed in [1.0, 10.0, 100.0] {
+        ui.selectable_value(&mut r.speed, speed, format!("{speed}x"));
+    }
+    let mut rel = (r.at - min) as f64 / 1e9;
+    let total = (max - min) as f64 / 1e9;
+    if ui
+        .add(egui::Slider::new(&mut rel, 0.0..=total.max(0.001)).show_value(false))
+        .changed()
+    {
+        r.at = min + (rel * 1e9) as i64;
+        r.playing = false;
+    }
+    ui.monospace(format_time(r.at));
+}
+
+/// Zoom around the pointer (wheel or pinch), pan by dragging; either stops following.
+fn navigate(ui: &egui::Ui, resp: &egui::Response, plot: Rect, tv: &mut TimelineView) {
     let w = plot.width();
-    // Zoom around the pointer, pan by dragging.
     if resp.hovered() {
         let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
         let factor = zoom.recip() * (-scroll * 0.003).exp();
@@ -161,39 +240,47 @@ pub fn timeline_ui(
         tv.start -= (resp.drag_delta().x as f64 / w as f64 * tv.span as f64) as i64;
         tv.follow = false;
     }
-    let (t0, t1) = (tv.start, tv.start + tv.span);
-    let x_of = |t: Timestamp| plot.left() + ((t - t0) as f64 / tv.span as f64 * w as f64) as f32;
-    let visuals = ui.visuals().clone();
-    painter.rect_filled(plot, 0.0, visuals.extreme_bg_color);
-    ruler(&painter, plot, t0, tv.span, visuals.text_color());
-    let lanes = &data.lanes;
-    let lane_h = (plot.height() / lanes.len().max(1) as f32).clamp(8.0, 40.0);
-    let lane_y = |i: usize| plot.top() + lane_h * (i as f32 + 0.5);
-    let pointer = resp.hover_pos();
+}
+
+fn lane_y(fr: Canvas, lane_h: f32, i: usize) -> f32 {
+    fr.plot.top() + lane_h * (i as f32 + 0.5)
+}
+
+/// Each lane's name and its visible events (markers, or density bars when too many); returns the
+/// event nearest the pointer.
+fn lanes_paint(
+    painter: &egui::Painter,
+    visuals: &egui::Visuals,
+    engine: &crate::analysis::Engine,
+    view: &ViewState,
+    fr: Canvas,
+    lane_h: f32,
+    pointer: Option<Pos2>,
+) -> Option<u32> {
     let mut best: Option<(f32, u32)> = None;
     let font = FontId::proportional(11.0);
-    for (i, lane) in lanes.iter().enumerate() {
-        let y = lane_y(i);
-        if y > plot.bottom() {
+    for (i, lane) in view.timeline.lanes.iter().enumerate() {
+        let y = lane_y(fr, lane_h, i);
+        if y > fr.plot.bottom() {
             break;
         }
         let name = engine.store.opt_str(lane.key).unwrap_or("(none)");
         let color = sym_color(engine, lane.key);
         painter.text(
-            pos2(full.left() + 4.0, y),
+            pos2(fr.full.left() + 4.0, y),
             Align2::LEFT_CENTER,
             name,
             font.clone(),
             color,
         );
         painter.line_segment(
-            [pos2(plot.left(), y), pos2(plot.right(), y)],
+            [pos2(fr.plot.left(), y), pos2(fr.plot.right(), y)],
             Stroke::new(0.5, visuals.weak_text_color()),
         );
-        let visible = lane.range(t0, t1);
-        if visible.len() as f32 <= w * 2.0 {
+        let visible = lane.range(fr.t0, fr.t0 + fr.span);
+        if visible.len() as f32 <= fr.plot.width() * 2.0 {
             for &(t, e) in visible {
-                let p = pos2(x_of(t), y);
+                let p = pos2(fr.x_of(t), y);
                 painter.circle_filled(p, 3.0, color);
                 if let Some(ptr) = pointer {
                     let d = ptr.distance(p);
@@ -203,84 +290,102 @@ pub fn timeline_ui(
                 }
             }
         } else {
-            // Too many to draw one by one: one bar per pixel column, darker where denser.
-            let cols = w as usize;
-            for c in 0..cols {
-                let a = t0 + (tv.span as f64 * c as f64 / cols as f64) as i64;
-                let b = t0 + (tv.span as f64 * (c + 1) as f64 / cols as f64) as i64;
-                let n = lane.range(a, b).len();
-                if n > 0 {
-                    let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
-                    let x = plot.left() + c as f32;
-                    painter.line_segment(
-                        [pos2(x, y - lane_h * 0.35), pos2(x, y + lane_h * 0.35)],
-                        Stroke::new(
-                            1.0,
-                            Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
-                        ),
-                    );
-                }
-            }
+            density_bars(painter, lane, fr, y, lane_h, color);
         }
     }
-    // The selected flow: emphasised markers and causation arrows.
-    if let Some(f) = view.selected_flow {
-        let s = &engine.store;
-        let pos_of = |e: u32| -> Option<Pos2> {
-            let r = s.get(e);
-            let lane = data.lane_of(if data.by_topic() { r.topic } else { r.source })?;
-            Some(pos2(x_of(r.effective_time()?), lane_y(lane)))
-        };
-        let stroke = Stroke::new(1.5, visuals.strong_text_color());
-        for &e in engine.flows.get(f).events.iter().take(5_000) {
-            let Some(p) = pos_of(e) else { continue };
-            if let Some(parent) = s.get(e).causation.and_then(|c| s.first_with_id(c))
-                && let Some(pp) = pos_of(parent)
-                && (plot.contains(p) || plot.contains(pp))
-            {
-                painter.arrow(pp, p - pp, stroke);
-            }
-            if plot.contains(p) {
-                let sel = view.selected_event == Some(e);
-                painter.circle_stroke(p, if sel { 7.0 } else { 5.0 }, stroke);
-            }
-        }
-    }
-    if let Some((_, e)) = best {
-        let r = engine.store.get(e);
-        resp.clone().on_hover_text(format!(
-            "{} {}\n{}",
-            engine.store.str(r.event_type),
-            engine.store.str(r.id),
-            r.effective_time().map(format_time).unwrap_or_default()
-        ));
-        if resp.clicked() {
-            out.push(Command::SelectEvent(e));
-        }
-    }
-    if let Some(r) = &mut view.replay {
-        let x = x_of(r.at);
-        if x < plot.right() {
-            let after = Rect::from_min_max(pos2(x.max(plot.left()), plot.top()), plot.max);
-            painter.rect_filled(after, 0.0, visuals.extreme_bg_color.gamma_multiply(0.75));
-        }
-        if (plot.left()..=plot.right()).contains(&x) {
+    best.map(|b| b.1)
+}
+
+/// Too many events to draw one by one: one bar per pixel column, darker where denser.
+fn density_bars(
+    painter: &egui::Painter,
+    lane: &Lane,
+    fr: Canvas,
+    y: f32,
+    lane_h: f32,
+    color: Color32,
+) {
+    let cols = fr.plot.width() as usize;
+    for c in 0..cols {
+        let a = fr.t0 + (fr.span as f64 * c as f64 / cols as f64) as i64;
+        let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
+        let n = lane.range(a, b).len();
+        if n > 0 {
+            let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
+            let x = fr.plot.left() + c as f32;
             painter.line_segment(
-                [pos2(x, full.top()), pos2(x, plot.bottom())],
-                Stroke::new(2.0, Color32::from_rgb(0xe0, 0x4b, 0x4b)),
+                [pos2(x, y - lane_h * 0.35), pos2(x, y + lane_h * 0.35)],
+                Stroke::new(
+                    1.0,
+                    Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
+                ),
             );
         }
-        // Click on the ruler (or drag along it) moves the cursor.
-        if let Some(p) = resp.interact_pointer_pos()
-            && (resp.clicked() || resp.dragged())
-            && p.y < plot.top()
-            && p.x >= plot.left()
+    }
+}
+
+/// The selected flow: emphasised markers and causation arrows.
+fn selected_flow_paint(
+    painter: &egui::Painter,
+    visuals: &egui::Visuals,
+    engine: &crate::analysis::Engine,
+    view: &ViewState,
+    fr: Canvas,
+    lane_h: f32,
+) {
+    let s = &engine.store;
+    let data = &view.timeline;
+    let pos_of = |e: u32| -> Option<Pos2> {
+        let r = s.get(e);
+        let lane = data.lane_of(if data.by_topic() { r.topic } else { r.source })?;
+        Some(pos2(fr.x_of(r.effective_time()?), lane_y(fr, lane_h, lane)))
+    };
+    let stroke = Stroke::new(1.5, visuals.strong_text_color());
+    for &(e, parent) in &data.links {
+        let Some(p) = pos_of(e) else { continue };
+        if let Some(pp) = parent.and_then(pos_of)
+            && (fr.plot.contains(p) || fr.plot.contains(pp))
         {
-            r.at = t0 + ((p.x - plot.left()) as f64 / w as f64 * (t1 - t0) as f64) as i64;
-            r.playing = false;
+            painter.arrow(pp, p - pp, stroke);
+        }
+        if fr.plot.contains(p) {
+            let sel = view.selected_event == Some(e);
+            painter.circle_stroke(p, if sel { 7.0 } else { 5.0 }, stroke);
         }
     }
-    density_strip(ui, &painter, &resp, full, plot, view, min, max);
+}
+
+/// The replay cursor: the future dimmed, a red line; clicking or dragging on the ruler moves it.
+fn replay_cursor(
+    painter: &egui::Painter,
+    visuals: &egui::Visuals,
+    resp: &egui::Response,
+    view: &mut ViewState,
+    fr: Canvas,
+) {
+    let Some(r) = &mut view.replay else {
+        return;
+    };
+    let plot = fr.plot;
+    let x = fr.x_of(r.at);
+    if x < plot.right() {
+        let after = Rect::from_min_max(pos2(x.max(plot.left()), plot.top()), plot.max);
+        painter.rect_filled(after, 0.0, visuals.extreme_bg_color.gamma_multiply(0.75));
+    }
+    if (plot.left()..=plot.right()).contains(&x) {
+        painter.line_segment(
+            [pos2(x, fr.full.top()), pos2(x, plot.bottom())],
+            Stroke::new(2.0, Color32::from_rgb(0xe0, 0x4b, 0x4b)),
+        );
+    }
+    if let Some(p) = resp.interact_pointer_pos()
+        && (resp.clicked() || resp.dragged())
+        && p.y < plot.top()
+        && p.x >= plot.left()
+    {
+        r.at = fr.t_of(p.x);
+        r.playing = false;
+    }
 }
 
 /// Tick marks at a round interval with time labels.

@@ -1,4 +1,5 @@
-//! The top bar: source and state, rates, totals, anomaly chips by severity, pause, open, theme.
+//! The top bar: source and state, rates, totals, anomaly chips by severity, pause, open, theme;
+//! below it, file loading progress and load problems.
 
 use super::{ViewState, severity_color};
 use crate::analysis::Severity;
@@ -9,118 +10,144 @@ pub fn top_bar_ui(
     ui: &mut egui::Ui,
     session: &Session,
     view: &mut ViewState,
-    prefs: &mut Prefs,
+    prefs: &Prefs,
     out: &mut Vec<Command>,
 ) {
-    let engine = &session.engine;
     ui.horizontal_wrapped(|ui| {
-        ui.menu_button("File", |ui| {
-            if ui.button("Open… (Ctrl+O)").clicked() {
-                out.push(Command::OpenDialog);
-                ui.close();
-            }
-            #[cfg(feature = "kafka")]
-            if ui.button("Connect to Kafka…").clicked() {
-                view.connect.open = true;
-                ui.close();
-            }
-            if ui.button("Start demo").clicked() {
-                out.push(Command::StartDemo);
-                ui.close();
-            }
-            if !prefs.recent.is_empty() {
-                ui.separator();
-                ui.label("Recent");
-                for p in prefs.recent.clone() {
-                    if ui.button(p.display().to_string()).clicked() {
-                        out.push(Command::Open(vec![p]));
-                        ui.close();
-                    }
-                }
-            }
-        });
+        ui.menu_button("File", |ui| file_menu_ui(ui, view, prefs, out));
         ui.separator();
-        let state = if session.paused {
-            "paused"
-        } else if session.is_live() {
-            "live"
-        } else if session.loading() {
-            "loading"
-        } else {
-            "loaded"
-        };
-        let what = match session.sources.first() {
-            Some(s) if s.kind == SourceKind::Demo => "demo".to_string(),
-            Some(s) if s.kind == SourceKind::Kafka => s.origin.to_string(),
-            Some(s) if session.sources.len() == 1 => format!("file {}", s.origin),
-            Some(_) => format!("{} files", session.sources.len()),
-            None => "nothing open".to_string(),
-        };
-        ui.strong(format!("{what} · {state}"));
-        if let Some(r) = &view.replay {
-            ui.colored_label(
-                egui::Color32::from_rgb(0xe0, 0x4b, 0x4b),
-                format!("replay at {}", crate::model::format_time(r.at)),
-            );
-        }
-        let pause = if session.paused {
-            "▶ Resume (Space)"
-        } else {
-            "⏸ Pause (Space)"
-        };
-        if ui.button(pause).clicked() {
-            out.push(Command::TogglePause);
-        }
+        source_state_ui(ui, session, view, out);
         ui.separator();
-        ui.label(format!("{:.0} events/s", session.rate.per_second));
-        ui.label(format!("{} events", engine.stats.events));
-        ui.label(format!("{} flows", engine.flows.len()));
-        if session.budget.evicted_flows > 0 {
-            ui.label(format!(
-                "({} flows, {} events evicted)",
-                session.budget.evicted_flows, session.budget.evicted_events
-            ))
-            .on_hover_text(if session.budget.pinned_over {
-                "Memory budget reached: flows without anomalies were dropped, and the budget is too small even for the flows with anomalies: the oldest of those went too"
-            } else {
-                "Memory budget reached: the oldest flows without anomalies were dropped from the analysis; flows with anomalies are kept"
-            });
-        }
-        if engine.stats.undecodable > 0 {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("{} undecodable", engine.stats.undecodable),
-            );
-        }
+        totals_ui(ui, session);
         ui.separator();
-        for sev in Severity::ALL {
-            let n = engine.anomalies.count_severity(sev);
-            let text =
-                egui::RichText::new(format!("⏺ {n} {}", sev.name())).color(severity_color(sev));
-            if ui
-                .selectable_label(view.severity == Some(sev), text)
+        severity_chips_ui(ui, session, view);
+        ui.separator();
+        if session.demo.is_some()
+            && ui
+                .selectable_label(prefs.show_demo_panel, "Demo controls")
                 .clicked()
-            {
-                view.severity = if view.severity == Some(sev) {
-                    None
-                } else {
-                    Some(sev)
-                };
-            }
+        {
+            out.push(Command::ShowDemoPanel(!prefs.show_demo_panel));
         }
-        ui.separator();
-        if session.demo.is_some() {
-            ui.toggle_value(&mut prefs.show_demo_panel, "Demo controls");
-        }
-        let mut dark = prefs.dark;
+        let dark = prefs.dark;
         if ui
             .selectable_label(!dark, if dark { "☀ Light" } else { "🌙 Dark" })
             .clicked()
         {
-            dark = !dark;
-            out.push(Command::SetDark(dark));
+            out.push(Command::SetDark(!dark));
         }
     });
+    progress_ui(ui, session);
+    problems_ui(ui, session);
+}
+
+fn file_menu_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &Prefs, out: &mut Vec<Command>) {
+    if ui.button("Open… (Ctrl+O)").clicked() {
+        out.push(Command::OpenDialog);
+        ui.close();
+    }
+    #[cfg(feature = "kafka")]
+    if ui.button("Connect to Kafka…").clicked() {
+        view.connect.open = true;
+        ui.close();
+    }
+    #[cfg(not(feature = "kafka"))]
+    let _ = view;
+    if ui.button("Start demo").clicked() {
+        out.push(Command::StartDemo);
+        ui.close();
+    }
+    if !prefs.recent.is_empty() {
+        ui.separator();
+        ui.label("Recent");
+        for p in &prefs.recent {
+            if ui.button(p.display().to_string()).clicked() {
+                out.push(Command::Open(vec![p.clone()]));
+                ui.close();
+            }
+        }
+    }
+}
+
+/// What is open and whether it is live, loading or paused; the replay time; pause.
+fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: &mut Vec<Command>) {
+    let state = if session.paused {
+        "paused"
+    } else if session.is_live() {
+        "live"
+    } else if session.loading() {
+        "loading"
+    } else {
+        "loaded"
+    };
+    let what = match session.sources.first() {
+        Some(s) if s.kind == SourceKind::Demo => "demo".to_string(),
+        Some(s) if s.kind == SourceKind::Kafka => s.origin.to_string(),
+        Some(s) if session.sources.len() == 1 => format!("file {}", s.origin),
+        Some(_) => format!("{} files", session.sources.len()),
+        None => "nothing open".to_string(),
+    };
+    ui.strong(format!("{what} · {state}"));
+    if let Some(r) = &view.replay {
+        ui.colored_label(
+            egui::Color32::from_rgb(0xe0, 0x4b, 0x4b),
+            format!("replay at {}", crate::model::format_time(r.at)),
+        );
+    }
+    let pause = if session.paused {
+        "▶ Resume (Space)"
+    } else {
+        "⏸ Pause (Space)"
+    };
+    if ui.button(pause).clicked() {
+        out.push(Command::TogglePause);
+    }
+}
+
+/// Rate, event and flow counts, evictions and undecodable lines.
+fn totals_ui(ui: &mut egui::Ui, session: &Session) {
+    let engine = &session.engine;
+    ui.label(format!("{:.0} events/s", session.rate.per_second));
+    ui.label(format!("{} events", engine.stats.events));
+    ui.label(format!("{} flows", engine.flows.len()));
+    if session.budget.evicted_flows > 0 {
+        ui.label(format!(
+            "({} flows, {} events evicted)",
+            session.budget.evicted_flows, session.budget.evicted_events
+        ))
+        .on_hover_text(if session.budget.pinned_over {
+            "Memory budget reached: flows without anomalies were dropped, and the budget is too small even for the flows with anomalies: the oldest of those went too"
+        } else {
+            "Memory budget reached: the oldest flows without anomalies were dropped from the analysis; flows with anomalies are kept"
+        });
+    }
+    if engine.stats.undecodable > 0 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("{} undecodable", engine.stats.undecodable),
+        );
+    }
+}
+
+/// Anomaly counts per severity; a click shows only that severity in the anomalies panel.
+fn severity_chips_ui(ui: &mut egui::Ui, session: &Session, view: &mut ViewState) {
+    for sev in Severity::ALL {
+        let n = session.engine.anomalies.count_severity(sev);
+        let text = egui::RichText::new(format!("⏺ {n} {}", sev.name())).color(severity_color(sev));
+        if ui
+            .selectable_label(view.severity == Some(sev), text)
+            .clicked()
+        {
+            view.severity = if view.severity == Some(sev) {
+                None
+            } else {
+                Some(sev)
+            };
+        }
+    }
+}
+
+fn progress_ui(ui: &mut egui::Ui, session: &Session) {
     for s in &session.sources {
         if s.kind == SourceKind::File && !s.finished {
             let frac = if s.bytes_total > 0 {
@@ -138,24 +165,28 @@ pub fn top_bar_ui(
             )));
         }
     }
-    if !session.messages.is_empty() {
-        egui::CollapsingHeader::new(
-            egui::RichText::new(format!(
-                "⚠ {} load problem(s); first: {}",
-                session.messages.len(),
-                session.messages[0]
-            ))
-            .color(ui.visuals().warn_fg_color),
-        )
-        .id_salt("load_problems")
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .max_height(150.0)
-                .show(ui, |ui| {
-                    for m in &session.messages {
-                        ui.monospace(m);
-                    }
-                });
-        });
+}
+
+fn problems_ui(ui: &mut egui::Ui, session: &Session) {
+    if session.messages.is_empty() {
+        return;
     }
+    egui::CollapsingHeader::new(
+        egui::RichText::new(format!(
+            "⚠ {} load problem(s); first: {}",
+            session.messages.len(),
+            session.messages[0]
+        ))
+        .color(ui.visuals().warn_fg_color),
+    )
+    .id_salt("load_problems")
+    .show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(150.0)
+            .show(ui, |ui| {
+                for m in &session.messages {
+                    ui.monospace(m);
+                }
+            });
+    });
 }
