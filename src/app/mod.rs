@@ -1,7 +1,7 @@
 //! The eframe app. `logic()` applies the commands the panels emitted in the last frame, drains the
 //! sources within a time budget (~10 ms) into the engine and brings the derived views up to date
 //! ([`ViewState::update`]); `ui()` only paints: the panels read state and push commands (they never
-//! touch sources, and change no preference but the connect dialog's saved connections). Nothing
+//! touch sources and change no preference: `Prefs` reaches them read-only). Nothing
 //! blocks a frame: the file dialog runs on its own thread (`dialog`) and its answer is picked up
 //! by `logic()`.
 
@@ -143,6 +143,7 @@ impl EventscopeApp {
                 Command::SetDark(d) => self.prefs.dark = d,
                 Command::SetLanesByTopic(b) => self.prefs.lanes_by_topic = b,
                 Command::ShowDemoPanel(b) => self.prefs.show_demo_panel = b,
+                Command::RememberConnection(c) => self.prefs.remember_connection(c),
                 #[cfg(feature = "kafka")]
                 Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
             }
@@ -199,7 +200,7 @@ impl eframe::App for EventscopeApp {
             ui,
             &self.session,
             &mut self.view,
-            &mut self.prefs,
+            &self.prefs,
             &mut self.commands,
         );
         if !self.commands.is_empty() {

@@ -24,6 +24,8 @@ pub enum Command {
     /// Timeline swimlanes per topic (true) or per service.
     SetLanesByTopic(bool),
     ShowDemoPanel(bool),
+    /// Keep a connection (without secrets) among the recent ones.
+    RememberConnection(crate::ui::connect_dialog::SavedConnection),
     #[cfg(feature = "kafka")]
     Connect(Box<crate::ingest::kafka::KafkaOptions>),
 }

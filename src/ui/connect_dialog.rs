@@ -90,7 +90,7 @@ pub fn connect_window_ui(
     ui: &mut egui::Ui,
     session: &Session,
     view: &mut ViewState,
-    prefs: &mut Prefs,
+    prefs: &Prefs,
     out: &mut Vec<Command>,
 ) {
     #[cfg(feature = "kafka")]
@@ -105,7 +105,7 @@ pub fn connect_window_ui(
 }
 
 #[cfg(feature = "kafka")]
-fn form_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &mut Prefs, out: &mut Vec<Command>) {
+fn form_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &Prefs, out: &mut Vec<Command>) {
     let c = &mut view.connect;
     if !c.open {
         return;
@@ -193,11 +193,11 @@ fn security_ui(ui: &mut egui::Ui, f: &mut SavedConnection, password: &mut String
 
 /// Connect (remembering the connection, without secrets) and the recent connections.
 #[cfg(feature = "kafka")]
-fn buttons_ui(ui: &mut egui::Ui, c: &mut ConnectForm, prefs: &mut Prefs, out: &mut Vec<Command>) {
+fn buttons_ui(ui: &mut egui::Ui, c: &mut ConnectForm, prefs: &Prefs, out: &mut Vec<Command>) {
     if ui.button("Connect").clicked() {
         match c.form.options(&c.password) {
             Ok(opts) => {
-                crate::ui::recent::remember(&mut prefs.connections, c.form.for_saving());
+                out.push(Command::RememberConnection(c.form.for_saving()));
                 c.error = None;
                 c.open = false;
                 out.push(Command::Connect(Box::new(opts)));

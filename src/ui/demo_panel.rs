@@ -1,7 +1,7 @@
 //! The demo's control window: rate, start/stop, reset with a seed, each fault on/off live, and
 //! what the bus and the fault injector did.
 
-use crate::ingest::demo::{DemoControl, DemoHandle, Fault};
+use crate::ingest::demo::{DemoControl, DemoHandle, FAULTS};
 use crate::ui::{Command, Prefs};
 
 pub fn demo_window_ui(ui: &mut egui::Ui, demo: &DemoHandle, prefs: &Prefs, out: &mut Vec<Command>) {
@@ -42,7 +42,7 @@ pub fn demo_window_ui(ui: &mut egui::Ui, demo: &DemoHandle, prefs: &Prefs, out: 
             let mut faults = prefs.faults();
             let mut changed = false;
             egui::Grid::new("faults").num_columns(3).show(ui, |ui| {
-                for f in Fault::ALL {
+                for f in FAULTS {
                     let mut on = faults.rate(f) > 0.0;
                     if ui.checkbox(&mut on, f.name()).on_hover_text(f.describe()).changed() {
                         faults.set(f, if on { 0.01 } else { 0.0 });

@@ -141,10 +141,9 @@ pub fn root_ui(
     ui: &mut egui::Ui,
     session: &Session,
     view: &mut ViewState,
-    prefs: &mut Prefs,
+    prefs: &Prefs,
     out: &mut Vec<Command>,
 ) {
-    // Only the connect dialog still takes `prefs` mutably (it remembers connections itself).
     shortcuts_ui(ui, view, out);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, session, view, prefs, out));
     egui::Panel::bottom("timeline")

@@ -41,9 +41,15 @@ impl Prefs {
         }
         f
     }
+    /// Recent files, newest first.
     pub fn remember(&mut self, paths: &[PathBuf]) {
         for p in paths {
             crate::ui::recent::remember(&mut self.recent, p.clone());
         }
+    }
+
+    /// Recent Kafka connections, newest first (saved without secrets).
+    pub fn remember_connection(&mut self, c: crate::ui::connect_dialog::SavedConnection) {
+        crate::ui::recent::remember(&mut self.connections, c);
     }
 }
