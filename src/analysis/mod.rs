@@ -8,6 +8,7 @@ pub mod flows;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod truth;
+pub mod union_find;
 
 use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Problem, Profile, Timestamp};
 use crate::store::{EventIdx, EventStore};

@@ -62,6 +62,26 @@ impl EvExt for DecodedEvent {
     }
 }
 
+/// A chain e0 <- e1 <- ... (each caused by the one before), listed children first, each event
+/// at its own second; with a correlation id when `corr` is given.
+pub fn reverse_chain(n: usize, corr: Option<&str>) -> Vec<DecodedEvent> {
+    (0..n)
+        .rev()
+        .map(|i| {
+            let e = ev(&format!("e{i}"), "T", "x", i as i64);
+            let e = match corr {
+                Some(c) => e.corr(c),
+                None => e,
+            };
+            if i == 0 {
+                e
+            } else {
+                e.cause(&format!("e{}", i - 1))
+            }
+        })
+        .collect()
+}
+
 /// Feeds the events in order, finishes, and returns the engine.
 pub fn run(events: Vec<DecodedEvent>) -> Engine {
     run_with(Config::default(), events)

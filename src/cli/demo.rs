@@ -78,11 +78,7 @@ pub fn run_to_kafka(args: &DemoArgs) -> i32 {
             return 2;
         }
     };
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i64)
-    };
+    let now = crate::model::now_ns;
     let start = now();
     let mut demo = crate::ingest::demo::Demo::new(&opts, start, false);
     let (mut sent, mut failed) = (0u64, 0u64);

@@ -6,7 +6,7 @@ use crate::decode::native_write;
 use crate::ingest::kafka::{
     self, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
 };
-use crate::model::DecodedEvent;
+use crate::model::{DecodedEvent, now_ns};
 use crate::session::{Session, Tap};
 use clap::Args;
 use std::io::Write;
@@ -241,12 +241,6 @@ fn announce(args: &RecordArgs, opts: &KafkaOptions) {
             format!("{} secret, not shown", secret.len())
         }
     );
-}
-
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
 }
 
 #[cfg(test)]

@@ -16,5 +16,5 @@ pub use packed::{
 };
 pub use problem::Problem;
 pub use time::{
-    Timestamp, format_duration, format_time, parse_time, parse_time_agrees_with_chrono,
+    Timestamp, format_duration, format_time, now_ns, parse_time, parse_time_agrees_with_chrono,
 };

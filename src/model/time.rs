@@ -99,6 +99,13 @@ fn parse_utc_fast(b: &[u8]) -> Option<Option<Timestamp>> {
 }
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC (milliseconds, more digits when needed).
+/// The wall clock now, in nanoseconds since the epoch (0 before 1970).
+pub fn now_ns() -> Timestamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 pub fn format_time(ts: Timestamp) -> String {
     let dt: DateTime<Utc> = DateTime::from_timestamp_nanos(ts);
     let secs = if ts % 1_000_000 == 0 {

@@ -234,10 +234,7 @@ impl Session {
         if !self.is_live() || !due(&mut self.last_tick, now, Duration::from_millis(500)) {
             return;
         }
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i64);
-        self.engine.tick(wall);
+        self.engine.tick(crate::model::now_ns());
         self.rate.add(0, now);
     }
 }

@@ -8,61 +8,35 @@
 
 use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::AnomalyKind;
+use crate::analysis::union_find::UnionFind;
 use crate::model::Sym;
 use crate::store::{EventIdx, EventStore};
 
-/// Union-find over id symbols (by `Sym::index`); ids never touched are their own set.
+/// Ids joined by causation links, each set labelled with the id its chain ends at.
 #[derive(Default)]
 pub struct CausationCycleDetector {
-    /// Parent in the union-find; an index at or past the end, or pointing to itself, is a root.
-    up: Vec<u32>,
-    /// For roots: the id (symbol index) at the end of the set's chain.
+    /// Sets of linked ids (by `Sym::index`).
+    pub(crate) sets: UnionFind,
+    /// Per root index: the index of the id at the end of the set's chain (`NONE` or past the
+    /// end: the root itself, a lone id).
     end: Vec<u32>,
-    /// For roots: an upper bound of the tree's height (union by rank).
-    rank: Vec<u8>,
-    /// Union-find steps taken (for the operation-count tests).
-    pub(crate) steps: u64,
 }
 
+const NONE: u32 = u32::MAX;
+
 impl CausationCycleDetector {
-    fn touch(&mut self, x: usize) {
-        if x >= self.up.len() {
-            let from = self.up.len();
-            self.up.extend(from as u32..=x as u32);
-            self.end.extend(from as u32..=x as u32);
-            self.rank.resize(x + 1, 0);
+    fn end_of(&self, root: usize) -> usize {
+        match self.end.get(root) {
+            Some(&e) if e != NONE => e as usize,
+            _ => root,
         }
     }
 
-    fn find(&mut self, x: usize) -> usize {
-        self.touch(x);
-        let mut root = x;
-        while self.up[root] as usize != root {
-            root = self.up[root] as usize;
-            self.steps += 1;
+    fn set_end(&mut self, root: usize, end: usize) {
+        if root >= self.end.len() {
+            self.end.resize(root + 1, NONE);
         }
-        let mut cur = x;
-        while self.up[cur] as usize != root {
-            let next = self.up[cur] as usize;
-            self.up[cur] = root as u32;
-            cur = next;
-        }
-        root
-    }
-
-    /// Joins the sets of roots `a` and `b`; the joined set's chain ends where `b`'s does.
-    fn union(&mut self, a: usize, b: usize) {
-        let end = self.end[b];
-        let (hi, lo) = if self.rank[a] > self.rank[b] {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        self.up[lo] = hi as u32;
-        if self.rank[a] == self.rank[b] {
-            self.rank[hi] = self.rank[hi].saturating_add(1);
-        }
-        self.end[hi] = end;
+        self.end[root] = end as u32;
     }
 }
 
@@ -113,14 +87,16 @@ impl Detector for CausationCycleDetector {
             raise_self_cause(cx, idx);
             return;
         }
-        let own = self.find(id.index());
-        if self.end[own] as usize != id.index() {
+        let own = self.sets.find(id.index());
+        if self.end_of(own) != id.index() {
             // This id's link is already known (its canonical event changed): nothing new.
             return;
         }
-        let theirs = self.find(cause.index());
-        if self.end[theirs] as usize != id.index() {
-            self.union(own, theirs);
+        let theirs = self.sets.find(cause.index());
+        let end = self.end_of(theirs);
+        if end != id.index() {
+            let root = self.sets.union(own, theirs);
+            self.set_end(root, end);
             return;
         }
         let path = cycle_path(s, id, cause);
@@ -196,20 +172,9 @@ mod tests {
     #[test]
     fn reverse_chains_take_linear_steps() {
         let steps = |n: usize| {
-            let mut chain: Vec<_> = (0..n)
-                .map(|i| {
-                    let e = ev(&format!("e{i}"), "T", "x", 0).corr("C");
-                    if i == 0 {
-                        e
-                    } else {
-                        e.cause(&format!("e{}", i - 1))
-                    }
-                })
-                .collect();
-            chain.reverse();
-            let e = run(chain);
+            let e = run(reverse_chain(n, Some("C")));
             assert_eq!(e.anomalies.count(CausationCycle), 0);
-            e.detectors.cycle.steps
+            e.detectors.cycle.sets.steps
         };
         // Per event: no growth with the chain's length (a walk to the root would grow 8x).
         let (small, big) = (steps(2_000), steps(16_000));

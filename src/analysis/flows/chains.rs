@@ -8,6 +8,7 @@
 //! near-constant time, and when a set's key changes (its missing cause arrives) its members are
 //! known without a search.
 
+use crate::analysis::union_find::UnionFind;
 use crate::model::Sym;
 use crate::store::{EventIdx, EventStore};
 use rustc_hash::FxHashMap;
@@ -23,36 +24,22 @@ pub(super) struct ChainSet {
 
 #[derive(Default)]
 pub(super) struct Chains {
-    /// Parent per id (by `Sym::index`); an index past the end, or pointing to itself, is a root.
-    up: Vec<u32>,
-    /// Per root: an upper bound of its tree's height (union by rank).
-    rank: Vec<u8>,
+    /// Sets of linked ids (by `Sym::index`).
+    sets_of: UnionFind,
     /// Ids whose event arrived and was placed (one bit per id symbol).
     arrived: Vec<u64>,
     /// Per root, for sets with members or a key of their own.
     sets: FxHashMap<u32, ChainSet>,
-    /// Union-find steps taken (for the operation-count tests).
-    pub steps: u64,
 }
 
 impl Chains {
     pub fn find(&mut self, id: Sym) -> u32 {
-        let x = id.index();
-        if x >= self.up.len() {
-            return x as u32;
-        }
-        let mut root = x;
-        while self.up[root] as usize != root {
-            root = self.up[root] as usize;
-            self.steps += 1;
-        }
-        let mut cur = x;
-        while self.up[cur] as usize != root {
-            let next = self.up[cur] as usize;
-            self.up[cur] = root as u32;
-            cur = next;
-        }
-        root as u32
+        self.sets_of.find(id.index()) as u32
+    }
+
+    /// Union-find steps taken (for the operation-count tests).
+    pub fn steps(&self) -> u64 {
+        self.sets_of.steps
     }
 
     /// Marks the id's event as placed; false if it already was (its canonical event changed).
@@ -64,14 +51,6 @@ impl Chains {
         let fresh = self.arrived[word] & bit == 0;
         self.arrived[word] |= bit;
         fresh
-    }
-
-    fn touch(&mut self, x: usize) {
-        if x >= self.up.len() {
-            let from = self.up.len() as u32;
-            self.up.extend(from..=x as u32);
-            self.rank.resize(x + 1, 0);
-        }
     }
 
     /// The flow key of the set whose root is `root`. A lone id's key is its event's correlation
@@ -99,13 +78,8 @@ impl Chains {
     /// Joins the sets at roots `a` and `b` under the key `key`; returns the new root. Members are
     /// moved from the smaller list into the larger one.
     pub fn union(&mut self, a: u32, b: u32, key: Sym) -> u32 {
-        self.touch(a.max(b) as usize);
-        let (ra, rb) = (self.rank[a as usize], self.rank[b as usize]);
-        let (root, child) = if ra > rb { (a, b) } else { (b, a) };
-        self.up[child as usize] = root;
-        if ra == rb {
-            self.rank[root as usize] = self.rank[root as usize].saturating_add(1);
-        }
+        let root = self.sets_of.union(a as usize, b as usize) as u32;
+        let child = if root == a { b } else { a };
         let mut gone = self
             .sets
             .remove(&child)
@@ -115,7 +89,7 @@ impl Chains {
         if gone.len() > set.members.len() {
             std::mem::swap(&mut gone, &mut set.members);
         }
-        self.steps += gone.len() as u64;
+        self.sets_of.steps += gone.len() as u64;
         set.members.extend(gone);
         set.key = Some(key);
         root
@@ -146,7 +120,7 @@ impl Chains {
 
     /// Approximate heap bytes.
     pub fn approx_bytes(&self) -> usize {
-        self.up.capacity() * 5
+        self.sets_of.approx_bytes()
             + self.arrived.capacity() * 8
             + self.sets.capacity() * 40
             + self

@@ -174,7 +174,7 @@ impl Flows {
     /// Work done placing events (union-find steps plus events moved), for the operation-count
     /// tests: it grows linearly with the number of events for any shape and arrival order.
     pub fn work(&self) -> u64 {
-        self.chains.steps + self.moved
+        self.chains.steps() + self.moved
     }
 
     /// Approximate heap bytes of the flows and their indexes.

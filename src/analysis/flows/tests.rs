@@ -244,18 +244,7 @@ fn flows_match_the_definition_in_any_arrival_order() {
 #[test]
 fn reverse_chains_are_placed_in_linear_work() {
     let work = |n: usize| {
-        let mut chain: Vec<_> = (0..n)
-            .map(|i| {
-                let e = ev(&format!("e{i}"), "T", "x", i as i64);
-                if i == 0 {
-                    e
-                } else {
-                    e.cause(&format!("e{}", i - 1))
-                }
-            })
-            .collect();
-        chain.reverse();
-        let e = run(chain);
+        let e = run(reverse_chain(n, None));
         assert_eq!(e.flows.len(), 1);
         e.flows.work()
     };

@@ -14,7 +14,7 @@ pub use crate::analysis::truth::Fault;
 use crate::analysis::truth::{self, Expected};
 use crate::analysis::{Config, Engine};
 use crate::decode::{ProfileConfig, record};
-use crate::model::{DecodedEvent, PackedEvents, TsType};
+use crate::model::{DecodedEvent, PackedEvents, TsType, now_ns};
 use bus::{Appended, Bus, MS, Ns, SEC};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use shop::{Shop, TOPICS, Tick};
@@ -296,12 +296,6 @@ impl Drop for DemoHandle {
     }
 }
 
-fn wall_now() -> Ns {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as Ns)
-}
-
 /// Starts the demo on its own thread, paced by the wall clock; its events go to `tx` as batches
 /// from origin "demo" about every 20 ms, and `waker` is called after each.
 pub fn spawn(
@@ -333,7 +327,7 @@ fn live_loop(
     status: Arc<Mutex<DemoStatus>>,
 ) {
     let origin: Arc<str> = "demo".into();
-    let mut demo = Demo::new(&opts, wall_now(), false);
+    let mut demo = Demo::new(&opts, now_ns(), false);
     let mut by_fault = [0u64; Fault::COUNT];
     let mut seen_injected = 0;
     loop {
@@ -347,7 +341,7 @@ fn live_loop(
                 Err(TryRecvError::Empty) => break,
             }
         }
-        demo.advance_to(wall_now());
+        demo.advance_to(now_ns());
         let records = std::mem::take(&mut demo.bus.out);
         if !records.is_empty() {
             let mut events = PackedEvents::with_capacity(records.len());

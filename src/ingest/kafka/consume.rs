@@ -6,7 +6,7 @@
 
 use super::{KafkaOptions, StartFrom};
 use crate::decode::record;
-use crate::model::{DecodedEvent, Header, Timestamp, TsType};
+use crate::model::{DecodedEvent, Header, TsType, now_ns};
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
@@ -106,12 +106,6 @@ impl ClientContext for Ctx {
     }
 }
 impl ConsumerContext for Ctx {}
-
-fn now_ns() -> Timestamp {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
-}
 
 /// Decoded records handed to the caller: events, with a problem for the ones not fully decoded.
 pub type Decoded = Vec<(DecodedEvent, Option<String>)>;
