@@ -3,6 +3,7 @@
 
 use crate::analysis::truth::Expected;
 use crate::ingest::generate::{Faults, generate};
+use crate::ingest::shapes::{self, Shape};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +24,18 @@ pub struct GenArgs {
     /// Also write the expected anomalies (JSON Lines: kind, event_id).
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// Instead of the e-commerce trace, an input shape for the linear-time benchmark:
+    /// reverse-chain, hot-key, shuffled-chains, deep-chains, spine-with-leaves, pairs, own-keys.
+    #[arg(long, conflicts_with_all = ["faults", "truth"])]
+    pub shape: Option<Shape>,
+}
+
+/// The e-commerce trace (returning its expected anomalies) or the asked shape (none expected).
+fn write_trace(args: &GenArgs, out: &mut dyn Write) -> std::io::Result<Vec<Expected>> {
+    match args.shape {
+        Some(shape) => shapes::write(shape, args.events, out).map(|()| Vec::new()),
+        None => generate(args.events, args.seed, &args.faults, out),
+    }
 }
 
 pub fn run(args: &GenArgs) -> i32 {
@@ -34,12 +47,12 @@ pub fn run(args: &GenArgs) -> i32 {
                 std::io::BufWriter::new(file),
                 flate2::Compression::fast(),
             );
-            let t = generate(args.events, args.seed, &args.faults, &mut w)?;
+            let t = write_trace(args, &mut w)?;
             w.finish()?.flush()?;
             t
         } else {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            let t = generate(args.events, args.seed, &args.faults, &mut w)?;
+            let t = write_trace(args, &mut w)?;
             w.flush()?;
             t
         };

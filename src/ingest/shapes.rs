@@ -37,6 +37,19 @@ impl Shape {
         Shape::OwnKeys,
     ];
 
+    /// The name `gen --shape` takes.
+    pub fn arg(self) -> &'static str {
+        match self {
+            Shape::ReverseChain => "reverse-chain",
+            Shape::HotKey => "hot-key",
+            Shape::ShuffledChains => "shuffled-chains",
+            Shape::DeepChains => "deep-chains",
+            Shape::SpineWithLeaves => "spine-with-leaves",
+            Shape::Pairs => "pairs",
+            Shape::OwnKeys => "own-keys",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Shape::ReverseChain => "reverse chain, no correlation",
@@ -47,6 +60,19 @@ impl Shape {
             Shape::Pairs => "flows of 2 events",
             Shape::OwnKeys => "own ordering key each, no correlation",
         }
+    }
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shape, String> {
+        Shape::ALL
+            .into_iter()
+            .find(|x| x.arg() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Shape::ALL.iter().map(|x| x.arg()).collect();
+                format!("unknown shape '{s}' (known: {})", names.join(", "))
+            })
     }
 }
 

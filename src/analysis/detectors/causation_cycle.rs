@@ -11,32 +11,35 @@ use crate::analysis::anomaly::AnomalyKind;
 use crate::analysis::union_find::UnionFind;
 use crate::model::Sym;
 use crate::store::{EventIdx, EventStore};
+use rustc_hash::FxHashMap;
 
 /// Ids joined by causation links, each set labelled with the id its chain ends at.
 #[derive(Default)]
 pub struct CausationCycleDetector {
     /// Sets of linked ids (by `Sym::index`).
     pub(crate) sets: UnionFind,
-    /// Per root index: the index of the id at the end of the set's chain (`NONE` or past the
-    /// end: the root itself, a lone id).
-    end: Vec<u32>,
+    /// Per root index whose chain does not end at the root itself: the index of the id it ends
+    /// at. Sparse: a new event's set is linked under its cause's set, whose root keeps its end,
+    /// unless union by rank makes the new set the root (events that arrived before their cause).
+    end: FxHashMap<u32, u32>,
 }
-
-const NONE: u32 = u32::MAX;
 
 impl CausationCycleDetector {
     fn end_of(&self, root: usize) -> usize {
-        match self.end.get(root) {
-            Some(&e) if e != NONE => e as usize,
-            _ => root,
-        }
+        self.end.get(&(root as u32)).map_or(root, |&e| e as usize)
     }
 
-    fn set_end(&mut self, root: usize, end: usize) {
-        if root >= self.end.len() {
-            self.end.resize(root + 1, NONE);
+    /// Links the set `own` (just arrived, its chain ending at it) under its cause's set
+    /// `theirs`, whose chain ends at `end`.
+    fn link(&mut self, own: usize, theirs: usize, end: usize) {
+        self.end.remove(&(own as u32));
+        let root = self.sets.union(own, theirs);
+        if root == own {
+            self.end.remove(&(theirs as u32));
+            if end != own {
+                self.end.insert(own as u32, end as u32);
+            }
         }
-        self.end[root] = end as u32;
     }
 }
 
@@ -95,8 +98,7 @@ impl Detector for CausationCycleDetector {
         let theirs = self.sets.find(cause.index());
         let end = self.end_of(theirs);
         if end != id.index() {
-            let root = self.sets.union(own, theirs);
-            self.set_end(root, end);
+            self.link(own, theirs, end);
             return;
         }
         let path = cycle_path(s, id, cause);
