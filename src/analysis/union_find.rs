@@ -52,10 +52,6 @@ impl UnionFind {
         }
         root
     }
-
-    pub fn approx_bytes(&self) -> usize {
-        self.up.capacity() * 4 + self.rank.capacity()
-    }
 }
 
 #[cfg(test)]

@@ -117,16 +117,4 @@ impl Chains {
         }
         best
     }
-
-    /// Approximate heap bytes.
-    pub fn approx_bytes(&self) -> usize {
-        self.sets_of.approx_bytes()
-            + self.arrived.capacity() * 8
-            + self.sets.capacity() * 40
-            + self
-                .sets
-                .values()
-                .map(|s| s.members.capacity() * 4)
-                .sum::<usize>()
-    }
 }

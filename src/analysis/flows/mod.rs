@@ -163,10 +163,7 @@ impl Flows {
         }
         let f = self.flows.len() as FlowId;
         self.flows.push(Flow::new(key));
-        if key.index() >= self.by_key.len() {
-            self.by_key.resize(key.index() + 1, NO_FLOW);
-        }
-        self.by_key[key.index()] = f;
+        self.set_key(f, key);
         self.live += 1;
         f
     }
@@ -175,18 +172,6 @@ impl Flows {
     /// tests: it grows linearly with the number of events for any shape and arrival order.
     pub fn work(&self) -> u64 {
         self.chains.steps() + self.moved
-    }
-
-    /// Approximate heap bytes of the flows and their indexes.
-    pub fn approx_bytes(&self) -> usize {
-        self.flows.capacity() * std::mem::size_of::<Flow>()
-            + self
-                .flows
-                .iter()
-                .map(|f| f.events.capacity() * 4)
-                .sum::<usize>()
-            + (self.by_key.capacity() + self.flow_of.capacity()) * 4
-            + self.chains.approx_bytes()
     }
 
     /// Places a newly appended event. Returns its flow.
