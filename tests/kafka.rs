@@ -335,7 +335,7 @@ struct Counter {
 }
 
 impl eventscope::session::Tap for Counter {
-    fn record(&mut self, event: &eventscope::model::DecodedEvent) -> bool {
+    fn record(&mut self, _: &str, event: &eventscope::model::DecodedEvent) -> bool {
         self.seen.push(event.id.to_string());
         self.seen.len() < self.stop_after
     }
