@@ -8,6 +8,8 @@
 //! one Python script per producer: `tests/producers/<name>.rs` and `tests/producers/<name>.py`.
 #![cfg(feature = "kafka")]
 
+mod lossless;
+
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
 
