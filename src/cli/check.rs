@@ -56,7 +56,7 @@ impl ProfileArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
-    /// Trace files: native JSONL, kcat -J output or CloudEvents JSON, optionally .gz.
+    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

@@ -306,6 +306,13 @@ mod tests {
         let d = dec(Format::Native);
         let _ = d.decode_line(deep.as_bytes(), 1);
         let _ = dec(Format::Kcat).decode_line(deep.as_bytes(), 1);
+        let _ = dec(Format::KafkaRecords).decode_line(deep.as_bytes(), 1);
+        let deep_value = format!(
+            "{{\"topic\":\"t\",\"value\":{{\"json\":{}{}}}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let _ = dec(Format::KafkaRecords).decode_line(deep_value.as_bytes(), 1);
         let big = format!(
             "{{\"id\":\"a\",\"type\":\"T\",\"data\":\"{}\"}}",
             "x".repeat(10 << 20)
