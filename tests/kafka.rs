@@ -337,7 +337,10 @@ struct Counter {
 }
 
 impl eventscope::session::Tap for Counter {
-    fn record(&mut self, _: &str, event: &eventscope::model::DecodedEvent) -> bool {
+    fn record(&mut self, line: &str, event: &eventscope::model::DecodedEvent) -> bool {
+        // The record as it came, a recording line naming the same place.
+        let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(rec["offset"].as_i64(), event.offset, "{line}");
         self.seen.push(event.id.to_string());
         self.seen.len() < self.stop_after
     }
