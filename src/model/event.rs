@@ -85,8 +85,14 @@ pub enum Profile {
     CloudEventsBinary,
     /// Common header or JSON names (`correlationId`, `x-correlation-id`, `metadata.eventId`, ...).
     Common,
+    /// NServiceBus headers (`NServiceBus.MessageId`, `NServiceBus.EnclosedMessageTypes`, ...).
     NServiceBus,
+    /// MassTransit's JSON envelope or `MT-` transport headers.
     MassTransit,
+    /// Axon Framework's Kafka extension headers (`axon-message-id`, `axon-metadata-traceId`, ...).
+    Axon,
+    /// Spring Kafka's JSON type header (`__TypeId__`): supplies only the type.
+    Spring,
     EventStoreDb,
     /// W3C `traceparent` trace id (correlation only, last resort).
     TraceContext,
@@ -94,6 +100,8 @@ pub enum Profile {
     Transport,
     /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
     Override,
+    /// The record's topic name, the type of last resort.
+    Topic,
 }
 
 impl Profile {
@@ -106,18 +114,31 @@ impl Profile {
             Profile::Common => "common",
             Profile::NServiceBus => "nservicebus",
             Profile::MassTransit => "masstransit",
+            Profile::Axon => "axon",
+            Profile::Spring => "spring",
             Profile::EventStoreDb => "eventstoredb",
             Profile::TraceContext => "tracecontext",
             Profile::Transport => "transport",
             Profile::Override => "override",
+            Profile::Topic => "topic",
         }
+    }
+
+    /// Whether a causation id from this profile may name a message that never goes to Kafka, so
+    /// that a cause never seen is an external trigger rather than a lost event. Axon's Kafka
+    /// extension publishes only events, while its causation metadata (`correlationId`, the parent
+    /// message) usually names the command the event was applied for
+    /// (<https://docs.axoniq.io/reference-guide/axon-framework/messaging-concepts/message-correlation>).
+    pub fn cause_may_be_external(self) -> bool {
+        self == Profile::Axon
     }
 }
 
-/// Which profile found each of the identifying fields.
+/// Which profile found each of the identifying fields, and the type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub id: Profile,
+    pub event_type: Profile,
     pub correlation: Profile,
     pub causation: Profile,
     pub sequence: Profile,
@@ -164,6 +185,22 @@ impl DecodedEvent {
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .and_then(|h| h.value.as_deref())
+    }
+}
+
+/// A header value that holds a number: decimal text, or (when it is not printable text) a
+/// big-endian binary integer of 4 or 8 bytes, as Java clients write `int`s and `long`s
+/// (`ByteBuffer.putInt`/`putLong`: Spring Kafka's `kafka_dlt-original-partition`/`-offset`/
+/// `-timestamp`, Axon's `axon-message-aggregate-seq`). Binary wins only when the bytes are not
+/// printable text, so a decimal value of 4 or 8 digits is read as text.
+pub fn header_number(raw: &[u8]) -> Option<i64> {
+    if !raw.is_empty() && raw.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        return std::str::from_utf8(raw).ok()?.trim().parse().ok();
+    }
+    match raw.len() {
+        4 => Some(i64::from(i32::from_be_bytes(raw.try_into().ok()?))),
+        8 => Some(i64::from_be_bytes(raw.try_into().ok()?)),
+        _ => None,
     }
 }
 
@@ -232,4 +269,24 @@ where
         text.push_str(&format!("; reason: {r}"));
     }
     Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_number;
+
+    #[test]
+    fn header_numbers_text_or_big_endian() {
+        assert_eq!(header_number(b"42"), Some(42));
+        assert_eq!(header_number(b"12345678"), Some(12_345_678));
+        assert_eq!(header_number(&7i32.to_be_bytes()), Some(7));
+        assert_eq!(header_number(&(-2i32).to_be_bytes()), Some(-2));
+        assert_eq!(
+            header_number(&1_767_225_600_123i64.to_be_bytes()),
+            Some(1_767_225_600_123)
+        );
+        assert_eq!(header_number(b"abc"), None);
+        assert_eq!(header_number(&[1, 2, 3]), None);
+        assert_eq!(header_number(b""), None);
+    }
 }

@@ -8,7 +8,7 @@ mod time;
 
 pub use event::{
     DEAD_LETTER_HEADERS, DecodedEvent, Header, Payload, Profile, Provenance, Sequence, TsType,
-    dead_letter_evidence,
+    dead_letter_evidence, header_number,
 };
 pub use intern::{Interner, Sym};
 pub use packed::{
