@@ -4,7 +4,7 @@
 //! which the profiles are tried (README, "Correlation profiles").
 
 use super::profile::{Field, Lookup};
-use crate::model::header_number;
+use crate::model::{header_number, parse_time};
 
 /// The simple name of a qualified type name: `com.shop.OrderPlaced` -> `OrderPlaced`,
 /// `Shop.Events+OrderPlaced` (a .NET nested type) -> `OrderPlaced`, `Outer$Inner` (Java) ->
@@ -114,6 +114,16 @@ pub(super) fn axon(l: &Lookup, f: Field) -> Option<String> {
     }
 }
 
+/// Axon's `axon-message-timestamp`: epoch milliseconds as an 8-byte big-endian long
+/// (`HeaderUtils.addHeader` of an `Instant`), or ISO-8601 text from older converters.
+pub(super) fn axon_time(l: &Lookup) -> Option<i64> {
+    let raw = l.header_raw("axon-message-timestamp")?;
+    match header_number(raw) {
+        Some(ms) => ms.checked_mul(1_000_000),
+        None => parse_time(std::str::from_utf8(raw).ok()?),
+    }
+}
+
 /// Spring Kafka's `JsonSerializer` (<https://docs.spring.io/spring-kafka/reference/kafka/serdes.html#json-serde>)
 /// adds the value's Java type in the `__TypeId__` header (a class name, or the token of a
 /// configured type mapping). It supplies only the type; Spring's dead-letter headers
@@ -147,10 +157,7 @@ mod tests {
         let mut ev = DecodedEvent {
             headers: headers
                 .iter()
-                .map(|(n, v)| Header {
-                    name: (*n).into(),
-                    value: Some(String::from_utf8_lossy(v).into()),
-                })
+                .map(|(n, v)| Header::from_bytes(n, Some(v)))
                 .collect(),
             ..Default::default()
         };
@@ -183,6 +190,21 @@ mod tests {
         assert!(ev.provenance.causation.cause_may_be_external());
         assert_eq!(ev.subject.as_deref(), Some("ord-1"));
         assert_eq!(ev.sequence, Some(Sequence::Int(3)));
+        let ev = event(
+            &[(
+                "axon-message-timestamp",
+                &1_767_225_600_123i64.to_be_bytes(),
+            )],
+            None,
+            &ProfileConfig::default(),
+        );
+        assert_eq!(ev.time, Some(1_767_225_600_123_000_000));
+        let ev = event(
+            &[("axon-message-timestamp", b"2026-01-01T00:00:00.123Z")],
+            None,
+            &ProfileConfig::default(),
+        );
+        assert_eq!(ev.time, Some(1_767_225_600_123_000_000));
     }
 
     #[test]

@@ -94,7 +94,10 @@ pub(super) fn pack_fast(
         .headers
         .as_ref()
         .and_then(|hs| {
-            dead_letter_evidence(hs.iter().map(|(n, v)| (&*n.0, v.as_ref().map(|v| &*v.0))))
+            dead_letter_evidence(
+                hs.iter()
+                    .map(|(n, v)| (&*n.0, v.as_ref().map(|v| v.0.as_bytes()))),
+            )
         })
         .map(Into::into);
     let provenance = Provenance {

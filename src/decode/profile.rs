@@ -209,8 +209,7 @@ impl<'a> Lookup<'a> {
         self.headers
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
-            .and_then(|h| h.value.as_deref())
-            .map(str::as_bytes)
+            .and_then(Header::raw)
             .filter(|v| !v.is_empty())
     }
 
@@ -375,6 +374,9 @@ impl<'a> Lookup<'a> {
             )
             .ok()
             .and_then(|d| d.and_utc().timestamp_nanos_opt());
+        }
+        if let Some(t) = frameworks::axon_time(self) {
+            return Some(t);
         }
         self.json_any(&["time", "timestamp", "occurredAt", "sentTime"])
             .and_then(|t| parse_time(&t))

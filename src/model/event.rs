@@ -213,7 +213,7 @@ pub struct DecodedEvent {
 impl DecodedEvent {
     /// What the headers say about this event being a dead letter, if anything.
     pub fn dead_letter_evidence(&self) -> Option<String> {
-        dead_letter_evidence(self.headers.iter().map(|h| (&*h.name, h.value.as_deref())))
+        dead_letter_evidence(self.headers.iter().map(|h| (&*h.name, h.raw())))
     }
 
     /// The first header with this name (ASCII case-insensitive).
@@ -222,22 +222,6 @@ impl DecodedEvent {
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .and_then(|h| h.value.as_deref())
-    }
-}
-
-/// A header value that holds a number: decimal text, or (when it is not printable text) a
-/// big-endian binary integer of 4 or 8 bytes, as Java clients write `int`s and `long`s
-/// (`ByteBuffer.putInt`/`putLong`: Spring Kafka's `kafka_dlt-original-partition`/`-offset`/
-/// `-timestamp`, Axon's `axon-message-aggregate-seq`). Binary wins only when the bytes are not
-/// printable text, so a decimal value of 4 or 8 digits is read as text.
-pub fn header_number(raw: &[u8]) -> Option<i64> {
-    if !raw.is_empty() && raw.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        return std::str::from_utf8(raw).ok()?.trim().parse().ok();
-    }
-    match raw.len() {
-        4 => Some(i64::from(i32::from_be_bytes(raw.try_into().ok()?))),
-        8 => Some(i64::from_be_bytes(raw.try_into().ok()?)),
-        _ => None,
     }
 }
 
@@ -259,10 +243,12 @@ pub const DEAD_LETTER_HEADERS: &[&str] = &[
     "NServiceBus.FailedQ",
 ];
 
-/// What a list of `(name, value)` headers says about an event being a dead letter, if anything.
+/// What a list of `(name, value bytes)` headers says about an event being a dead letter, if
+/// anything: the header that says so, the original topic and position (Spring's binary
+/// `kafka_dlt-original-partition`/`-offset`/`-timestamp` decoded as numbers) and the reason.
 pub fn dead_letter_evidence<'a, I>(headers: I) -> Option<String>
 where
-    I: Iterator<Item = (&'a str, Option<&'a str>)> + Clone,
+    I: Iterator<Item = (&'a str, Option<&'a [u8]>)> + Clone,
 {
     let (name, _) = headers.clone().find(|(name, _)| {
         // Every dead-letter header name is at least 6 bytes long and starts with one of these.
@@ -275,13 +261,14 @@ where
                 .iter()
                 .any(|n| name.eq_ignore_ascii_case(n))
     })?;
-    let value_of = |wanted: &str| {
+    let raw_of = |wanted: &str| {
         headers
             .clone()
             .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
             .and_then(|(_, v)| v)
             .filter(|v| !v.is_empty())
     };
+    let value_of = |wanted: &str| raw_of(wanted).and_then(|v| std::str::from_utf8(v).ok());
     let reason = [
         "kafka_dlt-exception-message",
         "__connect.errors.exception.message",
@@ -301,29 +288,10 @@ where
     if let Some(o) = original {
         text.push_str(&format!("; original topic {o}"));
     }
+    text.push_str(&super::header_value::original_position(&raw_of));
     if let Some(r) = reason {
         let r: String = r.chars().take(120).collect();
         text.push_str(&format!("; reason: {r}"));
     }
     Some(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::header_number;
-
-    #[test]
-    fn header_numbers_text_or_big_endian() {
-        assert_eq!(header_number(b"42"), Some(42));
-        assert_eq!(header_number(b"12345678"), Some(12_345_678));
-        assert_eq!(header_number(&7i32.to_be_bytes()), Some(7));
-        assert_eq!(header_number(&(-2i32).to_be_bytes()), Some(-2));
-        assert_eq!(
-            header_number(&1_767_225_600_123i64.to_be_bytes()),
-            Some(1_767_225_600_123)
-        );
-        assert_eq!(header_number(b"abc"), None);
-        assert_eq!(header_number(&[1, 2, 3]), None);
-        assert_eq!(header_number(b""), None);
-    }
 }

@@ -5,7 +5,7 @@ use super::inspector_data::PayloadView;
 use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
-use crate::model::{format_duration, format_time};
+use crate::model::{format_duration, format_time, header_display};
 use crate::store::{EventIdx, Seq};
 
 pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
@@ -159,7 +159,7 @@ fn headers_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
             .show(ui, |ui| {
                 for h in detail.map(|d| d.headers.as_slice()).unwrap_or_default() {
                     ui.monospace(&*h.name);
-                    ui.monospace(h.value.as_deref().unwrap_or("null"));
+                    ui.monospace(header_display(&h.name, h.raw()));
                     ui.end_row();
                 }
             });
