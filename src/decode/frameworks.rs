@@ -37,10 +37,12 @@ pub(super) fn nservicebus(l: &Lookup, f: Field) -> Option<String> {
 }
 
 /// Whether the event is MassTransit's: a JSON envelope (top-level `messageType` array of
-/// `urn:message:` names) or an `MT-` transport header.
+/// `urn:message:` names), an `MT-` transport header (`MT-MessageType`, `MT-InitiatorId`,
+/// `MT-Host-*`, ...), or both `MessageId` and `ConversationId` transport headers.
 fn is_masstransit(l: &Lookup) -> bool {
     l.header_names()
         .any(|n| n.len() > 3 && n.as_bytes()[..3].eq_ignore_ascii_case(b"mt-"))
+        || (l.header("ConversationId").is_some() && l.header("MessageId").is_some())
         || (l.mentions(&["messageType"])
             && l.object()
                 .and_then(|o| o.get("messageType"))
@@ -252,6 +254,18 @@ mod tests {
         );
         assert_eq!(ev.correlation_id.as_deref(), Some("c"));
         assert_eq!(ev.provenance.correlation, Profile::Common);
+        // MassTransit's transport headers without an `MT-` one.
+        let ev = event(
+            &[
+                ("MessageId", b"m"),
+                ("ConversationId", b"conv"),
+                ("CorrelationId", b"c"),
+            ],
+            None,
+            &ProfileConfig::default(),
+        );
+        assert_eq!(ev.correlation_id.as_deref(), Some("conv"));
+        assert_eq!(ev.provenance.correlation, Profile::MassTransit);
     }
 
     #[test]

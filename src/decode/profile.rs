@@ -7,7 +7,7 @@
 //! 3. `cloudevents-binary`: `ce_id`, `ce_type`, `ce_correlationid`, `ce_causationid`, `ce_sequence`, `ce_subject` headers;
 //! 4. `cloudevents`: a JSON payload that is itself a structured CloudEvent (has `specversion`);
 //! 5. the frameworks, each recognised by its own names (`frameworks.rs`, one table each):
-//!    `nservicebus` (`NServiceBus.*` headers), `masstransit` (its JSON envelope or `MT-` headers),
+//!    `nservicebus` (`NServiceBus.*` headers), `masstransit` (its JSON envelope or transport headers),
 //!    `axon` (`axon-message-*`, `axon-metadata-*` headers), `spring` (`__TypeId__`, type only),
 //!    `eventstoredb` (`$correlationId`, `$causationId`);
 //! 6. `common`: headers, then top-level JSON, then a `metadata` object, with the usual names
