@@ -81,6 +81,21 @@ pub(super) fn masstransit(l: &Lookup, f: Field) -> Option<String> {
     l.header(header).or_else(|| l.json_any(&[json]))
 }
 
+/// MassTransit's source: the endpoint name, the last path segment of the envelope's
+/// `sourceAddress` or of the `MT-Source-Address` header (`rabbitmq://host/vhost/order-service?x=y`
+/// -> `order-service`).
+pub(super) fn masstransit_source(l: &Lookup) -> Option<String> {
+    if !is_masstransit(l) {
+        return None;
+    }
+    let address = l
+        .header("MT-Source-Address")
+        .or_else(|| l.json_any(&["sourceAddress"]))?;
+    let path = address.split(['?', '#']).next().unwrap_or(&address);
+    let name = path.trim_end_matches('/').rsplit('/').next()?;
+    (!name.is_empty() && !name.ends_with(':')).then(|| name.to_string())
+}
+
 /// Axon Framework's Kafka extension
 /// (<https://docs.axoniq.io/kafka-extension-reference/development/message-format>; the headers are
 /// written by `HeaderUtils.toHeaders`,
@@ -246,6 +261,14 @@ mod tests {
         assert_eq!(ev.event_type.as_ref(), "OrderPlaced");
         assert_eq!(ev.correlation_id.as_deref(), Some("conv"));
         assert_eq!(ev.causation_id, None);
+        let ev = event(
+            &[],
+            Some(
+                r#"{"messageId":"m","messageType":[],"sourceAddress":"rabbitmq://mq/shop/order-service?temporary=true"}"#,
+            ),
+            &ProfileConfig::default(),
+        );
+        assert_eq!(ev.source.as_deref(), Some("order-service"));
         // Without a MassTransit marker, `ConversationId` is not MassTransit's.
         let ev = event(
             &[("ConversationId", b"conv"), ("CorrelationId", b"c")],

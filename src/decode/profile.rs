@@ -356,6 +356,7 @@ impl<'a> Lookup<'a> {
             .or_else(|| self.cloudevent_attr("source"))
             .or_else(|| self.headers_any(&["source", "service", "x-source"]))
             .or_else(|| self.header("NServiceBus.OriginatingEndpoint"))
+            .or_else(|| frameworks::masstransit_source(self))
             .or_else(|| self.json_any(&["source", "service"]))
     }
 

@@ -144,6 +144,16 @@ fn masstransit_envelope_conversation_is_the_flow_and_initiator_no_cause() {
         r.live["summary"]["correlation_profiles"],
         json!({"masstransit": 49})
     );
+    // The source is the endpoint of `sourceAddress`.
+    for e in &r.events {
+        let service = match e["type"].as_str().unwrap() {
+            "OrderPlaced" | "OrderConfirmed" => "order-service",
+            "PaymentProcessed" => "payment-service",
+            "InventoryReserved" => "inventory-service",
+            _ => "shipping-service",
+        };
+        assert_eq!(e["source"], service, "{e}");
+    }
     assert_profiles(
         &r,
         json!({"id": "masstransit", "type": "masstransit", "correlation": "masstransit",
