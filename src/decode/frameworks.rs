@@ -24,6 +24,9 @@ pub(super) fn simple_name(qualified: &str) -> String {
 /// message's .NET type names (`Ns.OrderPlaced, Assembly, Version=...`; several separated by `;`,
 /// the most specific first).
 pub(super) fn nservicebus(l: &Lookup, f: Field) -> Option<String> {
+    if !l.marks().nservicebus {
+        return None;
+    }
     match f {
         Field::Id => l.header("NServiceBus.MessageId"),
         Field::Correlation => l.header("NServiceBus.ConversationId"),
@@ -36,17 +39,46 @@ pub(super) fn nservicebus(l: &Lookup, f: Field) -> Option<String> {
     }
 }
 
-/// Whether the event is MassTransit's: a JSON envelope (top-level `messageType` array of
-/// `urn:message:` names), an `MT-` transport header (`MT-MessageType`, `MT-InitiatorId`,
-/// `MT-Host-*`, ...), or both `MessageId` and `ConversationId` transport headers.
-fn is_masstransit(l: &Lookup) -> bool {
-    l.header_names()
-        .any(|n| n.len() > 3 && n.as_bytes()[..3].eq_ignore_ascii_case(b"mt-"))
-        || (l.header("ConversationId").is_some() && l.header("MessageId").is_some())
+/// Which frameworks' names an event carries, found in one pass over its header names (and a
+/// look at the payload only for the two that put their names there), so that events of other
+/// conventions pay one scan, not one per field and framework.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Marks {
+    nservicebus: bool,
+    masstransit: bool,
+    axon: bool,
+    spring: bool,
+    eventstoredb: bool,
+}
+
+fn starts_with_ci(name: &str, prefix: &str) -> bool {
+    name.len() >= prefix.len()
+        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// MassTransit is recognised by a JSON envelope (top-level `messageType` array of `urn:message:`
+/// names), an `MT-` transport header (`MT-MessageType`, `MT-InitiatorId`, `MT-Host-*`, ...), or
+/// both `MessageId` and `ConversationId` transport headers.
+pub(super) fn marks(l: &Lookup) -> Marks {
+    let mut m = Marks::default();
+    let (mut message_id, mut conversation_id) = (false, false);
+    for n in l.header_names() {
+        m.nservicebus |= starts_with_ci(n, "NServiceBus.");
+        m.masstransit |= starts_with_ci(n, "MT-");
+        m.axon |= starts_with_ci(n, "axon-");
+        m.spring |= n.eq_ignore_ascii_case("__TypeId__");
+        m.eventstoredb |= n.starts_with('$');
+        message_id |= n.eq_ignore_ascii_case("MessageId");
+        conversation_id |= n.eq_ignore_ascii_case("ConversationId");
+    }
+    m.masstransit |= message_id && conversation_id;
+    m.masstransit = m.masstransit
         || (l.mentions(&["messageType"])
             && l.object()
                 .and_then(|o| o.get("messageType"))
-                .is_some_and(serde_json::Value::is_array))
+                .is_some_and(serde_json::Value::is_array));
+    m.eventstoredb = m.eventstoredb || l.mentions(&["$correlationId", "$causationId"]);
+    m
 }
 
 /// MassTransit's message envelope and headers
@@ -60,7 +92,7 @@ fn is_masstransit(l: &Lookup) -> bool {
 /// names the parent message and is not used. The type is the first of `messageType`
 /// (`urn:message:Ns:OrderPlaced`) or of the `MT-MessageType` header (`;`-separated).
 pub(super) fn masstransit(l: &Lookup, f: Field) -> Option<String> {
-    if !is_masstransit(l) {
+    if !l.marks().masstransit {
         return None;
     }
     let (header, json) = match f {
@@ -85,7 +117,7 @@ pub(super) fn masstransit(l: &Lookup, f: Field) -> Option<String> {
 /// `sourceAddress` or of the `MT-Source-Address` header (`rabbitmq://host/vhost/order-service?x=y`
 /// -> `order-service`).
 pub(super) fn masstransit_source(l: &Lookup) -> Option<String> {
-    if !is_masstransit(l) {
+    if !l.marks().masstransit {
         return None;
     }
     let address = l
@@ -112,6 +144,9 @@ pub(super) fn masstransit_source(l: &Lookup) -> Option<String> {
 /// reading. The parent is often a command, which the extension never publishes: see
 /// [`crate::model::Profile::cause_may_be_external`].
 pub(super) fn axon(l: &Lookup, f: Field) -> Option<String> {
+    if !l.marks().axon {
+        return None;
+    }
     let axon5 = || l.header("axon-metadata-causationId").is_some();
     match f {
         Field::Id => l.header("axon-message-id"),
@@ -134,6 +169,9 @@ pub(super) fn axon(l: &Lookup, f: Field) -> Option<String> {
 /// Axon's `axon-message-timestamp`: epoch milliseconds as an 8-byte big-endian long
 /// (`HeaderUtils.addHeader` of an `Instant`), or ISO-8601 text from older converters.
 pub(super) fn axon_time(l: &Lookup) -> Option<i64> {
+    if !l.marks().axon {
+        return None;
+    }
     let raw = l.header_raw("axon-message-timestamp")?;
     match header_number(raw) {
         Some(ms) => ms.checked_mul(1_000_000),
@@ -147,7 +185,7 @@ pub(super) fn axon_time(l: &Lookup) -> Option<i64> {
 /// (`kafka_dlt-*`) are read by `model::dead_letter_evidence`.
 pub(super) fn spring(l: &Lookup, f: Field) -> Option<String> {
     match f {
-        Field::Type => l.header("__TypeId__").map(|t| simple_name(&t)),
+        Field::Type if l.marks().spring => l.header("__TypeId__").map(|t| simple_name(&t)),
         _ => None,
     }
 }
@@ -156,6 +194,9 @@ pub(super) fn spring(l: &Lookup, f: Field) -> Option<String> {
 /// <https://developers.eventstore.com/clients/grpc/appending-events#working-with-metadata>):
 /// `$correlationId` and `$causationId`, in headers, the JSON or its metadata object.
 pub(super) fn eventstoredb(l: &Lookup, f: Field) -> Option<String> {
+    if !l.marks().eventstoredb {
+        return None;
+    }
     let name = match f {
         Field::Correlation => "$correlationId",
         Field::Causation => "$causationId",

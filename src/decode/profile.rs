@@ -175,6 +175,8 @@ pub struct Lookup<'a> {
     json: OnceCell<Option<Value>>,
     /// Whether the payload text mentions `specversion` (a structured CloudEvent), looked up once.
     cloudevent: OnceCell<bool>,
+    /// Which frameworks' names the event carries, looked up once.
+    frameworks: OnceCell<frameworks::Marks>,
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -192,7 +194,13 @@ impl<'a> Lookup<'a> {
             json_text,
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
+            frameworks: OnceCell::new(),
         }
+    }
+
+    /// Which frameworks' names the event carries (one pass over the headers).
+    pub(super) fn marks(&self) -> frameworks::Marks {
+        *self.frameworks.get_or_init(|| frameworks::marks(self))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
