@@ -2,6 +2,7 @@
 //! [`DecodedEvent`] or says why it cannot; nothing here panics on bad input.
 
 mod cloudevents;
+mod frameworks;
 mod kcat;
 mod line;
 mod native;

@@ -82,14 +82,7 @@ pub(super) fn pack_fast(
     out: &mut PackedEvents,
 ) -> Option<()> {
     let p = &dec.profiles;
-    if dec.keep_payload
-        || p.id.is_some()
-        || p.correlation.is_some()
-        || p.causation.is_some()
-        || p.sequence.is_some()
-        || p.subject.is_some()
-        || l.data_base64.is_some()
-    {
+    if dec.keep_payload || p.has_overrides() || l.data_base64.is_some() {
         return None;
     }
     let id = text(&l.id).filter(|t| !t.is_empty())?;
@@ -126,11 +119,15 @@ pub(super) fn pack_fast(
         .headers
         .as_ref()
         .and_then(|hs| {
-            dead_letter_evidence(hs.iter().map(|(n, v)| (&*n.0, v.as_ref().map(|v| &*v.0))))
+            dead_letter_evidence(
+                hs.iter()
+                    .map(|(n, v)| (&*n.0, v.as_ref().map(|v| v.0.as_bytes()))),
+            )
         })
         .map(Into::into);
     let provenance = Provenance {
         id: explicit,
+        event_type: explicit,
         correlation: explicit,
         causation: causation_from,
         sequence: explicit,
@@ -184,6 +181,7 @@ pub(super) fn build(
     }
     if let Some(t) = l.event_type {
         ev.event_type = t.boxed();
+        ev.provenance.event_type = explicit;
     }
     ev.source = l.source.map(Text::boxed);
     if let Some(t) = l.time {

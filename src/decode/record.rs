@@ -4,7 +4,7 @@
 //! JSON value through the profiles.
 
 use super::{hash_bytes, profile};
-use crate::model::{DecodedEvent, Header, Payload, Timestamp, TsType};
+use crate::model::{DecodedEvent, Header, Payload, Profile, Timestamp, TsType};
 use serde_json::value::RawValue;
 
 /// A record as a client hands it over: key, header values and value are its bytes (a recording
@@ -92,7 +92,13 @@ pub fn decode(
     }
     profile::complete(&mut ev, json_text, profiles);
     if ev.event_type.is_empty() {
-        ev.event_type = ev.topic.clone().unwrap_or_else(|| "unknown".into());
+        match &ev.topic {
+            Some(t) => {
+                ev.event_type = t.clone();
+                ev.provenance.event_type = Profile::Topic;
+            }
+            None => ev.event_type = "unknown".into(),
+        }
     }
     if ev.id.is_empty() {
         return Err(format!(

@@ -13,6 +13,8 @@ mod lossless;
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
 
+mod frameworks;
+
 pub use kafka_support::*;
 use serde_json::Value;
 use std::path::Path;
