@@ -2,6 +2,7 @@
 //! and a summary. Exit code: 0 without `error` anomalies, 1 with any, 2 on usage or I/O failure.
 
 use crate::analysis::{Anomaly, Config, Engine, REGISTRY, Severity};
+use crate::decode::schema::SchemaSet;
 use crate::decode::{FieldSpec, ProfileConfig, profile::parse_profile};
 use crate::ingest::SourceMessage;
 use crate::ingest::file::{FileOptions, load_files};
@@ -42,6 +43,11 @@ pub struct ProfileArgs {
     /// Where the subject (ordering key) comes from (header:NAME or /json/pointer).
     #[arg(long, value_name = "SPEC")]
     pub subject: Option<FieldSpec>,
+    /// A directory of schemas for Confluent wire-format payloads: `.avsc` (Avro) and `.json`
+    /// (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
+    /// file `42.avsc`) or by subject `<topic>-value` (README, "Schemas").
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
 }
 
 impl ProfileArgs {
@@ -54,6 +60,10 @@ impl ProfileArgs {
             causation: self.causation.clone(),
             sequence: self.sequence.clone(),
             subject: self.subject.clone(),
+            schemas: match &self.schemas {
+                Some(dir) => Some(std::sync::Arc::new(SchemaSet::load_dir(dir)?)),
+                None => None,
+            },
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod profile;
 pub mod record;
 pub mod recording;
 mod scan;
+pub mod schema;
 #[doc(hidden)]
 pub use scan::agrees_with_serde;
 

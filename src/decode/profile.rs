@@ -76,6 +76,8 @@ pub struct ProfileConfig {
     pub causation: Option<FieldSpec>,
     pub sequence: Option<FieldSpec>,
     pub subject: Option<FieldSpec>,
+    /// `--schemas DIR`: schemas for Confluent wire-format payloads (`decode::schema`).
+    pub schemas: Option<std::sync::Arc<super::schema::SchemaSet>>,
 }
 
 /// The profiles in the order they are tried (after overrides and explicit fields).

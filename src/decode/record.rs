@@ -3,7 +3,7 @@
 //! so the analysis cannot tell them apart. Ids and correlation come from the headers and/or the
 //! JSON value through the profiles.
 
-use super::{hash_bytes, profile};
+use super::{hash_bytes, profile, schema};
 use crate::model::{DecodedEvent, Header, Payload, Profile, Timestamp, TsType};
 use serde_json::value::RawValue;
 
@@ -27,6 +27,49 @@ pub fn confluent_schema_id(value: &[u8]) -> Option<u32> {
     match value {
         [0, a, b, c, d, ..] if value.len() > 5 => Some(u32::from_be_bytes([*a, *b, *c, *d])),
         _ => None,
+    }
+}
+
+/// A wire-format body decoded with `--schemas`; `None` when the value is not in the wire format
+/// or no schemas were given.
+fn with_schema(
+    bytes: &[u8],
+    topic: Option<&str>,
+    profiles: &profile::ProfileConfig,
+) -> Option<Result<schema::Decoded, String>> {
+    let id = confluent_schema_id(bytes)?;
+    Some(profiles.schemas.as_ref()?.decode(id, topic, &bytes[5..]))
+}
+
+/// The problem of a value kept as bytes.
+fn not_decoded(bytes: &[u8], utf8: bool, why: Option<String>, place: &str) -> String {
+    let what = match (confluent_schema_id(bytes), why) {
+        (Some(id), Some(why)) => format!("Confluent wire format, schema id {id}: {why}"),
+        (Some(id), None) => format!("Confluent wire format, schema id {id}"),
+        (None, _) if utf8 => "payload is not JSON".to_string(),
+        (None, _) => "payload is binary".to_string(),
+    };
+    format!("{place}: {what} ({} bytes); kept as bytes", bytes.len())
+}
+
+/// The type when no profile gave one.
+fn fill_type(ev: &mut DecodedEvent, schema_name: Option<String>) {
+    // The schema's record name comes after every profile (headers and payload fields), before
+    // the topic.
+    if ev.event_type.is_empty()
+        && let Some(name) = schema_name
+    {
+        ev.event_type = name.into();
+        ev.provenance.event_type = Profile::Schema;
+    }
+    if ev.event_type.is_empty() {
+        match &ev.topic {
+            Some(t) => {
+                ev.event_type = t.clone();
+                ev.provenance.event_type = Profile::Topic;
+            }
+            None => ev.event_type = "unknown".into(),
+        }
     }
 }
 
@@ -59,6 +102,8 @@ pub fn decode(
         )
     };
     let mut json_text = None;
+    let mut owned_json = None;
+    let mut schema_name = None;
     if let Some(bytes) = rec.value {
         ev.data_hash = hash_bytes(bytes);
         let text = std::str::from_utf8(bytes).ok();
@@ -73,33 +118,30 @@ pub fn decode(
                     ev.payload = Payload::Json(raw.to_owned());
                 }
             }
-            _ => {
-                let what = match confluent_schema_id(bytes) {
-                    Some(id) => format!("Confluent wire format, schema id {id}"),
-                    None if text.is_some() => "payload is not JSON".to_string(),
-                    None => "payload is binary".to_string(),
-                };
-                problem = Some(format!(
-                    "{}: {what} ({} bytes); kept as bytes",
-                    place(),
-                    bytes.len()
-                ));
-                if keep_payload {
-                    ev.payload = Payload::Bytes(bytes.into());
+            _ => match with_schema(bytes, rec.topic, profiles) {
+                Some(Ok(d)) => {
+                    ev.content_type = Some(d.note.into());
+                    schema_name = d.name;
+                    owned_json = Some(d.json);
                 }
-            }
+                failed => {
+                    let why = failed.and_then(Result::err);
+                    problem = Some(not_decoded(bytes, text.is_some(), why, &place()));
+                    if keep_payload {
+                        ev.payload = Payload::Bytes(bytes.into());
+                    }
+                }
+            },
         }
+    }
+    if let Some(json) = owned_json.as_deref() {
+        json_text = Some(json);
     }
     profile::complete(&mut ev, json_text, profiles);
-    if ev.event_type.is_empty() {
-        match &ev.topic {
-            Some(t) => {
-                ev.event_type = t.clone();
-                ev.provenance.event_type = Profile::Topic;
-            }
-            None => ev.event_type = "unknown".into(),
-        }
+    if let Some(json) = owned_json.filter(|_| keep_payload) {
+        ev.payload = RawValue::from_string(json).map_or(Payload::None, Payload::Json);
     }
+    fill_type(&mut ev, schema_name);
     if ev.id.is_empty() {
         return Err(format!(
             "{}: no event id: no profile found one and the record has no topic/partition/offset",

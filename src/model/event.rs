@@ -139,6 +139,8 @@ pub enum Profile {
     Override,
     /// The record's topic name, the type of last resort.
     Topic,
+    /// The Avro record name or JSON Schema title of a schema-decoded payload (`decode::schema`).
+    Schema,
 }
 
 impl Profile {
@@ -158,6 +160,7 @@ impl Profile {
             Profile::Transport => "transport",
             Profile::Override => "override",
             Profile::Topic => "topic",
+            Profile::Schema => "schema",
         }
     }
 
