@@ -14,6 +14,7 @@ mod lossless;
 mod kafka_support;
 
 mod frameworks;
+mod schemas;
 
 pub use kafka_support::*;
 use serde_json::Value;
