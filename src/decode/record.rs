@@ -55,11 +55,12 @@ fn not_decoded(bytes: &[u8], utf8: bool, why: Option<String>, place: &str) -> St
 /// The type when no profile gave one.
 fn fill_type(ev: &mut DecodedEvent, schema_name: Option<String>) {
     // The schema's record name comes after every profile (headers and payload fields), before
-    // the topic.
+    // the topic; shortened to the simple name like the frameworks' qualified types (the full
+    // name stays in the content type note).
     if ev.event_type.is_empty()
         && let Some(name) = schema_name
     {
-        ev.event_type = name.into();
+        ev.event_type = super::frameworks::simple_name(&name).into();
         ev.provenance.event_type = Profile::Schema;
     }
     if ev.event_type.is_empty() {

@@ -83,11 +83,11 @@ def main():
         flow = f"order-{k}"
         send("orders", order_ser, {"eventId": f"o-{k}", "correlationId": flow, "causationId": None,
                                    "total": Decimal(f"{10 + k}.50"), "items": ["sku-1", f"sku-{k}"]},
-             "shop.OrderPlaced")
+             "OrderPlaced")
         send("payments", payment_ser, {"eventId": f"p-{k}", "correlationId": flow, "causationId": f"o-{k}",
-                                       "method": "CARD"}, "shop.PaymentTaken")
+                                       "method": "CARD"}, "PaymentTaken")
         send("shipments", shipped_ser, {"eventId": f"s-{k}", "correlationId": flow, "causationId": f"p-{k}",
-                                        "carrier": "dhl"}, "shop.OrderShipped")
+                                        "carrier": "dhl"}, "OrderShipped")
     p.flush(30)
 
     # The schemas as the registry holds them (read back through its API with the client).

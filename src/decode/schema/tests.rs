@@ -75,7 +75,7 @@ fn avro_payload_gives_ids_and_type() {
     assert_eq!(problem, None);
     assert_eq!(ev.id.as_ref(), "e-1");
     assert_eq!(ev.correlation_id.as_deref(), Some("c-9"));
-    assert_eq!(ev.event_type.as_ref(), "shop.OrderPlaced");
+    assert_eq!(ev.event_type.as_ref(), "OrderPlaced");
     assert_eq!(ev.provenance.event_type, Profile::Schema);
     assert_eq!(ev.provenance.id, Profile::Common);
     let Payload::Json(json) = &ev.payload else {
@@ -108,7 +108,7 @@ fn json_schema_payload_is_the_json_after_the_header() {
     let (ev, problem) = decode(record("shipments", &value), &config(dir.path()), true).unwrap();
     assert_eq!(problem, None);
     assert_eq!(ev.id.as_ref(), "s-1");
-    assert_eq!(ev.event_type.as_ref(), "shop.Shipped");
+    assert_eq!(ev.event_type.as_ref(), "Shipped");
 }
 
 #[test]
