@@ -24,10 +24,10 @@ if ! python3 -c "import fastavro, cloudevents.core.bindings.kafka" >/dev/null 2>
     python3 -m pip install --quiet fastavro 'cloudevents>=2' 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages fastavro 'cloudevents>=2'
 fi
-# confluent-kafka's Schema Registry serializers (extras avro, json: fastavro, httpx, authlib,
-# attrs, cachetools, jsonschema) for tests/producers/schemas.py.
-if ! python3 -c "import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema" >/dev/null 2>&1; then
-    python3 -m pip install --quiet 'confluent-kafka[avro,json]' 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages 'confluent-kafka[avro,json]'
+# confluent-kafka's Schema Registry serializers (extras avro, json, protobuf: fastavro, httpx,
+# authlib, attrs, cachetools, jsonschema, protobuf) for tests/producers/schemas.py.
+if ! python3 -c "import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf" >/dev/null 2>&1; then
+    python3 -m pip install --quiet 'confluent-kafka[avro,json,protobuf]' 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages 'confluent-kafka[avro,json,protobuf]'
 fi
 cargo test --all-targets

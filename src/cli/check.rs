@@ -43,8 +43,8 @@ pub struct ProfileArgs {
     /// Where the subject (ordering key) comes from (header:NAME or /json/pointer).
     #[arg(long, value_name = "SPEC")]
     pub subject: Option<FieldSpec>,
-    /// A directory of schemas for Confluent wire-format payloads: `.avsc` (Avro) and `.json`
-    /// (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
+    /// A directory of schemas for Confluent wire-format payloads: `.avsc` (Avro), `.desc`
+    /// (Protobuf FileDescriptorSet) and `.json` (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
     /// file `42.avsc`) or by subject `<topic>-value` (README, "Schemas").
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,

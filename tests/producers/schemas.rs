@@ -1,5 +1,5 @@
-//! Schema-aware payloads (issue 13): a shop's events as Avro and JSON Schema in the Confluent wire
-//! format, written by PyPI confluent-kafka's own `AvroSerializer` / `JSONSerializer` against a
+//! Schema-aware payloads (issue 13): a shop's events as Avro, Protobuf and JSON Schema in the Confluent wire
+//! format, written by PyPI confluent-kafka's own `AvroSerializer` / `ProtobufSerializer` / `JSONSerializer` against a
 //! stand-in registry (`registry_standin.py` says why it is a stand-in), ids in the payload only.
 //! Recorded with `record`, then read with `check --schemas DIR` / `events --schemas DIR`: the
 //! right flows, ids from the payload, types from the record names; without `--schemas` the same
@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 #[test]
-fn avro_and_json_schema_records_stitch_with_ids_from_the_payload() {
+fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
     let b = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let schemas = dir.path().join("schemas");
@@ -26,7 +26,12 @@ fn avro_and_json_schema_records_stitch_with_ids_from_the_payload() {
     .unwrap();
     let records = sent["records"].as_u64().unwrap();
     let out = dir.path().join("rec.jsonl");
-    let live = record(&b, &["orders", "payments", "shipments"], &out, records);
+    let live = record(
+        &b,
+        &["orders", "payments", "shipments", "invoices"],
+        &out,
+        records,
+    );
     let s = schemas.to_str().unwrap();
 
     // With the schemas: every payload decoded, ids and links from it, types from the schemas.

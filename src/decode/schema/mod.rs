@@ -4,13 +4,15 @@
 //! from a directory (`--schemas DIR`), so that the body becomes the event's JSON payload, read by
 //! the profiles exactly as if it had been sent as JSON.
 //!
-//! A directory holds `.avsc` files (Avro) and `.json` files (JSON Schema). A record's schema is
+//! A directory holds `.avsc` files (Avro), `.json` files (JSON Schema) and `.desc` files
+//! (Protobuf `FileDescriptorSet`s, `protobuf.rs`). A record's schema is
 //! found by its id (an `ids.json` map `{"42": "orders-value.avsc"}`, or a file named `42.avsc`),
 //! else by its subject under the TopicNameStrategy, `<topic>-value` (a file named
 //! `orders-value.avsc`). Loading reads every file once; decoding does no I/O.
 
 pub mod avro;
 pub mod json_schema;
+pub mod protobuf;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 pub enum Kind {
     Avro(avro::AvroSchema),
     Json(json_schema::JsonSchema),
+    Protobuf(protobuf::ProtoSchema),
 }
 
 #[derive(Debug)]
@@ -35,6 +38,7 @@ impl Entry {
         match self.kind {
             Kind::Avro(_) => "avro",
             Kind::Json(_) => "json",
+            Kind::Protobuf(_) => "protobuf",
         }
     }
 }
@@ -51,7 +55,7 @@ pub struct SchemaSet {
 pub struct Decoded {
     /// The payload as JSON text.
     pub json: String,
-    /// The record (Avro) or title (JSON Schema) name: a candidate event type.
+    /// The record (Avro), message (Protobuf) or title (JSON Schema) name: a candidate event type.
     pub name: Option<String>,
     /// What was used, shown as the event's content type:
     /// `avro; schema-id=42; file=orders-value.avsc; name=shop.OrderPlaced`.
@@ -60,14 +64,19 @@ pub struct Decoded {
 
 fn load_file(path: &Path) -> Result<Option<Entry>, String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if ext != "avsc" && ext != "json" {
+    if !["avsc", "json", "desc"].contains(&ext) {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let kind = if ext == "avsc" {
-        avro::AvroSchema::parse(&text).map(Kind::Avro)
-    } else {
-        json_schema::JsonSchema::parse(&text).map(Kind::Json)
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = || String::from_utf8(bytes.clone()).map_err(|e| e.to_string());
+    let kind = match ext {
+        "avsc" => text()
+            .and_then(|t| avro::AvroSchema::parse(&t))
+            .map(Kind::Avro),
+        "json" => text()
+            .and_then(|t| json_schema::JsonSchema::parse(&t))
+            .map(Kind::Json),
+        _ => protobuf::ProtoSchema::parse(&bytes).map(Kind::Protobuf),
     }
     .map_err(|e| format!("{}: {e}", path.display()))?;
     let file = path
@@ -77,7 +86,7 @@ fn load_file(path: &Path) -> Result<Option<Entry>, String> {
 }
 
 impl SchemaSet {
-    /// Loads every `.avsc` and `.json` file of `dir` (not recursively) and its `ids.json`.
+    /// Loads every `.avsc`, `.json` and `.desc` file of `dir` (not recursively) and its `ids.json`.
     pub fn load_dir(dir: &Path) -> Result<SchemaSet, String> {
         let shown = dir.display().to_string();
         let listing = std::fs::read_dir(dir).map_err(|e| format!("--schemas {shown}: {e}"))?;
@@ -158,12 +167,13 @@ impl SchemaSet {
                     self.dir
                 )
             })?;
-        let (json, name) = match &entry.kind {
-            Kind::Avro(s) => (s.decode(body), s.name()),
-            Kind::Json(s) => (json_schema::JsonSchema::decode(body), s.name()),
+        let decoded = match &entry.kind {
+            Kind::Avro(s) => s.decode(body).map(|j| (j, s.name())),
+            Kind::Json(s) => json_schema::JsonSchema::decode(body).map(|j| (j, s.name())),
+            Kind::Protobuf(s) => s.decode(body).map(|(j, n)| (j, Some(n))),
         };
-        let json =
-            json.map_err(|e| format!("{} schema {} (id {id}): {e}", entry.format(), entry.file))?;
+        let (json, name) = decoded
+            .map_err(|e| format!("{} schema {} (id {id}): {e}", entry.format(), entry.file))?;
         let mut note = format!("{}; schema-id={id}; file={}", entry.format(), entry.file);
         if let Some(n) = &name {
             note.push_str("; name=");
