@@ -2,7 +2,7 @@
 //! and a summary. Exit code: 0 without `error` anomalies, 1 with any, 2 on usage or I/O failure.
 
 use crate::analysis::{Anomaly, Config, Engine, REGISTRY, Severity};
-use crate::decode::{FieldSpec, ProfileConfig, profile::parse_profile};
+use crate::decode::{FieldSpec, ProfileConfig, profile::parse_profile, spans::SpanIndex};
 use crate::ingest::SourceMessage;
 use crate::ingest::file::{FileOptions, load_files};
 use crate::model::parse_time;
@@ -39,6 +39,10 @@ pub struct ProfileArgs {
     /// Where the subject (ordering key) comes from (header:NAME or /json/pointer).
     #[arg(long, value_name = "SPEC")]
     pub subject: Option<FieldSpec>,
+    /// OpenTelemetry span export (OTLP/JSON or Jaeger JSON), for causation between events that
+    /// carry only a W3C traceparent (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub spans: Vec<PathBuf>,
 }
 
 impl ProfileArgs {
@@ -50,6 +54,11 @@ impl ProfileArgs {
             causation: self.causation.clone(),
             sequence: self.sequence.clone(),
             subject: self.subject.clone(),
+            spans: if self.spans.is_empty() {
+                None
+            } else {
+                Some(std::sync::Arc::new(SpanIndex::load(&self.spans)?))
+            },
         })
     }
 }

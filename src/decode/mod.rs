@@ -9,6 +9,8 @@ pub mod native_write;
 pub mod profile;
 pub mod record;
 mod scan;
+pub mod spans;
+pub mod trace_context;
 #[doc(hidden)]
 pub use scan::agrees_with_serde;
 

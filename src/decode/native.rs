@@ -49,6 +49,22 @@ fn text<'b>(t: &'b Option<Text>) -> Option<&'b str> {
     t.as_ref().map(|t| &*t.0)
 }
 
+/// Overrides, kept payloads, base64 payloads and spans need the general path, and so does an id
+/// a recording derived from the trace context or the transport: it is credited to that profile
+/// and its content hashed (`trace_context::finish`).
+fn needs_general_path(l: &EventLine, dec: &LineDecoder) -> bool {
+    let p = &dec.profiles;
+    dec.keep_payload
+        || p.id.is_some()
+        || p.correlation.is_some()
+        || p.causation.is_some()
+        || p.sequence.is_some()
+        || p.subject.is_some()
+        || l.data_base64.is_some()
+        || p.spans.is_some()
+        || text(&l.id).is_some_and(|id| super::trace_context::looks_derived(id) || id.contains('@'))
+}
+
 pub(super) fn pack_fast(
     l: &EventLine,
     line: u64,
@@ -57,14 +73,7 @@ pub(super) fn pack_fast(
     out: &mut PackedEvents,
 ) -> Option<()> {
     let p = &dec.profiles;
-    if dec.keep_payload
-        || p.id.is_some()
-        || p.correlation.is_some()
-        || p.causation.is_some()
-        || p.sequence.is_some()
-        || p.subject.is_some()
-        || l.data_base64.is_some()
-    {
+    if needs_general_path(l, dec) {
         return None;
     }
     let id = text(&l.id).filter(|t| !t.is_empty())?;

@@ -11,7 +11,8 @@
 //! 6. `nservicebus`: `NServiceBus.MessageId`, `NServiceBus.ConversationId`, `NServiceBus.RelatedTo`;
 //! 7. `masstransit`: `MessageId`, `ConversationId`, `InitiatorId` (headers or envelope);
 //! 8. `eventstoredb`: `$correlationId`, `$causationId` (headers, JSON or metadata);
-//! 9. `tracecontext`: the trace id of a W3C `traceparent` (correlation only);
+//! 9. `tracecontext`: the trace id of a W3C `traceparent` as correlation, `<trace id>-<span id>`
+//!    as the id; with `--spans`, causation and the originating trace (`decode::trace_context`);
 //! 10. `transport`: the Kafka position `topic/partition@offset` as the id when nothing else gives one.
 //!
 //! Header names match ASCII case-insensitively; JSON names match exactly.
@@ -68,6 +69,8 @@ pub struct ProfileConfig {
     pub causation: Option<FieldSpec>,
     pub sequence: Option<FieldSpec>,
     pub subject: Option<FieldSpec>,
+    /// OpenTelemetry span exports (`--spans`), for events that carry only a trace context.
+    pub spans: Option<std::sync::Arc<super::spans::SpanIndex>>,
 }
 
 /// Profiles that can be named with `--profile`.
@@ -276,16 +279,19 @@ impl<'a> Lookup<'a> {
                 self.header(name).or_else(|| self.json_any(&[name]))
             }
             Profile::TraceContext => match f {
-                Field::Correlation => {
-                    let tp = self
-                        .header("traceparent")
-                        .or_else(|| self.json_any(&["traceparent"]))?;
-                    trace_id(&tp)
-                }
+                Field::Correlation => trace_id(&self.traceparent()?),
+                Field::Id => super::trace_context::parse_traceparent(&self.traceparent()?)
+                    .map(super::trace_context::derived_id),
                 _ => None,
             },
             _ => None,
         }
+    }
+
+    /// The W3C `traceparent`, from a header or a top-level JSON field.
+    pub fn traceparent(&self) -> Option<String> {
+        self.header("traceparent")
+            .or_else(|| self.json_any(&["traceparent"]))
     }
 
     fn override_value(&self, spec: &FieldSpec) -> Option<String> {
@@ -410,6 +416,11 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
     if ev.time.is_none() {
         ev.time = look.time();
     }
+    // Only an id derived from the trace context (now or in a recording) needs it again.
+    let traceparent = (ev.provenance.id == Profile::TraceContext
+        || super::trace_context::looks_derived(&ev.id))
+    .then(|| look.traceparent())
+    .flatten();
     drop(look);
     ev.headers = headers;
     if ev.id.is_empty()
@@ -418,6 +429,7 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
         ev.id = format!("{t}/{p}@{o}").into();
         ev.provenance.id = Profile::Transport;
     }
+    super::trace_context::finish(ev, traceparent.as_deref(), cfg.spans.as_deref());
 }
 
 fn has(ev: &DecodedEvent, f: Field) -> bool {

@@ -88,8 +88,12 @@ pub enum Profile {
     NServiceBus,
     MassTransit,
     EventStoreDb,
-    /// W3C `traceparent` trace id (correlation only, last resort).
+    /// W3C `traceparent`: the trace id as correlation, `<trace id>-<span id>` as the id (last
+    /// resort before the transport).
     TraceContext,
+    /// An OpenTelemetry span export (`--spans`): causation from the nearest producer span above
+    /// the event's send span, correlation from the trace the chain started in.
+    Spans,
     /// Kafka transport data (`topic/partition@offset` as the id).
     Transport,
     /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
@@ -108,6 +112,7 @@ impl Profile {
             Profile::MassTransit => "masstransit",
             Profile::EventStoreDb => "eventstoredb",
             Profile::TraceContext => "tracecontext",
+            Profile::Spans => "spans",
             Profile::Transport => "transport",
             Profile::Override => "override",
         }

@@ -41,6 +41,8 @@ pub struct GraphData {
     pub edges: Vec<(usize, usize)>,
     /// Node of each event of the flow (grouped events map to their group).
     pub node_of: FxHashMap<EventIdx, usize>,
+    /// Events placed by their trace id alone, whose cause is unknown rather than absent.
+    pub causation_unknown: usize,
 }
 
 /// Siblings are grouped by (parent node, event type).
@@ -125,9 +127,19 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
         .filter(|&e| scope.shown(e))
         .collect();
     let depth = scope.depths(&events);
+    let causation_unknown = events
+        .iter()
+        .filter(|&&e| {
+            let p = s.get(e).provenance;
+            crate::decode::trace_context::causation_unknown(p.correlation, p.causation)
+        })
+        .count();
     let mut order: Vec<EventIdx> = events;
     order.sort_by_key(|&e| (depth[&e], s.get(e).effective_time(), e));
-    let mut g = GraphData::default();
+    let mut g = GraphData {
+        causation_unknown,
+        ..GraphData::default()
+    };
     let mut missing: FxHashMap<Sym, usize> = FxHashMap::default();
     for level in order.chunk_by(|a, b| depth[a] == depth[b]) {
         let d = depth[&level[0]];

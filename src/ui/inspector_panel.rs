@@ -5,6 +5,7 @@ use super::inspector_data::PayloadView;
 use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
+use crate::decode::trace_context::causation_unknown;
 use crate::model::{format_duration, format_time};
 use crate::store::{EventIdx, Seq};
 
@@ -61,11 +62,13 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                 s.opt_str(r.correlation).map(Into::into),
                 Some(p.correlation.name()),
             );
-            row(
-                "causation",
-                s.opt_str(r.causation).map(Into::into),
-                Some(p.causation.name()),
-            );
+            // Placed in its flow by the trace id alone: no cause named, but none missing either.
+            let causation = if causation_unknown(p.correlation, p.causation) {
+                Some("unknown (trace context only; give the spans with --spans)".into())
+            } else {
+                s.opt_str(r.causation).map(Into::into)
+            };
+            row("causation", causation, Some(p.causation.name()));
             let seq = match r.sequence {
                 Seq::None => None,
                 Seq::Int(n) => Some(n.to_string()),
