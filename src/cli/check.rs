@@ -92,6 +92,17 @@ pub struct CheckArgs {
     pub ids: ProfileArgs,
 }
 
+impl CheckArgs {
+    /// How the files are read: the profiles and threads given, payloads not kept.
+    pub fn file_options(&self) -> Result<FileOptions, String> {
+        Ok(FileOptions {
+            profiles: self.ids.to_config()?,
+            keep_payload: false,
+            threads: self.threads,
+        })
+    }
+}
+
 fn parse_now(text: &str) -> Result<i64, String> {
     parse_time(text)
         .ok_or_else(|| format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))
@@ -109,11 +120,7 @@ pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
         config.dead_letter_topics =
             regex::Regex::new(p).map_err(|e| format!("--dlq-pattern: {e}"))?;
     }
-    let opts = FileOptions {
-        profiles: args.ids.to_config()?,
-        keep_payload: false,
-        threads: args.threads,
-    };
+    let opts = args.file_options()?;
     let mut engine = Engine::new(config);
     // About one event per 400 bytes of plain input; compressed sizes are not guessed at. The cap
     // keeps the up-front reservation modest; past it the tables grow as they go.
@@ -158,10 +165,7 @@ pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
         let p = r.provenance;
         v["event_type"] = json!(s.str(r.event_type));
         v["source"] = json!(s.opt_str(r.source));
-        v["profiles"] = json!({
-            "id": p.id.name(), "correlation": p.correlation.name(), "causation": p.causation.name(),
-            "sequence": p.sequence.name(), "subject": p.subject.name(),
-        });
+        v["profiles"] = super::events::profiles_json(&p);
     }
     v
 }

@@ -108,6 +108,10 @@ pub struct RecordArgs {
     /// Stop after this long.
     #[arg(long, value_parser = super::parse_duration_ns)]
     pub duration: Option<i64>,
+    /// `json` also prints the live session's summary when recording stops, as the same
+    /// `{"summary":{...}}` line `check --format json` prints, so a replay can be compared to it.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::check::OutputFormat,
 }
 
 /// Writes each record to the recording as the session consumes it.
@@ -195,6 +199,9 @@ pub fn record(args: &RecordArgs) -> i32 {
     );
     for e in s.errors.iter().rev().take(3) {
         eprintln!("  last error: {e}");
+    }
+    if args.format == super::check::OutputFormat::Json {
+        println!("{}", super::check::summary_json(&session.engine, 0, &[]));
     }
     0
 }

@@ -37,6 +37,7 @@ pub(super) fn decode(
             .map(|kv| Header {
                 name: kv[0].as_ref().map_or("", |t| &t.0).into(),
                 value: kv[1].as_ref().map(|t| t.0.as_ref().into()),
+                bytes: None,
             })
             .collect()
     });

@@ -90,10 +90,7 @@ pub(super) fn pack_fast(
                 .headers
                 .iter()
                 .flatten()
-                .map(|(n, v)| Header {
-                    name: n.0.as_ref().into(),
-                    value: v.as_ref().map(|v| v.0.as_ref().into()),
-                })
+                .map(|(n, v)| Header::from_bytes(&n.0, v.as_ref().map(|v| v.0.as_bytes())))
                 .collect();
             found_cause = profile::Lookup::new(&headers, l.data.map(|d| d.0))
                 .find(p, profile::Field::Causation);
@@ -213,6 +210,7 @@ pub(super) fn build(
             .map(|(n, v)| Header {
                 name: n.boxed(),
                 value: v.map(Text::boxed),
+                bytes: None,
             })
             .collect();
     }

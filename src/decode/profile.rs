@@ -472,10 +472,7 @@ mod tests {
     use super::*;
 
     fn h(n: &str, v: &str) -> Header {
-        Header {
-            name: n.into(),
-            value: Some(v.into()),
-        }
+        Header::text(n, v)
     }
 
     #[test]

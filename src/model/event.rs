@@ -54,11 +54,48 @@ impl TsType {
     }
 }
 
-/// One header. Order is kept and duplicate names are kept.
+/// One header. Order is kept and duplicate names are kept. A value that is not UTF-8 is kept as
+/// its bytes, never replaced by lossy text (Spring's binary `kafka_dlt-original-offset`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     pub name: Box<str>,
+    /// The value when it is UTF-8 text; `None` for a null value or a binary one.
     pub value: Option<Box<str>>,
+    /// The value's bytes when they are not UTF-8 (then `value` is `None`).
+    pub bytes: Option<Box<[u8]>>,
+}
+
+impl Header {
+    /// A header with a text value.
+    pub fn text(name: &str, value: &str) -> Header {
+        Header {
+            name: name.into(),
+            value: Some(value.into()),
+            bytes: None,
+        }
+    }
+
+    /// A header as a client hands it over: text when the bytes are UTF-8, else the bytes.
+    pub fn from_bytes(name: &str, value: Option<&[u8]>) -> Header {
+        let (value, bytes) = match value.map(std::str::from_utf8) {
+            None => (None, None),
+            Some(Ok(t)) => (Some(t.into()), None),
+            Some(Err(_)) => (None, value.map(Into::into)),
+        };
+        Header {
+            name: name.into(),
+            value,
+            bytes,
+        }
+    }
+
+    /// The value's bytes, text or binary; `None` for a null value.
+    pub fn raw(&self) -> Option<&[u8]> {
+        self.value
+            .as_deref()
+            .map(str::as_bytes)
+            .or(self.bytes.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -195,10 +195,7 @@ fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<Strin
         .headers()
         .map(|hs| {
             hs.iter()
-                .map(|h| Header {
-                    name: h.key.into(),
-                    value: h.value.map(|v| String::from_utf8_lossy(v).into()),
-                })
+                .map(|h| Header::from_bytes(h.key, h.value))
                 .collect()
         })
         .unwrap_or_default();
