@@ -80,10 +80,10 @@ fn content_hash(ev: &DecodedEvent) -> u64 {
         }
         h.write(header.name.as_bytes());
         h.write_usize(header.name.len());
-        match header.value.as_deref() {
+        match header.raw() {
             Some(v) => {
                 h.write_u8(1);
-                h.write(v.as_bytes());
+                h.write(v);
                 h.write_usize(v.len());
             }
             None => h.write_u8(0),
@@ -171,15 +171,9 @@ mod tests {
         value: &str,
         extra: &[(&str, &str)],
     ) -> RawRecord<'static> {
-        let mut headers = vec![Header {
-            name: "traceparent".into(),
-            value: Some(traceparent.into()),
-        }];
+        let mut headers = vec![Header::text("traceparent", traceparent)];
         for (n, v) in extra {
-            headers.push(Header {
-                name: (*n).into(),
-                value: Some((*v).into()),
-            });
+            headers.push(Header::text(n, v));
         }
         RawRecord {
             topic: Some("orders"),

@@ -10,6 +10,7 @@
 
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
+mod otel;
 
 pub use kafka_support::*;
 use serde_json::Value;
