@@ -23,6 +23,17 @@ impl FileDialog {
         });
     }
 
+    /// Shows the open dialog for span exports.
+    pub fn open_spans(&mut self, waker: Waker) {
+        self.open_with(waker, || {
+            rfd::FileDialog::new()
+                .set_title("Open OpenTelemetry spans (OTLP/JSON or Jaeger JSON)")
+                .add_filter("span exports", &["json", "jsonl", "ndjson"])
+                .add_filter("all files", &["*"])
+                .pick_files()
+        });
+    }
+
     /// Runs `pick` (the dialog) on its own thread.
     fn open_with(
         &mut self,

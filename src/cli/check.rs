@@ -57,7 +57,7 @@ impl ProfileArgs {
             spans: if self.spans.is_empty() {
                 None
             } else {
-                Some(std::sync::Arc::new(SpanIndex::load(&self.spans)?))
+                Some(std::sync::Arc::new(SpanIndex::load(&self.spans)))
             },
         })
     }
@@ -131,7 +131,12 @@ pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
         .filter_map(|f| Some(std::fs::metadata(f).ok()?.len() / 400))
         .sum();
     engine.reserve(estimate.min(20_000_000) as usize);
-    let mut io_errors = Vec::new();
+    // A span export that could not be read in full is an input error like a missing file.
+    let mut io_errors: Vec<String> = opts
+        .profiles
+        .spans
+        .as_ref()
+        .map_or(Vec::new(), |s| s.problems().to_vec());
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
