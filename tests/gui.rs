@@ -377,3 +377,44 @@ fn trace_context_only_events_say_causation_is_unknown_until_spans_give_it() {
         }
     }
 }
+
+/// A Kafka session whose broker never answers says so in the top bar, with librdkafka's reason
+/// naming the broker, instead of "live"; File > Disconnect ends it and keeps the window.
+#[cfg(feature = "kafka")]
+#[test]
+fn a_kafka_session_without_a_broker_says_not_connected_and_can_disconnect() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // bound and released: nothing listens there now
+    let opts = eventscope::ingest::kafka::KafkaRequest {
+        brokers: format!("127.0.0.1:{port}"),
+        topics: vec!["orders".into()],
+        keep_payload: true,
+        ..Default::default()
+    }
+    .build()
+    .unwrap();
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_eframe(move |cc| EventscopeApp::new(cc, Launch::Kafka(Box::new(opts), 1 << 30)));
+    let broker = format!("127.0.0.1:{port}");
+    until_delivered(&mut h, |h| {
+        h.query_by_label_contains("not connected").is_some()
+            && h.query_by_label_contains("Connection refused").is_some()
+    });
+    assert!(
+        h.query_all_by_label_contains(&broker)
+            .any(|n| format!("{n:?}").contains("Connection refused")),
+        "the reason names the broker"
+    );
+    assert!(h.query_by_label_contains("· live").is_none());
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Disconnect").click();
+    until(&mut h, |h| {
+        h.query_by_label_contains("· disconnected").is_some()
+    });
+    assert!(h.state().session.kafka.is_none());
+}

@@ -486,3 +486,46 @@ fn a_killed_recorder_leaves_a_file_that_loads_to_its_last_line() {
     assert!(summary.contains("\"events\":500"), "{summary}");
     assert!(summary.contains("\"undecodable\":0"), "{summary}");
 }
+
+/// `record` against a port where nothing listens, or where something accepts and hangs up (not
+/// a Kafka broker): it says so naming host:port with librdkafka's reason, and exits 2 without
+/// hanging (the default connect timeout is 8 s; 30 s here only guards against a hang).
+#[test]
+fn record_fails_loudly_when_no_broker_answers() {
+    let dead = free_port();
+    let refusing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refusing_port = refusing.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in refusing.incoming() {
+            drop(conn); // accept, then hang up at once
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for (port, why) in [
+        (dead, "Connection refused"),
+        (refusing_port, "Disconnected"),
+    ] {
+        let broker = format!("127.0.0.1:{port}");
+        let out = dir.path().join(format!("{port}.jsonl"));
+        let started = std::time::Instant::now();
+        let run = eventscope(&[
+            "record",
+            "-b",
+            &broker,
+            "-t",
+            "orders",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.contains(&format!("no broker of {broker} answered")) && last.contains(why),
+            "{stderr}"
+        );
+    }
+}

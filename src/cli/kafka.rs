@@ -4,7 +4,7 @@
 use super::check::ProfileArgs;
 use crate::decode::native_write;
 use crate::ingest::kafka::{
-    self, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
+    self, Connection, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
 };
 use crate::model::{DecodedEvent, now_ns};
 use crate::session::{Session, Tap};
@@ -112,6 +112,9 @@ pub struct RecordArgs {
     /// Stop after this long.
     #[arg(long, value_parser = super::parse_duration_ns)]
     pub duration: Option<i64>,
+    /// Give up (exit 2) when no broker answered within this long.
+    #[arg(long, default_value = "8s", value_parser = super::parse_duration_ns)]
+    pub connect_timeout: i64,
     /// `json` also prints the live session's summary when recording stops, as the same
     /// `{"summary":{...}}` line `check --format json` prints, so a replay can be compared to it.
     #[arg(long, value_enum, default_value = "text")]
@@ -127,6 +130,58 @@ struct Recorder {
     max_events: Option<u64>,
     duration: Option<i64>,
     started: Instant,
+    link: Link,
+}
+
+/// Watches the connection for `record`: says when it fails or comes back, and gives up when no
+/// broker ever answered within the connect timeout.
+struct Link {
+    status: Arc<Mutex<KafkaStatus>>,
+    brokers: String,
+    connect_timeout: i64,
+    said: Option<std::mem::Discriminant<Connection>>,
+    gave_up: bool,
+}
+
+impl Link {
+    /// False when it is time to give up.
+    fn check(&mut self, started: Instant) -> bool {
+        let s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        let c = s.connection();
+        let kind = std::mem::discriminant(&c);
+        if self.said != Some(kind) {
+            match &c {
+                Connection::Unreachable(r) | Connection::Lost(r) => {
+                    eprintln!("eventscope record: {}: {r}", self.brokers);
+                }
+                Connection::Connected if self.said.is_some() => {
+                    eprintln!("eventscope record: connected to {}", self.brokers);
+                }
+                _ => {}
+            }
+            self.said = Some(kind);
+        }
+        self.gave_up =
+            !s.ever_connected && started.elapsed().as_nanos() >= self.connect_timeout as u128;
+        !self.gave_up
+    }
+
+    /// Why the recording failed if no broker ever answered.
+    fn failure(&self) -> Option<String> {
+        let s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        (!s.ever_connected).then(|| {
+            let waited = crate::model::format_duration(self.connect_timeout);
+            let reason = s.reason().unwrap_or("no answer");
+            if self.gave_up {
+                format!(
+                    "no broker of {} answered within {waited}: {reason}",
+                    self.brokers
+                )
+            } else {
+                format!("never connected to {}: {reason}", self.brokers)
+            }
+        })
+    }
 }
 
 impl Tap for Recorder {
@@ -147,7 +202,8 @@ impl Tap for Recorder {
         if self.io_error.is_none() {
             self.io_error = self.out.flush().err();
         }
-        self.io_error.is_none()
+        self.link.check(self.started)
+            && self.io_error.is_none()
             && self.max_events.is_none_or(|m| self.written < m)
             && self
                 .duration
@@ -164,7 +220,8 @@ pub fn record(args: &RecordArgs) -> i32 {
             return 2;
         }
     };
-    let mut rec = match start_recording(args, &opts) {
+    let status = Arc::new(Mutex::new(KafkaStatus::default()));
+    let mut rec = match start_recording(args, &opts, status.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("eventscope record: {}: {e}", args.out.display());
@@ -172,7 +229,6 @@ pub fn record(args: &RecordArgs) -> i32 {
         }
     };
     announce(args, &opts);
-    let status = Arc::new(Mutex::new(KafkaStatus::default()));
     let mut session = Session::for_kafka(&opts, args.kafka.max_memory);
     let result = session.consume_kafka(&opts, &AtomicBool::new(false), &status, &mut rec);
     if rec.io_error.is_none() {
@@ -184,6 +240,10 @@ pub fn record(args: &RecordArgs) -> i32 {
     }
     if let Err(e) = result {
         eprintln!("eventscope record: {e}");
+        return 2;
+    }
+    if let Some(e) = rec.link.failure() {
+        eprintln!("eventscope record: {e}; recorded nothing");
         return 2;
     }
     session.engine.finish(None);
@@ -211,7 +271,11 @@ pub fn record(args: &RecordArgs) -> i32 {
 }
 
 /// Creates the recording and writes its header line.
-fn start_recording(args: &RecordArgs, opts: &KafkaOptions) -> std::io::Result<Recorder> {
+fn start_recording(
+    args: &RecordArgs,
+    opts: &KafkaOptions,
+    status: Arc<Mutex<KafkaStatus>>,
+) -> std::io::Result<Recorder> {
     let file = std::fs::File::create(&args.out)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let header = native_write::header_line(&[
@@ -230,6 +294,13 @@ fn start_recording(args: &RecordArgs, opts: &KafkaOptions) -> std::io::Result<Re
         max_events: args.max_events,
         duration: args.duration,
         started: Instant::now(),
+        link: Link {
+            status,
+            brokers: opts.brokers.clone(),
+            connect_timeout: args.connect_timeout,
+            said: None,
+            gave_up: false,
+        },
     })
 }
 

@@ -7,7 +7,7 @@ use super::{Session, SourceKind, SourceState};
 use crate::analysis::Config;
 use crate::analysis::budget::Budget;
 use crate::ingest::Waker;
-use crate::ingest::kafka::{self, Decoded, KafkaOptions, KafkaStatus};
+use crate::ingest::kafka::{self, Connection, Decoded, KafkaOptions, KafkaStatus};
 use crate::model::{DecodedEvent, Problem};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -38,6 +38,26 @@ impl Session {
         let mut s = Session::for_kafka(&opts, max_memory);
         s.kafka = Some(kafka::spawn(opts, s.tx.clone(), Some(waker)));
         s
+    }
+
+    /// Whether the running Kafka source reaches its cluster; `None` without one (never
+    /// connected to Kafka, or disconnected).
+    pub fn kafka_connection(&self) -> Option<Connection> {
+        let k = self.kafka.as_ref()?;
+        let s = k.status.lock().unwrap_or_else(|e| e.into_inner());
+        Some(s.connection())
+    }
+
+    /// Stops consuming Kafka; what arrived stays, as a finished (no longer live) session.
+    pub fn disconnect(&mut self) {
+        if self.kafka.take().is_some() {
+            for s in &mut self.sources {
+                if s.kind == SourceKind::Kafka {
+                    s.finished = true;
+                }
+            }
+            self.engine.finish(None);
+        }
     }
 
     /// Consumes on this thread until `stop` is set or `tap` says stop: each record goes to the

@@ -36,7 +36,16 @@ pub fn spawn(opts: KafkaOptions, tx: Sender<SourceMessage>, waker: Option<Waker>
         .name("kafka".into())
         .spawn(move || {
             let origin = opts.origin();
+            let mut shown = None;
             let result = consume(&opts, &sp, &st, |records| {
+                // A changed connection state is news for the window even without records.
+                let now = st.lock().unwrap_or_else(|e| e.into_inner()).connection();
+                if shown.as_ref() != Some(&now) {
+                    shown = Some(now);
+                    if let Some(w) = &waker {
+                        w();
+                    }
+                }
                 if records.is_empty() {
                     return true;
                 }
