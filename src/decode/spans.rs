@@ -351,13 +351,18 @@ impl Reader {
     fn export(&mut self, name: &str, bytes: &[u8]) {
         let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Export>();
         let mut docs = 0usize;
+        // Line numbers counted as the stream advances (never from the start again: linear).
+        let (mut counted_to, mut newlines) = (0usize, 0usize);
         loop {
             let start = stream.byte_offset();
             let Some(next) = stream.next() else { break };
             docs += 1;
-            let line = 1
-                + bytes[..start].iter().filter(|b| **b == b'\n').count()
-                + usize::from(bytes.get(start) == Some(&b'\n'));
+            newlines += memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count();
+            counted_to = start;
+            // The document starts after the white space that follows the previous one.
+            let gap = &bytes[start..stream.byte_offset()];
+            let lead = gap.len() - gap.trim_ascii_start().len();
+            let line = 1 + newlines + memchr::memchr_iter(b'\n', &gap[..lead]).count();
             let export = match next {
                 Ok(e) => e,
                 Err(e) => {

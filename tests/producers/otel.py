@@ -28,6 +28,7 @@ from collections import defaultdict
 import confluent_kafka
 from opentelemetry import trace
 from opentelemetry.instrumentation.confluent_kafka import ConfluentKafkaInstrumentor
+from opentelemetry.instrumentation.confluent_kafka.version import __version__
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -47,7 +48,12 @@ def tracing():
 
 
 def event_id(headers):
-    tp = dict(headers)["traceparent"]
+    tp = dict(headers or []).get("traceparent")
+    if tp is None:
+        sys.exit(
+            f"no traceparent in {headers}: the instrumentation did nothing "
+            f"(opentelemetry-instrumentation-confluent-kafka {__version__}; 0.66b1 or newer needed)"
+        )
     tp = tp.decode() if isinstance(tp, bytes) else tp
     _version, trace_id, span_id, _flags = tp.split("-")
     return f"{trace_id}-{span_id}"
