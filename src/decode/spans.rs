@@ -25,8 +25,9 @@
 
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// A span reference: (trace id, span id).
@@ -228,98 +229,118 @@ fn resolve_all(nodes: &[Node], preds: &[SmallVec<[u32; 2]>]) -> Vec<Resolution> 
         .collect()
 }
 
+// The export structs borrow from the file's bytes (ids are plain hex, so nothing is copied) and
+// keep only what resolution needs; serde skips every other field without building it.
+
+/// Text borrowed from the input when it has no escapes.
+type Text<'a> = Cow<'a, str>;
+
 /// Both export formats in one pass: whichever top-level field is present.
 #[derive(Deserialize)]
-struct Export {
-    #[serde(default, rename = "resourceSpans", alias = "resource_spans")]
-    resource_spans: Option<Vec<ResourceSpans>>,
-    #[serde(default)]
-    data: Option<Vec<JaegerTrace>>,
+struct Export<'a> {
+    #[serde(default, borrow, rename = "resourceSpans", alias = "resource_spans")]
+    resource_spans: Option<Vec<ResourceSpans<'a>>>,
+    #[serde(default, borrow)]
+    data: Option<Vec<JaegerTrace<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct ResourceSpans {
+struct ResourceSpans<'a> {
     #[serde(
         default,
+        borrow,
         rename = "scopeSpans",
         alias = "scope_spans",
         alias = "instrumentationLibrarySpans"
     )]
-    scope_spans: Vec<ScopeSpans>,
+    scope_spans: Vec<ScopeSpans<'a>>,
 }
 
 #[derive(Deserialize)]
-struct ScopeSpans {
-    #[serde(default)]
-    spans: Vec<OtlpSpan>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OtlpSpan {
-    #[serde(default)]
-    trace_id: String,
-    #[serde(default)]
-    span_id: String,
-    #[serde(default)]
-    parent_span_id: String,
-    #[serde(default)]
-    kind: Value,
-    #[serde(default)]
-    links: Vec<OtlpLink>,
-    #[serde(default)]
-    attributes: Vec<OtlpAttribute>,
+struct ScopeSpans<'a> {
+    #[serde(default, borrow)]
+    spans: Vec<OtlpSpan<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct OtlpLink {
-    #[serde(default)]
-    trace_id: String,
-    #[serde(default)]
-    span_id: String,
+struct OtlpSpan<'a> {
+    #[serde(default, borrow)]
+    trace_id: Text<'a>,
+    #[serde(default, borrow)]
+    span_id: Text<'a>,
+    #[serde(default, borrow)]
+    parent_span_id: Text<'a>,
+    /// An integer, or the enum's name.
+    #[serde(default, borrow)]
+    kind: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    links: Vec<OtlpLink<'a>>,
+    #[serde(default, borrow)]
+    attributes: Vec<Attribute<'a>>,
 }
 
 #[derive(Deserialize)]
-struct OtlpAttribute {
-    key: String,
-    #[serde(default)]
-    value: Value,
+#[serde(rename_all = "camelCase")]
+struct OtlpLink<'a> {
+    #[serde(default, borrow)]
+    trace_id: Text<'a>,
+    #[serde(default, borrow)]
+    span_id: Text<'a>,
+}
+
+/// An OTLP attribute (`{"key", "value": {"stringValue": ...}}`) or a Jaeger tag (`{"key",
+/// "type", "value"}`); the value is parsed only for the keys looked at.
+#[derive(Deserialize)]
+struct Attribute<'a> {
+    #[serde(borrow)]
+    key: Text<'a>,
+    #[serde(default, borrow)]
+    value: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct JaegerTrace {
-    #[serde(default)]
-    spans: Vec<JaegerSpan>,
+struct OtlpValue<'a> {
+    #[serde(default, borrow, rename = "stringValue")]
+    string_value: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JaegerSpan {
-    #[serde(default, rename = "traceID")]
-    trace_id: String,
-    #[serde(default, rename = "spanID")]
-    span_id: String,
-    #[serde(default)]
-    references: Vec<JaegerRef>,
-    #[serde(default)]
-    tags: Vec<JaegerTag>,
+struct JaegerTrace<'a> {
+    #[serde(default, borrow)]
+    spans: Vec<JaegerSpan<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JaegerRef {
-    #[serde(default, rename = "refType")]
-    ref_type: String,
-    #[serde(default, rename = "traceID")]
-    trace_id: String,
-    #[serde(default, rename = "spanID")]
-    span_id: String,
+struct JaegerSpan<'a> {
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Text<'a>,
+    #[serde(default, borrow, rename = "spanID")]
+    span_id: Text<'a>,
+    #[serde(default, borrow)]
+    references: Vec<JaegerRef<'a>>,
+    #[serde(default, borrow)]
+    tags: Vec<Attribute<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JaegerTag {
-    key: String,
-    #[serde(default)]
-    value: Value,
+struct JaegerRef<'a> {
+    #[serde(default, borrow, rename = "refType")]
+    ref_type: Text<'a>,
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Text<'a>,
+    #[serde(default, borrow, rename = "spanID")]
+    span_id: Text<'a>,
+}
+
+/// The value of the attribute `key`: OTLP's `stringValue`, or a Jaeger tag's string.
+fn attribute<'a>(attrs: &'a [Attribute<'a>], key: &str, otlp: bool) -> Option<Text<'a>> {
+    let raw = attrs.iter().find(|a| a.key == key)?.value?.get();
+    if otlp {
+        serde_json::from_str::<OtlpValue>(raw).ok()?.string_value
+    } else {
+        serde_json::from_str::<Text>(raw).ok()
+    }
 }
 
 /// A trace id: 1 to 32 hex digits (Jaeger drops leading zeros of 64-bit trace ids), not all zero.
@@ -428,14 +449,11 @@ fn otlp_node(s: &OtlpSpan, at: &dyn Fn() -> String) -> Result<Node, String> {
         let at = || format!("{}.links[{l}]", at());
         preds.push(ids(&link.trace_id, &link.span_id, &at)?);
     }
-    let producer = matches!(&s.kind, Value::Number(n) if n.as_u64() == Some(4))
-        || s.kind.as_str() == Some("SPAN_KIND_PRODUCER");
-    let system = s
-        .attributes
-        .iter()
-        .find(|a| a.key == "messaging.system")
-        .and_then(|a| a.value.get("stringValue"))
-        .and_then(Value::as_str);
+    // OTLP's SpanKind: 4 = SPAN_KIND_PRODUCER.
+    let producer = s
+        .kind
+        .is_some_and(|k| matches!(k.get(), "4" | "\"SPAN_KIND_PRODUCER\""));
+    let system = attribute(&s.attributes, "messaging.system", true);
     Ok(Node {
         id,
         preds,
@@ -455,16 +473,11 @@ fn jaeger_node(s: &JaegerSpan, at: &dyn Fn() -> String) -> Result<Node, String> 
         let target = preds.remove(parent);
         preds.insert(0, target);
     }
-    let tag = |key: &str| {
-        s.tags
-            .iter()
-            .find(|t| t.key == key)
-            .and_then(|t| t.value.as_str())
-    };
+    let tag = |key: &str| attribute(&s.tags, key, false);
     Ok(Node {
         id,
         preds,
-        producer: tag("span.kind") == Some("producer")
+        producer: tag("span.kind").is_some_and(|k| k == "producer")
             && tag("messaging.system").is_none_or(|s| s == "kafka"),
     })
 }
