@@ -179,7 +179,7 @@ mod tests {
             topic: Some("orders"),
             partition: Some(0),
             offset: Some(offset),
-            key: Some("ord-1"),
+            key: Some(b"ord-1"),
             headers,
             value: Some(Box::leak(value.to_string().into_boxed_str()).as_bytes()),
             ..Default::default()

@@ -6,7 +6,7 @@ use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
 use crate::decode::trace_context::causation_unknown;
-use crate::model::{format_duration, format_time};
+use crate::model::{format_duration, format_time, header_display};
 use crate::store::{EventIdx, Seq};
 
 pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
@@ -55,7 +55,11 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                 ui.end_row();
             };
             row("id", Some(s.str(r.id).into()), Some(p.id.name()));
-            row("type", Some(s.str(r.event_type).into()), None);
+            row(
+                "type",
+                Some(s.str(r.event_type).into()),
+                Some(p.event_type.name()),
+            );
             row("source", s.opt_str(r.source).map(Into::into), None);
             row(
                 "correlation",
@@ -66,7 +70,14 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
             let causation = if causation_unknown(p.correlation, p.causation) {
                 Some("unknown (trace context only; give the spans with --spans)".into())
             } else {
-                s.opt_str(r.causation).map(Into::into)
+                r.causation.map(|c| {
+                    let id = s.str(c);
+                    if p.causation.cause_may_be_external() && s.first_with_id(c).is_none() {
+                        format!("{id} (external trigger: never on Kafka)")
+                    } else {
+                        id.to_string()
+                    }
+                })
             };
             row("causation", causation, Some(p.causation.name()));
             let seq = match r.sequence {
@@ -151,7 +162,7 @@ fn headers_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
             .show(ui, |ui| {
                 for h in detail.map(|d| d.headers.as_slice()).unwrap_or_default() {
                     ui.monospace(&*h.name);
-                    ui.monospace(h.value.as_deref().unwrap_or("null"));
+                    ui.monospace(header_display(&h.name, h.raw()));
                     ui.end_row();
                 }
             });
