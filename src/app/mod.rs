@@ -39,7 +39,7 @@ pub struct EventscopeApp {
     waker: Waker,
     demo_seed: u64,
     file_dialog: dialog::FileDialog,
-    spans_dialog: dialog::FileDialog,
+    spans_dialog: dialog::FileDialog<SpanIndex>,
     /// Profile settings the files open with (File > Open spans sets the spans).
     profiles: ProfileConfig,
     /// The files last opened, opened again when spans are given.
@@ -129,10 +129,10 @@ impl EventscopeApp {
         }
     }
 
-    /// Reads span exports (once, on this thread) and opens the files again with them; what
-    /// could not be read is reported in the window with the files' problems.
-    fn open_spans(&mut self, paths: &[PathBuf]) {
-        self.profiles.spans = Some(Arc::new(SpanIndex::load(paths)));
+    /// Opens the files again with span exports (read on the dialog's thread); what could not
+    /// be read is reported in the window with the files' problems.
+    fn open_spans(&mut self, spans: SpanIndex) {
+        self.profiles.spans = Some(Arc::new(spans));
         self.open(self.files.clone());
     }
 
@@ -186,8 +186,8 @@ impl eframe::App for EventscopeApp {
         if let Some(paths) = self.file_dialog.poll() {
             self.commands.push(Command::Open(paths));
         }
-        if let Some(paths) = self.spans_dialog.poll() {
-            self.open_spans(&paths);
+        if let Some(spans) = self.spans_dialog.poll() {
+            self.open_spans(spans);
         }
         self.apply_commands();
         let more = self.session.drain(INGEST_BUDGET);
