@@ -81,3 +81,46 @@ impl<T: Send + 'static> FileDialog<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_frame_goes_on_while_the_dialog_is_open() {
+        let (release, wait) = channel::<()>();
+        let (woken_tx, woken) = channel::<()>();
+        let woken_tx = std::sync::Mutex::new(woken_tx);
+        let waker: Waker = Arc::new(move || {
+            let _ = woken_tx.lock().map(|t| t.send(()));
+        });
+        let mut d = FileDialog::default();
+        d.open_with(waker.clone(), move || {
+            let _ = wait.recv();
+            Some(vec![PathBuf::from("a.jsonl")])
+        });
+        assert_eq!(d.poll(), None, "the user has not chosen yet");
+        d.open_with(waker, || panic!("a second dialog while one is open"));
+        release.send(()).unwrap();
+        woken.recv().unwrap();
+        assert_eq!(d.poll(), Some(vec![PathBuf::from("a.jsonl")]));
+        assert_eq!(d.poll(), None);
+    }
+
+    #[test]
+    fn span_exports_are_read_on_the_dialog_thread() {
+        let (woken_tx, woken) = channel::<()>();
+        let woken_tx = std::sync::Mutex::new(woken_tx);
+        let waker: Waker = Arc::new(move || {
+            let _ = woken_tx.lock().map(|t| t.send(()));
+        });
+        let mut d: FileDialog<SpanIndex> = FileDialog::default();
+        d.open_with(waker, || {
+            let export = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000b1","kind":4}]}]}]}"#;
+            Some(SpanIndex::parse(&[("s.json", export)]))
+        });
+        woken.recv().unwrap();
+        assert_eq!(d.poll().map(|s| s.len()), Some(1));
+    }
+}
