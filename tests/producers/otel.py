@@ -2,7 +2,7 @@
 opentelemetry-instrumentation-confluent-kafka >= 0.66b1 with opentelemetry-sdk; older versions
 silently do nothing with confluent-kafka 2.x). The records carry only a W3C `traceparent`.
 
-    otel.py BOOTSTRAP SPANS_OUT
+    otel.py BOOTSTRAP SPANS_OUT [JAEGER_OUT]
 
 Orders service: one OrderPlaced per order (8 orders), each under its own "checkout" span.
 Payments service (consumes orders): PaymentProcessed + InventoryReserved.
@@ -201,6 +201,34 @@ def export(spans, path):
         f.write(json.dumps(request) + "\n")
 
 
+def export_jaeger(spans, path):
+    """The same spans as Jaeger's JSON (query API / UI download): the parent as a CHILD_OF
+    reference, links as FOLLOWS_FROM, the kind in the span.kind tag
+    (https://www.jaegertracing.io/docs/latest/apis/)."""
+    kinds = {0: "internal", 1: "server", 2: "client", 3: "producer", 4: "consumer"}
+    traces = defaultdict(list)
+    for s in spans:
+        ctx = s.get_span_context()
+        t = format(ctx.trace_id, "032x")
+        refs = []
+        if s.parent:
+            refs.append({"refType": "CHILD_OF", "traceID": t, "spanID": format(s.parent.span_id, "016x")})
+        for l in s.links:
+            refs.append({"refType": "FOLLOWS_FROM", "traceID": format(l.context.trace_id, "032x"),
+                         "spanID": format(l.context.span_id, "016x")})
+        tags = [{"key": "span.kind", "type": "string", "value": kinds[s.kind.value]}]
+        tags += [{"key": k, "type": "string", "value": str(v)} for k, v in (s.attributes or {}).items()]
+        traces[t].append({"traceID": t, "spanID": format(ctx.span_id, "016x"), "operationName": s.name,
+                          "references": refs, "startTime": s.start_time // 1000,
+                          "duration": (s.end_time - s.start_time) // 1000, "tags": tags, "logs": [],
+                          "processID": "p1", "warnings": None})
+    doc = {"data": [{"traceID": t, "spans": sp, "processes": {"p1": {"serviceName": "shop", "tags": []}},
+                     "warnings": None} for t, sp in traces.items()],
+           "total": 0, "limit": 0, "offset": 0, "errors": None}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
 def main():
     bootstrap, spans_out = sys.argv[1], sys.argv[2]
     provider, exporter = tracing()
@@ -217,6 +245,8 @@ def main():
     if missing:
         sys.exit(f"traceparent does not name a producer span: {missing}")
     export(spans, spans_out)
+    if len(sys.argv) > 3:
+        export_jaeger(spans, sys.argv[3])
     print(json.dumps({"events": events, "resent": resent, "producer_spans": len(producers)}))
 
 

@@ -1,7 +1,8 @@
 //! OpenTelemetry: PyPI `opentelemetry-instrumentation-confluent-kafka` (>= 0.66b1) with
 //! `opentelemetry-sdk` traces a small shop whose records carry only a W3C `traceparent`; its
 //! consumers use the instrumentation's default consumer span (a new trace linked to the record's
-//! send span). `otel.py` exports the spans as OTLP/JSON (the collector file exporter's form).
+//! send span). `otel.py` exports the spans as OTLP/JSON (the collector file exporter's form) and
+//! as Jaeger JSON.
 
 use super::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,7 +28,13 @@ fn opentelemetry_traceparent_only_with_and_without_spans() {
     }
     let dir = tempfile::tempdir().unwrap();
     let spans = dir.path().join("spans.jsonl");
-    let out: Value = serde_json::from_str(&py("otel.py", &[&bs, spans.to_str().unwrap()])).unwrap();
+    let jaeger = dir.path().join("jaeger.json");
+    let args = [
+        bs.as_str(),
+        spans.to_str().unwrap(),
+        jaeger.to_str().unwrap(),
+    ];
+    let out: Value = serde_json::from_str(&py("otel.py", &args)).unwrap();
     let produced = out["events"].as_array().unwrap();
     let resent = out["resent"].as_str().unwrap();
     // 8 orders x (OrderPlaced, PaymentProcessed, InventoryReserved, OrderConfirmed,
@@ -64,9 +71,18 @@ fn opentelemetry_traceparent_only_with_and_without_spans() {
     );
     let evs = events(&rec, &[]);
     assert_eq!(evs.len(), 41);
-    let ids: BTreeSet<&str> = evs.iter().map(|e| e["id"].as_str().unwrap()).collect();
-    let want_ids: BTreeSet<&str> = produced.iter().map(|e| e["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, want_ids, "ids are <trace id>-<send span id>");
+    // Ids are <trace id>-<send span id>; types from the value's `type`.
+    let typed = |evs: &[Value]| -> BTreeSet<(String, String)> {
+        evs.iter()
+            .map(|e| {
+                (
+                    e["id"].as_str().unwrap().into(),
+                    e["type"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(typed(&evs), typed(produced));
     for e in &evs {
         assert_eq!(e["profiles"]["id"], "tracecontext", "{e}");
         assert_eq!(e["profiles"]["correlation"], "tracecontext", "{e}");
@@ -74,13 +90,25 @@ fn opentelemetry_traceparent_only_with_and_without_spans() {
     }
     assert_eq!(links(&evs, &sent), (0, 0, 33));
 
-    // With the spans: every link right, one flow per order, the re-send still the only anomaly.
-    let spans_arg = ["--spans", spans.to_str().unwrap()];
-    let (anomalies, summary) = check(&rec, &spans_arg);
+    // With the spans (OTLP/JSON, then the same as Jaeger JSON): every link right, one flow per
+    // order, the re-send still the only anomaly.
+    for export in [&spans, &jaeger] {
+        with_spans(&rec, export, &sent, &want);
+    }
+}
+
+fn with_spans(
+    rec: &Path,
+    export: &Path,
+    sent: &[(String, String)],
+    want: &BTreeMap<String, Vec<String>>,
+) {
+    let spans_arg = ["--spans", export.to_str().unwrap()];
+    let (anomalies, summary) = check(rec, &spans_arg);
     assert_eq!(summary["summary"]["flows"].as_u64(), Some(8), "{summary}");
-    assert_eq!(kinds(&anomalies), want, "{anomalies:?}");
-    let evs = events(&rec, &spans_arg);
-    assert_eq!(links(&evs, &sent), (33, 0, 0));
+    assert_eq!(&kinds(&anomalies), want, "{anomalies:?}");
+    let evs = events(rec, &spans_arg);
+    assert_eq!(links(&evs, sent), (33, 0, 0), "{export:?}");
     let roots: Vec<&Value> = evs.iter().filter(|e| e["causationid"].is_null()).collect();
     assert_eq!(roots.len(), 8);
     assert!(roots.iter().all(|e| e["type"] == "OrderPlaced"));
