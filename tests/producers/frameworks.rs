@@ -66,6 +66,10 @@ fn run(framework: &str) -> Run {
     let head = std::fs::read_to_string(&out).unwrap();
     let first: Value = serde_json::from_str(head.lines().next().unwrap()).unwrap();
     let lossless = first["eventscope_trace"].as_u64() >= Some(2);
+    assert!(
+        lossless,
+        "recordings keep the records as they came (version 2): {first}"
+    );
     let (anomalies, summary) = check(&out, &[]);
     let events = events(&out, &[]);
     Run {
