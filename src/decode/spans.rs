@@ -373,11 +373,31 @@ pub fn parse_span_id(s: &str) -> Option<u64> {
     hex(s, 16).map(|v| v as u64)
 }
 
+/// A hint when an id looks like base64: protobuf's standard JSON mapping, which OTLP/JSON
+/// replaces with hex for trace and span ids.
+fn b64(id: &str) -> &'static str {
+    if matches!(id.len(), 12 | 24) && id.ends_with('=') {
+        " (base64? OTLP/JSON ids are hex, not protobuf's base64)"
+    } else {
+        ""
+    }
+}
+
 fn ids(trace: &str, span: &str, at: &dyn Fn() -> String) -> Result<SpanRef, String> {
-    let t = parse_trace_id(trace)
-        .ok_or_else(|| format!("{}: trace id '{trace}' is not 32 hex digits", at()))?;
-    let s = parse_span_id(span)
-        .ok_or_else(|| format!("{}: span id '{span}' is not 16 hex digits", at()))?;
+    let t = parse_trace_id(trace).ok_or_else(|| {
+        format!(
+            "{}: trace id '{trace}' is not 32 hex digits{}",
+            at(),
+            b64(trace)
+        )
+    })?;
+    let s = parse_span_id(span).ok_or_else(|| {
+        format!(
+            "{}: span id '{span}' is not 16 hex digits{}",
+            at(),
+            b64(span)
+        )
+    })?;
     Ok((t, s))
 }
 

@@ -299,6 +299,20 @@ fn bad_input_names_the_file_and_the_span() {
         .problems()
         .join("\n");
     assert!(e.contains("/nonexistent/spans.json"), "{e}");
+    let e = SpanIndex::parse(&[(
+        "b64.json",
+        otlp(&[otlp_span(
+            "S/kvNXezTaajzpKdDg5HNg==",
+            "AAAAAAAAALE=",
+            "",
+            4,
+            &[],
+        )])
+        .as_bytes(),
+    )])
+    .problems()
+    .join("\n");
+    assert!(e.contains("base64?"), "{e}");
     // Many bad spans: the first few word for word, the rest counted.
     let many: Vec<String> = (0..50).map(|_| otlp_span(T1, "zz", "", 4, &[])).collect();
     let idx = SpanIndex::parse(&[("many.json", otlp(&many).as_bytes())]);
