@@ -371,7 +371,15 @@ fn trace_context_only_events_say_causation_is_unknown_until_spans_give_it() {
             h.get_by_label("0af7651916cd43dd8448eb211c80319c-00000000000000b1");
             assert!(h.get_all_by_label("spans").count() >= 2);
         } else {
-            assert_eq!(h.state().view.graph.counts(), (2, 0));
+            // One root per trace: the trace, saying causation is unknown, above its events.
+            assert_eq!(h.state().view.graph.counts(), (3, 2));
+            let labels: Vec<&str> = (h.state().view.graph.data.nodes.iter())
+                .map(|n| n.label.as_str())
+                .collect();
+            assert!(
+                labels.contains(&"trace 0af76519 (causation unknown)"),
+                "{labels:?}"
+            );
             h.get_by_label(unknown);
             h.get_by_label_contains("causation unknown for 2");
         }
