@@ -14,6 +14,7 @@ mod chains;
 
 use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventStore};
+use fixedbitset::FixedBitSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
@@ -21,16 +22,30 @@ pub type FlowId = u32;
 
 const NO_FLOW: FlowId = FlowId::MAX;
 
+/// "No time" in a flow's time fields. No event has this time: the store keeps a real
+/// `i64::MIN` one unit later.
+const NO_TIME: i64 = i64::MIN;
+
+/// A flow's summary, kept small (72 bytes): most flows hold a handful of events, many only one or
+/// two (a request and its reply), so up to four members are kept inline without an allocation of
+/// their own, and times use a sentinel instead of `Option`.
+///
+/// Repeats (exact duplicates and dead-letter copies of an event, see `Engine::is_repeat`) are
+/// members but never set the flow's times: a redelivery or a dead-lettered copy minutes later
+/// is not the business transaction taking longer. A flow holding nothing but repeats (e.g. a
+/// recording of a dead-letter topic alone) is timed by them.
 #[derive(Clone, Debug)]
 pub struct Flow {
     /// The correlation id, or (for events without one) the id of the flow's root or missing cause.
     pub key: Sym,
     /// True when `key` is a correlation id carried by at least one event.
     pub correlated: bool,
+    /// `first` and `last` come from repeats only (no other member has a time).
+    timed_by_repeats: bool,
     /// Members, in the order they joined (arrival order, except events moved in later).
-    pub events: Vec<EventIdx>,
-    pub first: Option<Timestamp>,
-    pub last: Option<Timestamp>,
+    pub events: SmallVec<[EventIdx; 4]>,
+    first: i64,
+    last: i64,
     pub services: SmallVec<[Sym; 4]>,
 }
 
@@ -39,26 +54,50 @@ impl Flow {
         Flow {
             key,
             correlated: false,
-            events: Vec::new(),
-            first: None,
-            last: None,
+            timed_by_repeats: false,
+            events: SmallVec::new(),
+            first: NO_TIME,
+            last: NO_TIME,
             services: SmallVec::new(),
         }
     }
 
-    pub fn duration(&self) -> Option<i64> {
-        Some(self.last?.saturating_sub(self.first?))
+    /// The earliest time of the flow's events (repeats aside).
+    pub fn first(&self) -> Option<Timestamp> {
+        (self.first != NO_TIME).then_some(self.first)
     }
 
-    fn add(&mut self, store: &EventStore, idx: EventIdx) {
+    /// The latest time of the flow's events (repeats aside).
+    pub fn last(&self) -> Option<Timestamp> {
+        (self.last != NO_TIME).then_some(self.last)
+    }
+
+    pub fn duration(&self) -> Option<i64> {
+        Some(self.last()?.saturating_sub(self.first()?))
+    }
+
+    /// Takes in the times `lo..=hi` of members that are repeats (`repeat`) or not.
+    fn take_times(&mut self, lo: i64, hi: i64, repeat: bool) {
+        let empty = self.first == NO_TIME;
+        if repeat && !empty && !self.timed_by_repeats {
+            return;
+        }
+        if empty || (!repeat && self.timed_by_repeats) {
+            (self.first, self.last, self.timed_by_repeats) = (lo, hi, repeat);
+        } else {
+            self.first = self.first.min(lo);
+            self.last = self.last.max(hi);
+        }
+    }
+
+    fn add(&mut self, store: &EventStore, idx: EventIdx, repeat: bool) {
         let r = store.get(idx);
         self.events.push(idx);
         if r.correlation == Some(self.key) {
             self.correlated = true;
         }
         if let Some(t) = r.effective_time() {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.take_times(t, t, repeat);
         }
         if let Some(s) = r.source
             && !self.services.contains(&s)
@@ -70,14 +109,9 @@ impl Flow {
     /// Takes in another flow's summary (its events are appended by the caller).
     fn absorb_summary(&mut self, other: &Flow) {
         self.correlated |= other.correlated;
-        self.first = match (self.first, other.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, other.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        if other.first != NO_TIME {
+            self.take_times(other.first, other.last, other.timed_by_repeats);
+        }
         for s in &other.services {
             if !self.services.contains(s) {
                 self.services.push(*s);
@@ -85,11 +119,11 @@ impl Flow {
         }
     }
 
-    fn rebuild(&mut self, store: &EventStore) {
+    fn rebuild(&mut self, store: &EventStore, repeats: &FixedBitSet) {
         let events = std::mem::take(&mut self.events);
         *self = Flow::new(self.key);
         for e in events {
-            self.add(store, e);
+            self.add(store, e, repeats.contains(e as usize));
         }
     }
 }
@@ -111,6 +145,8 @@ pub struct Flows {
     flow_of: Vec<FlowId>,
     live: usize,
     chains: chains::Chains,
+    /// Events that are repeats (exact duplicates, dead-letter copies): one bit per event.
+    repeats: FixedBitSet,
     /// Events moved between flows (for the operation-count tests).
     moved: u64,
 }
@@ -127,7 +163,9 @@ impl Flows {
 
     pub fn reserve(&mut self, events: usize) {
         self.flow_of.reserve(events);
-        self.flows.reserve(events / 4);
+        // Flows of a few events are common (of two, a request and its reply, in some systems):
+        // room that is never used costs only address space, a doubling copies every flow.
+        self.flows.reserve(events / 2);
     }
 
     pub fn get(&self, id: FlowId) -> &Flow {
@@ -174,9 +212,19 @@ impl Flows {
         self.chains.steps() + self.moved
     }
 
-    /// Places a newly appended event. Returns its flow.
-    pub fn on_event(&mut self, store: &EventStore, idx: EventIdx) -> FlowId {
+    /// Whether the event is a repeat (an exact duplicate or a dead-letter copy of another).
+    pub fn is_repeat(&self, e: EventIdx) -> bool {
+        self.repeats.contains(e as usize)
+    }
+
+    /// Places a newly appended event; `repeat`: it is an exact duplicate or a dead-letter copy
+    /// (a member that never sets the flow's times nor lies on its critical path). Returns its
+    /// flow.
+    pub fn on_event(&mut self, store: &EventStore, idx: EventIdx, repeat: bool) -> FlowId {
         debug_assert_eq!(self.flow_of.len(), idx as usize);
+        if repeat {
+            self.repeats.grow_and_insert(idx as usize);
+        }
         let r = store.get(idx);
         let id = r.id;
         let canonical = store.first_with_id(id) == Some(idx);
@@ -200,7 +248,7 @@ impl Flows {
         };
         let fid = self.flow_for_key(key);
         self.flow_of.push(fid);
-        self.flows[fid as usize].add(store, idx);
+        self.flows[fid as usize].add(store, idx, repeat);
         if let Some(set) = set {
             self.chains.set_mut(set).members.push(idx);
         }
@@ -269,12 +317,12 @@ impl Flows {
         let b = self.flow_for_key(to);
         for &e in &members {
             self.flow_of[e as usize] = b;
-            self.flows[b as usize].add(store, e);
+            self.flows[b as usize].add(store, e, self.repeats.contains(e as usize));
         }
         let flow_of = &self.flow_of;
         let flow = &mut self.flows[a as usize];
-        flow.events.retain(|&e| flow_of[e as usize] == a);
-        flow.rebuild(store);
+        flow.events.retain(|e| flow_of[*e as usize] == a);
+        flow.rebuild(store, &self.repeats);
         self.moved += (members.len() + flow.events.len()) as u64;
     }
 
@@ -318,15 +366,26 @@ impl Flows {
         self.by_key[key.index()] = f;
     }
 
+    /// Whether an event of flow `id` takes part in its hops and critical path: any but a repeat,
+    /// unless the flow holds nothing but repeats (then it is timed by them, too).
+    fn takes_part(&self, id: FlowId) -> impl Fn(EventIdx) -> bool + '_ {
+        let only_repeats = self.get(id).events.iter().all(|&e| self.is_repeat(e));
+        move |e| only_repeats || !self.is_repeat(e)
+    }
+
     /// The causation edges inside a flow, parents resolved to the first event with the named id.
+    /// Repeats are left out at either end (see [`Flow`]): a redelivered or dead-lettered copy is
+    /// not a hop.
     pub fn edges(&self, store: &EventStore, id: FlowId) -> Vec<Edge> {
         let flow = self.get(id);
+        let part = self.takes_part(id);
         flow.events
             .iter()
+            .filter(|&&child| part(child))
             .filter_map(|&child| {
                 let c = store.get(child);
                 let parent = store.first_with_id(c.causation?)?;
-                if parent == child || self.flow_of(parent) != id {
+                if parent == child || self.flow_of(parent) != id || !part(parent) {
                     return None;
                 }
                 let p = store.get(parent);
@@ -355,7 +414,9 @@ impl Flows {
     }
 
     /// The longest causal chain in time: the root-to-descendant path whose end-to-end time span is
-    /// largest (ties go to the path with more events). Cycles are cut, never followed.
+    /// largest (ties go to the path with more events). Cycles are cut, never followed. Repeats are
+    /// never on it (an event under a dead-letter copy that stands in for its missing original
+    /// starts a path of its own).
     pub fn critical_path(&self, store: &EventStore, id: FlowId) -> Vec<EventIdx> {
         let edges = self.edges(store, id);
         let mut children: FxHashMap<EventIdx, Vec<EventIdx>> = FxHashMap::default();
@@ -367,14 +428,15 @@ impl Flows {
         let time = |e: EventIdx| store.get(e).effective_time().unwrap_or(0);
         let mut best_score = (i64::MIN, 0usize);
         let flow = self.get(id);
+        let part = self.takes_part(id);
         let mut roots: Vec<EventIdx> = flow
             .events
             .iter()
             .copied()
-            .filter(|e| !has_parent.contains(e))
+            .filter(|&e| !has_parent.contains(&e) && part(e))
             .collect();
         if roots.is_empty() {
-            roots.extend(flow.events.first());
+            roots.extend(flow.events.iter().find(|&&e| part(e)));
         }
         // Iterative DFS from each root. Causation links form a forest (one cause per event), so
         // each node is entered once over all roots and its path is the chain of parents: the best
