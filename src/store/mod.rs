@@ -393,6 +393,15 @@ impl EventStore {
         }
     }
 
+    /// The events after `e` in its cause's list of children (older ones: the list is newest
+    /// first), so a walk over a causation tree needs no stack of iterators.
+    pub fn siblings_after(&self, e: EventIdx) -> Children<'_> {
+        Children {
+            next: &self.next_sibling,
+            at: self.next_sibling[e as usize],
+        }
+    }
+
     pub fn has_children(&self, id: Sym) -> bool {
         self.slot(id).is_some_and(|s| s.first_child != NONE)
     }

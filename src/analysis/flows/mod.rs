@@ -15,7 +15,7 @@ mod chains;
 use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventStore};
 use fixedbitset::FixedBitSet;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use smallvec::SmallVec;
 
 pub type FlowId = u32;
@@ -417,61 +417,73 @@ impl Flows {
     /// largest (ties go to the path with more events). Cycles are cut, never followed. Repeats are
     /// never on it (an event under a dead-letter copy that stands in for its missing original
     /// starts a path of its own).
+    ///
+    /// Linear in the flow's size with no memory per event beyond the list of roots: causation
+    /// links form a forest (one cause per event), walked depth first through the store's lists
+    /// of children, going back up through each event's cause. Of equal paths, the first reached
+    /// wins.
     pub fn critical_path(&self, store: &EventStore, id: FlowId) -> Vec<EventIdx> {
-        let edges = self.edges(store, id);
-        let mut children: FxHashMap<EventIdx, Vec<EventIdx>> = FxHashMap::default();
-        let mut has_parent = FxHashSet::default();
-        for e in &edges {
-            children.entry(e.parent).or_default().push(e.child);
-            has_parent.insert(e.child);
-        }
-        let time = |e: EventIdx| store.get(e).effective_time().unwrap_or(0);
-        let mut best_score = (i64::MIN, 0usize);
         let flow = self.get(id);
         let part = self.takes_part(id);
+        // The parent on a path: the event the cause resolves to, if in the flow and taking part.
+        let parent_of = |e: EventIdx| -> Option<EventIdx> {
+            let p = store.first_with_id(store.get(e).causation?)?;
+            (p != e && part(p) && self.flow_of(p) == id).then_some(p)
+        };
         let mut roots: Vec<EventIdx> = flow
             .events
             .iter()
             .copied()
-            .filter(|&e| !has_parent.contains(&e) && part(e))
+            .filter(|&e| part(e) && parent_of(e).is_none())
             .collect();
         if roots.is_empty() {
-            roots.extend(flow.events.iter().find(|&&e| part(e)));
+            // A cycle: cut where the first member closes it.
+            roots.extend(flow.events.iter().copied().find(|&e| part(e)));
         }
-        // Iterative DFS from each root. Causation links form a forest (one cause per event), so
-        // each node is entered once over all roots and its path is the chain of parents: the best
-        // node is kept and its path rebuilt once at the end (linear in the flow's size). Scores are
-        // compared in the same post-order as a walk over all paths would, so ties resolve alike.
-        let mut visited = FxHashSet::default();
-        let mut parent: FxHashMap<EventIdx, EventIdx> = FxHashMap::default();
-        let mut best_node = None;
+        let mut best: Option<((i64, usize), EventIdx, EventIdx)> = None;
         for root in roots {
-            if !visited.insert(root) {
-                continue;
-            }
-            let mut stack = vec![(root, 0usize, 1usize)];
-            while let Some(&mut (node, ref mut next, depth)) = stack.last_mut() {
-                let kids = children.get(&node).map(|v| v.as_slice()).unwrap_or(&[]);
-                if let Some(&k) = kids.get(*next) {
-                    *next += 1;
-                    if visited.insert(k) {
-                        parent.insert(k, node);
-                        stack.push((k, 0, depth + 1));
-                    }
+            // The first of `kids` (events naming an id that resolves to `node`) that is on a path
+            // under `node` (`root` only where a cycle closes).
+            let child = |mut kids: crate::store::Children, node: EventIdx| {
+                kids.find(|&k| k != root && k != node && part(k) && self.flow_of(k) == id)
+            };
+            let start = store.get(root).effective_time().unwrap_or(0);
+            let (mut node, mut depth) = (root, 1usize);
+            'down: loop {
+                // Scored when reached (pre-order: of equal scores, the first reached wins).
+                let r = store.get(node);
+                let score = (r.effective_time().unwrap_or(0).saturating_sub(start), depth);
+                if best.is_none_or(|(s, _, _)| score > s) {
+                    best = Some((score, node, root));
+                }
+                if store.first_with_id(r.id) == Some(node)
+                    && let Some(k) = child(store.children_of(r.id), node)
+                {
+                    (node, depth) = (k, depth + 1);
                     continue;
                 }
-                let score = (time(node).saturating_sub(time(root)), depth);
-                if score > best_score {
-                    best_score = score;
-                    best_node = Some(node);
+                // Back up to the nearest event with a child left to walk.
+                while node != root {
+                    let parent = parent_of(node).expect("reached from its parent");
+                    if let Some(k) = child(store.siblings_after(node), parent) {
+                        node = k;
+                        continue 'down;
+                    }
+                    (node, depth) = (parent, depth - 1);
                 }
-                stack.pop();
+                break;
             }
         }
-        let mut best: Vec<EventIdx> =
-            std::iter::successors(best_node, |n| parent.get(n).copied()).collect();
-        best.reverse();
-        best
+        let Some((_, mut node, root)) = best else {
+            return Vec::new();
+        };
+        let mut path = vec![node];
+        while node != root {
+            node = parent_of(node).expect("on the path");
+            path.push(node);
+        }
+        path.reverse();
+        path
     }
 }
 

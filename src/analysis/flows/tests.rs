@@ -413,3 +413,74 @@ fn a_flow_of_dead_letter_copies_alone_is_timed_by_them() {
 fn flow_stays_compact() {
     assert!(std::mem::size_of::<crate::analysis::Flow>() <= 72);
 }
+
+/// The critical path against its definition on random forests in one flow (with redeliveries,
+/// dead-letter copies and clock skew): a chain from a root down causation links, whose (time
+/// span, events) is the largest over every event's chain up to its root.
+#[test]
+fn critical_path_is_the_longest_chain_by_definition() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for round in 0..300 {
+        let n = rng.usize(1..40);
+        let mut events: Vec<_> = (0..n)
+            .map(|i| {
+                let x = ev(&format!("e{i}"), "T", "s", 0)
+                    .millis(rng.i64(0..5_000))
+                    .corr("C");
+                match i {
+                    0 => x,
+                    _ if rng.u8(..5) == 0 => x.cause(&format!("ghost{}", rng.usize(..3))),
+                    _ if rng.u8(..5) == 0 => x,
+                    _ => x.cause(&format!("e{}", rng.usize(..i))),
+                }
+            })
+            .collect();
+        for _ in 0..rng.usize(..3) {
+            let x = events[rng.usize(..n)].clone().millis(rng.i64(0..90_000));
+            events.push(if rng.bool() {
+                x.at("orders.DLT", 0, 0)
+            } else {
+                x
+            });
+        }
+        // Effects in another flow are on that flow's paths, not on this one's.
+        for i in 0..rng.usize(..4) {
+            let cause = format!("e{}", rng.usize(..n));
+            events.push(ev(&format!("d{i}"), "T", "s", 99).corr("D").cause(&cause));
+        }
+        rng.shuffle(&mut events);
+        let e = run(events);
+        let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
+        let s = &e.store;
+        let time = |i: u32| s.get(i).effective_time().unwrap();
+        let parent = |i: u32| {
+            let p = s.first_with_id(s.get(i).causation?)?;
+            (!e.flows.is_repeat(p) && e.flows.flow_of(p) == f).then_some(p)
+        };
+        let chain_up = |mut i: u32| {
+            let mut chain = vec![i];
+            while let Some(p) = parent(i) {
+                chain.push(p);
+                i = p;
+            }
+            chain.reverse();
+            chain
+        };
+        let score = |c: &[u32]| (time(*c.last().unwrap()) - time(c[0]), c.len());
+        let best = e
+            .flows
+            .get(f)
+            .events
+            .iter()
+            .copied()
+            .filter(|&i| !e.flows.is_repeat(i));
+        let best = best.map(|i| score(&chain_up(i))).max().unwrap();
+        let path = e.flows.critical_path(s, f);
+        assert_eq!(
+            path,
+            chain_up(*path.last().unwrap()),
+            "round {round}: a chain from a root"
+        );
+        assert_eq!(score(&path), best, "round {round}");
+    }
+}
