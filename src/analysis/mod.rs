@@ -138,8 +138,9 @@ impl Engine {
         self.store.reserve(events);
         self.flags.reserve(events);
         self.flows.reserve(events);
-        // Typically a few events per ordering key; a right-sized table is filled once instead of
-        // being rebuilt at every doubling.
+        // Up to one ordering key per event (e.g. each entity's single event). Room that is never
+        // used is address space the process never touches; too little costs a copy of every key
+        // state at the doubling, and the freed copy stays resident for a while.
         self.detectors.sequence.reserve(events);
     }
 
