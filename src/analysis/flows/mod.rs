@@ -418,10 +418,9 @@ impl Flows {
     /// never on it (an event under a dead-letter copy that stands in for its missing original
     /// starts a path of its own).
     ///
-    /// Linear in the flow's size with no memory per event beyond the list of roots: causation
-    /// links form a forest (one cause per event), walked depth first through the store's lists
-    /// of children, going back up through each event's cause. Of equal paths, the first reached
-    /// wins.
+    /// Linear in the flow's size, with little memory per event: causation links form a forest
+    /// (one cause per event), walked depth first through the store's lists of children; the path
+    /// is rebuilt from its end through the causes. Of equal paths, the first reached wins.
     pub fn critical_path(&self, store: &EventStore, id: FlowId) -> Vec<EventIdx> {
         let flow = self.get(id);
         let part = self.takes_part(id);
@@ -441,6 +440,10 @@ impl Flows {
             roots.extend(flow.events.iter().copied().find(|&e| part(e)));
         }
         let mut best: Option<((i64, usize), EventIdx, EventIdx)> = None;
+        // Events still to visit: (event, its parent on the path or `None` for a root, depth).
+        // Only the next sibling of each event on the current path waits here, so a chain needs
+        // one entry, not one per event.
+        let mut stack: Vec<(EventIdx, Option<EventIdx>, usize)> = Vec::new();
         for root in roots {
             // The first of `kids` (events naming an id that resolves to `node`) that is on a path
             // under `node` (`root` only where a cycle closes).
@@ -448,8 +451,13 @@ impl Flows {
                 kids.find(|&k| k != root && k != node && part(k) && self.flow_of(k) == id)
             };
             let start = store.get(root).effective_time().unwrap_or(0);
-            let (mut node, mut depth) = (root, 1usize);
-            'down: loop {
+            stack.push((root, None, 1));
+            while let Some((node, parent, depth)) = stack.pop() {
+                if let Some(p) = parent
+                    && let Some(next) = child(store.siblings_after(node), p)
+                {
+                    stack.push((next, parent, depth));
+                }
                 // Scored when reached (pre-order: of equal scores, the first reached wins).
                 let r = store.get(node);
                 let score = (r.effective_time().unwrap_or(0).saturating_sub(start), depth);
@@ -459,19 +467,8 @@ impl Flows {
                 if store.first_with_id(r.id) == Some(node)
                     && let Some(k) = child(store.children_of(r.id), node)
                 {
-                    (node, depth) = (k, depth + 1);
-                    continue;
+                    stack.push((k, Some(node), depth + 1));
                 }
-                // Back up to the nearest event with a child left to walk.
-                while node != root {
-                    let parent = parent_of(node).expect("reached from its parent");
-                    if let Some(k) = child(store.siblings_after(node), parent) {
-                        node = k;
-                        continue 'down;
-                    }
-                    (node, depth) = (parent, depth - 1);
-                }
-                break;
             }
         }
         let Some((_, mut node, root)) = best else {
