@@ -201,7 +201,9 @@ impl EventStore {
     pub fn reserve(&mut self, events: usize) {
         self.records.reserve(events);
         self.next_sibling.reserve(events);
-        self.by_sym.reserve(events + events / 4);
+        // Up to two new symbols per event (its id and a key of its own) cost only address space
+        // here; the interner's table is touched wherever entries land, so it is sized tighter.
+        self.by_sym.reserve(2 * events);
         self.strings.reserve(events + events / 4);
     }
 

@@ -162,10 +162,12 @@ impl Flows {
     }
 
     pub fn reserve(&mut self, events: usize) {
+        // Room for the most each can need (a flow per event, as when every event is its own
+        // root; two symbols per event): room never used is address space the process never
+        // touches, while a doubling copies every entry and the freed copy stays resident a while.
         self.flow_of.reserve(events);
-        // Flows of a few events are common (of two, a request and its reply, in some systems):
-        // room that is never used costs only address space, a doubling copies every flow.
-        self.flows.reserve(events / 2);
+        self.flows.reserve(events);
+        self.by_key.reserve(2 * events);
     }
 
     pub fn get(&self, id: FlowId) -> &Flow {
