@@ -30,7 +30,7 @@ const NO_TIME: i64 = i64::MIN;
 /// two (a request and its reply), so up to four members are kept inline without an allocation of
 /// their own, and times use a sentinel instead of `Option`.
 ///
-/// Repeats (exact duplicates and dead-letter copies of an event, see `Engine::is_repeat`) are
+/// Repeats (exact duplicates and dead-letter copies of an event, see [`Flows::is_repeat`]) are
 /// members but never set the flow's times: a redelivery or a dead-lettered copy minutes later
 /// is not the business transaction taking longer. A flow holding nothing but repeats (e.g. a
 /// recording of a dead-letter topic alone) is timed by them.
