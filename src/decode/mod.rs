@@ -12,6 +12,8 @@ pub mod record;
 pub mod recording;
 mod scan;
 pub mod schema;
+pub mod spans;
+pub mod trace_context;
 #[doc(hidden)]
 pub use scan::agrees_with_serde;
 
