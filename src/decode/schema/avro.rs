@@ -30,8 +30,14 @@ pub struct AvroSchema {
     names: HashMap<String, Schema>,
 }
 
+/// The longest string, bytes or collection `apache-avro` may allocate for (its default is 512 MiB):
+/// a Kafka record is at most a few MiB (`message.max.bytes`, 1 MiB by default), so a longer length
+/// prefix is hostile or damaged and is refused rather than allocated.
+const MAX_ALLOCATION: usize = 16 << 20;
+
 impl AvroSchema {
     pub fn parse(text: &str) -> Result<AvroSchema, String> {
+        apache_avro::util::max_allocation_bytes(MAX_ALLOCATION);
         let schema = Schema::parse_str(text).map_err(|e| e.to_string())?;
         let names = ResolvedSchema::try_from(&schema)
             .map_err(|e| e.to_string())?

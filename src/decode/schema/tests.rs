@@ -146,3 +146,106 @@ fn a_bad_schema_directory_is_a_clear_error() {
     let e = SchemaSet::load_dir(dir.path()).unwrap_err();
     assert!(e.contains("nope.avsc") && e.contains("ids.json"), "{e}");
 }
+
+/// `shop/invoice.proto`: `message Address { string city = 1; }` and `message InvoiceSent { string
+/// event_id = 1; int64 amount_cents = 2; Address to = 3; }`, as protoc writes it.
+fn invoice_desc() -> Vec<u8> {
+    use prost_reflect::prost::Message as _;
+    use prost_reflect::prost_types::{
+        DescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileDescriptorSet,
+        field_descriptor_proto::{Label, Type},
+    };
+    let field =
+        |name: &str, json: &str, number, ty: Type, type_name: Option<&str>| FieldDescriptorProto {
+            name: Some(name.into()),
+            json_name: Some(json.into()),
+            number: Some(number),
+            label: Some(Label::Optional.into()),
+            r#type: Some(ty.into()),
+            type_name: type_name.map(Into::into),
+            ..Default::default()
+        };
+    let file = FileDescriptorProto {
+        name: Some("shop/invoice.proto".into()),
+        package: Some("shop".into()),
+        syntax: Some("proto3".into()),
+        message_type: vec![
+            DescriptorProto {
+                name: Some("Address".into()),
+                field: vec![field("city", "city", 1, Type::String, None)],
+                ..Default::default()
+            },
+            DescriptorProto {
+                name: Some("InvoiceSent".into()),
+                field: vec![
+                    field("event_id", "eventId", 1, Type::String, None),
+                    field("amount_cents", "amountCents", 2, Type::Int64, None),
+                    field("to", "to", 3, Type::Message, Some(".shop.Address")),
+                ],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    FileDescriptorSet { file: vec![file] }.encode_to_vec()
+}
+
+#[test]
+fn protobuf_message_indexes_pick_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("5.desc"), invoice_desc()).unwrap();
+    // Message indexes [1] (count 1, index 1: zig-zag 0x02 0x02), then event_id = "i-1",
+    // amount_cents = 1050, to = {city: "Ghent"}.
+    let mut body = vec![
+        0x02, 0x02, 0x0A, 3, b'i', b'-', b'1', 0x10, 0x9A, 0x08, 0x1A, 7, 0x0A, 5,
+    ];
+    body.extend_from_slice(b"Ghent");
+    let value = wire(5, &body);
+    let (ev, problem) = decode(record("invoices", &value), &config(dir.path()), true).unwrap();
+    assert_eq!(problem, None);
+    assert_eq!(ev.id.as_ref(), "i-1");
+    assert_eq!(ev.event_type.as_ref(), "InvoiceSent");
+    let Payload::Json(json) = &ev.payload else {
+        panic!("{:?}", ev.payload)
+    };
+    assert_eq!(
+        json.get(),
+        r#"{"eventId":"i-1","amountCents":"1050","to":{"city":"Ghent"}}"#
+    );
+    // Index 0 (the single byte 0) is Address, which reads the same bytes differently or fails;
+    // an index past the file's messages is a clear problem.
+    let value = wire(5, &[0x02, 0x08, 0x0A, 0x01, b'x']);
+    let (_, problem) = decode(record("invoices", &value), &config(dir.path()), true).unwrap();
+    assert!(problem.unwrap().contains("no message at index path [4]"));
+}
+
+/// Damaged and hostile bodies never panic: the record is kept with a problem, or decodes.
+#[test]
+fn damaged_bodies_are_problems_not_panics() {
+    let dir = dir_with_schemas();
+    std::fs::write(dir.path().join("5.desc"), invoice_desc()).unwrap();
+    let set = SchemaSet::load_dir(dir.path()).unwrap();
+    let avro = order_body();
+    let json = br#"{"eventId":"s-1","n":[1,2,{"x":null}]}"#.to_vec();
+    let proto = vec![0x02, 0x02, 0x0A, 3, b'i', b'-', b'1', 0x10, 0x9A, 0x08];
+    let mut rng = fastrand::Rng::with_seed(13);
+    for (id, good) in [(7, &avro), (3, &json), (5, &proto)] {
+        for _ in 0..3000 {
+            let mut b = good.clone();
+            match rng.u8(0..3) {
+                0 => b.truncate(rng.usize(0..=b.len())),
+                1 => {
+                    for _ in 0..rng.usize(1..4) {
+                        let i = rng.usize(0..b.len());
+                        b[i] = rng.u8(..);
+                    }
+                }
+                _ => b.extend((0..rng.usize(1..8)).map(|_| rng.u8(..))),
+            }
+            let _ = set.decode(id, Some("orders"), &b);
+        }
+    }
+    // A hostile length prefix: a string of 2^40 bytes is refused, not allocated.
+    let hostile = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
+    assert!(set.decode(7, None, &hostile).is_err());
+}
