@@ -126,6 +126,13 @@ fn transport_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
         ui.label("from");
         ui.label(s.location_label(e));
         ui.end_row();
+        // What decoded the payload: a schema (`avro; schema-id=42; file=...; name=...`) or a
+        // CloudEvent's datacontenttype.
+        if let Some(ct) = s.detail(e).and_then(|d| d.content_type.as_deref()) {
+            ui.label("content type");
+            ui.label(ct);
+            ui.end_row();
+        }
     });
 }
 
