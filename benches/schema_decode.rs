@@ -14,6 +14,8 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const RECORDS: usize = 1_000_000;
+/// Under `cargo test --all-targets` (no `--bench` argument, a debug build): a smoke run.
+const SMOKE_RECORDS: usize = 1_000;
 
 const SCHEMA: &str = r#"{"type":"record","name":"OrderPlaced","namespace":"shop","fields":[
   {"name":"eventId","type":"string"},{"name":"correlationId","type":"string"},
@@ -103,7 +105,12 @@ fn main() {
         ..Default::default()
     };
     let schema = apache_avro::Schema::parse_str(SCHEMA).unwrap();
-    let avro: Vec<Vec<u8>> = (0..RECORDS).map(|k| avro_record(&schema, k)).collect();
+    let n = if std::env::args().any(|a| a == "--bench") {
+        RECORDS
+    } else {
+        SMOKE_RECORDS
+    };
+    let avro: Vec<Vec<u8>> = (0..n).map(|k| avro_record(&schema, k)).collect();
     // The same records as JSON: what the Avro decoder renders.
     let json: Vec<Vec<u8>> = avro
         .iter()
