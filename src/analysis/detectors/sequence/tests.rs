@@ -180,8 +180,7 @@ fn per_key_counters_stay_per_key() {
                 continue;
             }
             evs.push(
-                ev(&format!("o{o}-{n}"), "T", "orders", (o * 3 + n) as i64)
-                    .seq(&format!("ord-{o}"), n),
+                ev(&format!("o{o}-{n}"), "T", "orders", o * 3 + n).seq(&format!("ord-{o}"), n),
             );
         }
     }
