@@ -66,9 +66,11 @@ fn record_keeps_headers_keys_and_flags_values_that_are_not_json() {
         .unwrap();
     let summary = String::from_utf8_lossy(&check.stdout);
     assert!(summary.contains("\"events\":4"), "{summary}");
+    // Exactly the two values that are not JSON, as live (the recording keeps them as they
+    // came); the metadata line is recognised, not a third.
     assert!(
-        summary.contains("\"undecodable\":0"),
-        "the metadata line is recognised: {summary}"
+        summary.contains("\"undecodable\":2"),
+        "as live, and the metadata line is recognised: {summary}"
     );
 }
 
@@ -335,7 +337,10 @@ struct Counter {
 }
 
 impl eventscope::session::Tap for Counter {
-    fn record(&mut self, event: &eventscope::model::DecodedEvent) -> bool {
+    fn record(&mut self, line: &str, event: &eventscope::model::DecodedEvent) -> bool {
+        // The record as it came, a recording line naming the same place.
+        let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(rec["offset"].as_i64(), event.offset, "{line}");
         self.seen.push(event.id.to_string());
         self.seen.len() < self.stop_after
     }
@@ -485,4 +490,47 @@ fn a_killed_recorder_leaves_a_file_that_loads_to_its_last_line() {
     let summary = String::from_utf8_lossy(&check.stdout);
     assert!(summary.contains("\"events\":500"), "{summary}");
     assert!(summary.contains("\"undecodable\":0"), "{summary}");
+}
+
+/// `record` against a port where nothing listens, or where something accepts and hangs up (not
+/// a Kafka broker): it says so naming host:port with librdkafka's reason, and exits 2 without
+/// hanging (the default connect timeout is 8 s; 30 s here only guards against a hang).
+#[test]
+fn record_fails_loudly_when_no_broker_answers() {
+    let dead = free_port();
+    let refusing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refusing_port = refusing.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in refusing.incoming() {
+            drop(conn); // accept, then hang up at once
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for (port, why) in [
+        (dead, "Connection refused"),
+        (refusing_port, "Disconnected"),
+    ] {
+        let broker = format!("127.0.0.1:{port}");
+        let out = dir.path().join(format!("{port}.jsonl"));
+        let started = std::time::Instant::now();
+        let run = eventscope(&[
+            "record",
+            "-b",
+            &broker,
+            "-t",
+            "orders",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.contains(&format!("no broker of {broker} answered")) && last.contains(why),
+            "{stderr}"
+        );
+    }
 }

@@ -50,10 +50,7 @@ impl EvExt for DecodedEvent {
         self
     }
     fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push(Header {
-            name: name.into(),
-            value: Some(value.into()),
-        });
+        self.headers.push(Header::text(name, value));
         self
     }
     fn millis(mut self, ms: i64) -> Self {

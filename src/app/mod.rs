@@ -146,6 +146,8 @@ impl EventscopeApp {
                 Command::RememberConnection(c) => self.prefs.remember_connection(c),
                 #[cfg(feature = "kafka")]
                 Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
+                #[cfg(feature = "kafka")]
+                Command::Disconnect => self.session.disconnect(),
             }
         }
     }

@@ -20,13 +20,16 @@ pub enum OutputFormat {
 /// Where ids come from (shared by every command that reads events).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProfileArgs {
-    /// Correlation profile: auto, cloudevents-binary, cloudevents, common, nservicebus, masstransit,
-    /// eventstoredb, tracecontext.
+    /// Correlation profile: auto, cloudevents-binary, cloudevents, nservicebus, masstransit, axon,
+    /// eventstoredb, common, tracecontext (restricts the ids, not the type).
     #[arg(long, default_value = "auto")]
     pub profile: String,
     /// Where the event id comes from: header:NAME or a JSON pointer into the payload (/meta/id).
     #[arg(long, value_name = "SPEC")]
     pub id: Option<FieldSpec>,
+    /// Where the event type comes from (header:NAME or /json/pointer).
+    #[arg(long = "type", value_name = "SPEC")]
+    pub event_type: Option<FieldSpec>,
     /// Where the correlation id comes from (header:NAME or /json/pointer).
     #[arg(long, value_name = "SPEC")]
     pub correlation: Option<FieldSpec>,
@@ -46,6 +49,7 @@ impl ProfileArgs {
         Ok(ProfileConfig {
             only: parse_profile(&self.profile)?,
             id: self.id.clone(),
+            event_type: self.event_type.clone(),
             correlation: self.correlation.clone(),
             causation: self.causation.clone(),
             sequence: self.sequence.clone(),
@@ -56,7 +60,7 @@ impl ProfileArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
-    /// Trace files: native JSONL, kcat -J output or CloudEvents JSON, optionally .gz.
+    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -83,6 +87,17 @@ pub struct CheckArgs {
     pub ids: ProfileArgs,
 }
 
+impl CheckArgs {
+    /// How the files are read: the profiles and threads given, payloads not kept.
+    pub fn file_options(&self) -> Result<FileOptions, String> {
+        Ok(FileOptions {
+            profiles: self.ids.to_config()?,
+            keep_payload: false,
+            threads: self.threads,
+        })
+    }
+}
+
 fn parse_now(text: &str) -> Result<i64, String> {
     parse_time(text)
         .ok_or_else(|| format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))
@@ -100,11 +115,7 @@ pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
         config.dead_letter_topics =
             regex::Regex::new(p).map_err(|e| format!("--dlq-pattern: {e}"))?;
     }
-    let opts = FileOptions {
-        profiles: args.ids.to_config()?,
-        keep_payload: false,
-        threads: args.threads,
-    };
+    let opts = args.file_options()?;
     let mut engine = Engine::new(config);
     // About one event per 400 bytes of plain input; compressed sizes are not guessed at. The cap
     // keeps the up-front reservation modest; past it the tables grow as they go.
@@ -149,10 +160,7 @@ pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
         let p = r.provenance;
         v["event_type"] = json!(s.str(r.event_type));
         v["source"] = json!(s.opt_str(r.source));
-        v["profiles"] = json!({
-            "id": p.id.name(), "correlation": p.correlation.name(), "causation": p.causation.name(),
-            "sequence": p.sequence.name(), "subject": p.subject.name(),
-        });
+        v["profiles"] = super::events::profiles_json(&p);
     }
     v
 }

@@ -94,7 +94,7 @@ pub fn run_to_kafka(args: &DemoArgs) -> i32 {
             for h in &rec.msg.headers {
                 headers = headers.insert(Header {
                     key: &h.name,
-                    value: h.value.as_deref(),
+                    value: h.raw(),
                 });
             }
             let topic = crate::ingest::demo::shop::TOPICS[rec.topic as usize].name;

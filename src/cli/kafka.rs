@@ -1,10 +1,11 @@
-//! `eventscope kafka` (the window, live) and `eventscope record` (headless capture to the native
-//! trace format): the same connection flags, kcat-style `-X` and Kafka's client.properties.
+//! `eventscope kafka` (the window, live) and `eventscope record` (headless capture of each record as
+//! it came, trace format version 2): the same connection flags, kcat-style `-X` and Kafka's
+//! client.properties.
 
 use super::check::ProfileArgs;
-use crate::decode::native_write;
+use crate::decode::recording;
 use crate::ingest::kafka::{
-    self, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
+    self, Connection, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
 };
 use crate::model::{DecodedEvent, now_ns};
 use crate::session::{Session, Tap};
@@ -99,7 +100,8 @@ impl KafkaArgs {
 pub struct RecordArgs {
     #[command(flatten)]
     pub kafka: KafkaArgs,
-    /// The trace file to write (native format, flushed at least every second).
+    /// The recording to write (trace format version 2: each record as it came; flushed at least
+    /// every second).
     #[arg(long, required = true)]
     pub out: PathBuf,
     /// Stop after this many events.
@@ -108,26 +110,87 @@ pub struct RecordArgs {
     /// Stop after this long.
     #[arg(long, value_parser = super::parse_duration_ns)]
     pub duration: Option<i64>,
+    /// Give up (exit 2) when no broker answered within this long.
+    #[arg(long, default_value = "8s", value_parser = super::parse_duration_ns)]
+    pub connect_timeout: i64,
+    /// `json` also prints the live session's summary when recording stops, as the same
+    /// `{"summary":{...}}` line `check --format json` prints, so a replay can be compared to it.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::check::OutputFormat,
 }
 
 /// Writes each record to the recording as the session consumes it.
 struct Recorder {
     out: std::io::BufWriter<std::fs::File>,
-    line: String,
     io_error: Option<std::io::Error>,
     written: u64,
     max_events: Option<u64>,
     duration: Option<i64>,
     started: Instant,
+    link: Link,
+}
+
+/// Watches the connection for `record`: says when it fails or comes back, and gives up when no
+/// broker ever answered within the connect timeout.
+struct Link {
+    status: Arc<Mutex<KafkaStatus>>,
+    brokers: String,
+    connect_timeout: i64,
+    said: Option<std::mem::Discriminant<Connection>>,
+    gave_up: bool,
+}
+
+impl Link {
+    /// False when it is time to give up.
+    fn check(&mut self, started: Instant) -> bool {
+        let s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        let c = s.connection();
+        let kind = std::mem::discriminant(&c);
+        if self.said != Some(kind) {
+            match &c {
+                Connection::Unreachable(r) | Connection::Lost(r) => {
+                    eprintln!("eventscope record: {}: {r}", self.brokers);
+                }
+                Connection::Connected if self.said.is_some() => {
+                    eprintln!("eventscope record: connected to {}", self.brokers);
+                }
+                _ => {}
+            }
+            self.said = Some(kind);
+        }
+        self.gave_up =
+            !s.ever_connected && started.elapsed().as_nanos() >= self.connect_timeout as u128;
+        !self.gave_up
+    }
+
+    /// Why the recording failed if no broker ever answered.
+    fn failure(&self) -> Option<String> {
+        let s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        (!s.ever_connected).then(|| {
+            let waited = crate::model::format_duration(self.connect_timeout);
+            let reason = s.reason().unwrap_or("no answer");
+            if self.gave_up {
+                format!(
+                    "no broker of {} answered within {waited}: {reason}",
+                    self.brokers
+                )
+            } else {
+                format!("never connected to {}: {reason}", self.brokers)
+            }
+        })
+    }
 }
 
 impl Tap for Recorder {
-    fn record(&mut self, ev: &DecodedEvent) -> bool {
-        self.line.clear();
-        native_write::write_event(ev, &mut self.line);
-        self.line.push('\n');
+    /// The record as it came (`decode::recording`), not the decoded event: a recording replays
+    /// exactly as the live session saw it.
+    fn record(&mut self, line: &str, _: &DecodedEvent) -> bool {
         if self.io_error.is_none() {
-            self.io_error = self.out.write_all(self.line.as_bytes()).err();
+            self.io_error = self
+                .out
+                .write_all(line.as_bytes())
+                .and_then(|()| self.out.write_all(b"\n"))
+                .err();
         }
         self.written += 1;
         self.max_events.is_none_or(|m| self.written < m)
@@ -139,7 +202,8 @@ impl Tap for Recorder {
         if self.io_error.is_none() {
             self.io_error = self.out.flush().err();
         }
-        self.io_error.is_none()
+        self.link.check(self.started)
+            && self.io_error.is_none()
             && self.max_events.is_none_or(|m| self.written < m)
             && self
                 .duration
@@ -156,7 +220,8 @@ pub fn record(args: &RecordArgs) -> i32 {
             return 2;
         }
     };
-    let mut rec = match start_recording(args, &opts) {
+    let status = Arc::new(Mutex::new(KafkaStatus::default()));
+    let mut rec = match start_recording(args, &opts, status.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("eventscope record: {}: {e}", args.out.display());
@@ -164,7 +229,6 @@ pub fn record(args: &RecordArgs) -> i32 {
         }
     };
     announce(args, &opts);
-    let status = Arc::new(Mutex::new(KafkaStatus::default()));
     let mut session = Session::for_kafka(&opts, args.kafka.max_memory);
     let result = session.consume_kafka(&opts, &AtomicBool::new(false), &status, &mut rec);
     if rec.io_error.is_none() {
@@ -176,6 +240,10 @@ pub fn record(args: &RecordArgs) -> i32 {
     }
     if let Err(e) = result {
         eprintln!("eventscope record: {e}");
+        return 2;
+    }
+    if let Some(e) = rec.link.failure() {
+        eprintln!("eventscope record: {e}; recorded nothing");
         return 2;
     }
     session.engine.finish(None);
@@ -196,14 +264,21 @@ pub fn record(args: &RecordArgs) -> i32 {
     for e in s.errors.iter().rev().take(3) {
         eprintln!("  last error: {e}");
     }
+    if args.format == super::check::OutputFormat::Json {
+        println!("{}", super::check::summary_json(&session.engine, 0, &[]));
+    }
     0
 }
 
 /// Creates the recording and writes its header line.
-fn start_recording(args: &RecordArgs, opts: &KafkaOptions) -> std::io::Result<Recorder> {
+fn start_recording(
+    args: &RecordArgs,
+    opts: &KafkaOptions,
+    status: Arc<Mutex<KafkaStatus>>,
+) -> std::io::Result<Recorder> {
     let file = std::fs::File::create(&args.out)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let header = native_write::header_line(&[
+    let header = recording::header_line(&[
         ("recorder", "eventscope record".into()),
         ("brokers", opts.brokers.clone().into()),
         ("topics", opts.topics.clone().into()),
@@ -213,12 +288,18 @@ fn start_recording(args: &RecordArgs, opts: &KafkaOptions) -> std::io::Result<Re
     let io_error = writeln!(out, "{header}").err();
     Ok(Recorder {
         out,
-        line: String::with_capacity(1024),
         io_error,
         written: 0,
         max_events: args.max_events,
         duration: args.duration,
         started: Instant::now(),
+        link: Link {
+            status,
+            brokers: opts.brokers.clone(),
+            connect_timeout: args.connect_timeout,
+            said: None,
+            gave_up: false,
+        },
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod events;
 pub mod generate;
 #[cfg(feature = "kafka")]
 pub mod kafka;
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse trace files and print anomalies and a summary (exit 1 on any error anomaly).
     Check(check::CheckArgs),
+    /// Print every event as resolved (ids, type, position, profiles), one JSON line each.
+    Events(check::CheckArgs),
     /// Write a synthetic e-commerce trace with known injected anomalies.
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
@@ -64,6 +67,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     };
     match cli.command {
         Some(Command::Check(a)) => check::run(&a),
+        Some(Command::Events(a)) => events::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
         #[cfg(feature = "kafka")]

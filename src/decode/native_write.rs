@@ -142,16 +142,7 @@ mod tests {
             broker_ts: Some(1_767_225_600_125_000_000),
             ts_type: TsType::Create,
             observed_at: Some(1_767_225_600_126_000_000),
-            headers: vec![
-                Header {
-                    name: "x".into(),
-                    value: Some("1".into()),
-                },
-                Header {
-                    name: "x".into(),
-                    value: None,
-                },
-            ],
+            headers: vec![Header::text("x", "1"), Header::from_bytes("x", None)],
             payload: Payload::Bytes(vec![0, 159, 3].into()),
             ..Default::default()
         };

@@ -155,7 +155,9 @@ impl Session {
     /// A demo or Kafka source: time-dependent anomalies are judged against the wall clock and
     /// the memory budget is kept.
     pub fn is_live(&self) -> bool {
-        self.sources.iter().any(|s| s.kind != SourceKind::File)
+        self.sources
+            .iter()
+            .any(|s| s.kind != SourceKind::File && !s.finished)
     }
 
     pub fn loading(&self) -> bool {

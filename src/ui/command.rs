@@ -28,4 +28,7 @@ pub enum Command {
     RememberConnection(crate::ui::connect_dialog::SavedConnection),
     #[cfg(feature = "kafka")]
     Connect(Box<crate::ingest::kafka::KafkaOptions>),
+    /// Stop consuming Kafka; keep what arrived.
+    #[cfg(feature = "kafka")]
+    Disconnect,
 }

@@ -14,7 +14,7 @@ pub fn top_bar_ui(
     out: &mut Vec<Command>,
 ) {
     ui.horizontal_wrapped(|ui| {
-        ui.menu_button("File", |ui| file_menu_ui(ui, view, prefs, out));
+        ui.menu_button("File", |ui| file_menu_ui(ui, session, view, prefs, out));
         ui.separator();
         source_state_ui(ui, session, view, out);
         ui.separator();
@@ -41,7 +41,13 @@ pub fn top_bar_ui(
     problems_ui(ui, session);
 }
 
-fn file_menu_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &Prefs, out: &mut Vec<Command>) {
+fn file_menu_ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    view: &mut ViewState,
+    prefs: &Prefs,
+    out: &mut Vec<Command>,
+) {
     if ui.button("Open… (Ctrl+O)").clicked() {
         out.push(Command::OpenDialog);
         ui.close();
@@ -51,8 +57,13 @@ fn file_menu_ui(ui: &mut egui::Ui, view: &mut ViewState, prefs: &Prefs, out: &mu
         view.connect.open = true;
         ui.close();
     }
+    #[cfg(feature = "kafka")]
+    if session.kafka.is_some() && ui.button("Disconnect").clicked() {
+        out.push(Command::Disconnect);
+        ui.close();
+    }
     #[cfg(not(feature = "kafka"))]
-    let _ = view;
+    let _ = (view, session);
     if ui.button("Start demo").clicked() {
         out.push(Command::StartDemo);
         ui.close();
@@ -77,6 +88,8 @@ fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: 
         "live"
     } else if session.loading() {
         "loading"
+    } else if session.sources.iter().any(|s| s.kind == SourceKind::Kafka) {
+        "disconnected"
     } else {
         "loaded"
     };
@@ -87,6 +100,15 @@ fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: 
         Some(_) => format!("{} files", session.sources.len()),
         None => "nothing open".to_string(),
     };
+    #[cfg(feature = "kafka")]
+    if !session.paused
+        && let Some(c) = session.kafka_connection()
+    {
+        connection_ui(ui, &what, &c);
+    } else {
+        ui.strong(format!("{what} · {state}"));
+    }
+    #[cfg(not(feature = "kafka"))]
     ui.strong(format!("{what} · {state}"));
     if let Some(r) = &view.replay {
         ui.colored_label(
@@ -101,6 +123,33 @@ fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: 
     };
     if ui.button(pause).clicked() {
         out.push(Command::TogglePause);
+    }
+}
+
+/// A live Kafka session's state: "live" only while a broker answers; otherwise why not, in the
+/// warning colour, with librdkafka's reason (naming the broker) beside it.
+#[cfg(feature = "kafka")]
+fn connection_ui(ui: &mut egui::Ui, what: &str, c: &crate::ingest::kafka::Connection) {
+    use crate::ingest::kafka::Connection;
+    let (state, reason) = match c {
+        Connection::Connecting => ("connecting…", None),
+        Connection::Connected => ("live", None),
+        Connection::Unreachable(r) => ("not connected", Some(r)),
+        Connection::Lost(r) => ("connection lost, retrying", Some(r)),
+    };
+    match reason {
+        None => {
+            ui.strong(format!("{what} · {state}"));
+        }
+        Some(r) => {
+            let color = ui.visuals().error_fg_color;
+            ui.colored_label(
+                color,
+                egui::RichText::new(format!("{what} · {state}")).strong(),
+            );
+            let short: String = r.chars().take(120).collect();
+            ui.colored_label(color, short).on_hover_text(r.as_str());
+        }
     }
 }
 

@@ -463,10 +463,7 @@ fn dead_letter_copy<T>(rec: &Appended, bus: &Bus<T>, group: GroupId, why: &str) 
         ),
         ("kafka_dlt-exception-message", why.to_string()),
     ] {
-        headers.push(Header {
-            name: name.into(),
-            value: Some(value.into()),
-        });
+        headers.push(Header::text(name, &value));
     }
     Message {
         key: rec.msg.key.clone(),

@@ -5,7 +5,7 @@
 //! so nothing is counted twice; jumps forward are counted as gaps.
 
 use super::{KafkaOptions, StartFrom};
-use crate::decode::record;
+use crate::decode::{record, recording};
 use crate::model::{DecodedEvent, Header, TsType, now_ns};
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
@@ -44,9 +44,13 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
         .set("enable.auto.offset.store", "false");
     // rdkafka sets librdkafka's log level from the `log` crate's, which nothing configures here:
     // without this, `-X debug=...` lines would be filtered out before reaching `Ctx::log`.
-    if std::env::var_os(LOG_ENV).is_some() {
-        c.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
-    }
+    // Info, not the default Error: a broker that hangs up ("Disconnected ... in state
+    // APIVERSION_QUERY") is logged as an Info `FAIL` line, and that line is the only reason given.
+    c.set_log_level(if std::env::var_os(LOG_ENV).is_some() {
+        rdkafka::config::RDKafkaLogLevel::Debug
+    } else {
+        rdkafka::config::RDKafkaLogLevel::Info
+    });
     c
 }
 
@@ -63,10 +67,17 @@ pub struct PartitionStatus {
 
 #[derive(Clone, Debug, Default)]
 pub struct KafkaStatus {
+    /// A broker answered the last request (metadata or fetch).
     pub connected: bool,
+    /// A broker answered at least once this session.
+    pub ever_connected: bool,
     pub partitions: BTreeMap<(String, i32), PartitionStatus>,
     /// The latest errors, newest last.
     pub errors: VecDeque<String>,
+    /// The latest error that names a broker and a cause (see [`KafkaStatus::reason`]), kept
+    /// apart: librdkafka's alternating "0/1" and "1/1 brokers are down" summaries would push it
+    /// out of `errors`.
+    cause: Option<String>,
     pub events: u64,
     /// Records skipped because their offset was already seen (re-fetched after a reconnect).
     pub repeats_skipped: u64,
@@ -74,9 +85,55 @@ pub struct KafkaStatus {
     pub gaps: u64,
 }
 
+/// Whether the session reaches its cluster, for the window's top bar and `record`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// Nothing answered yet and nothing failed yet.
+    Connecting,
+    Connected,
+    /// No broker has ever answered; librdkafka's reason, naming the broker.
+    Unreachable(String),
+    /// Was connected, then lost (librdkafka retries by itself).
+    Lost(String),
+}
+
 impl KafkaStatus {
+    fn up(&mut self) {
+        self.connected = true;
+        self.ever_connected = true;
+    }
+
+    /// The latest error that says most: one naming a broker and a cause ("127.0.0.1:1/bootstrap:
+    /// Connect to ipv4#127.0.0.1:1 failed: Connection refused", a TLS or SASL failure) over the
+    /// summary "1/1 brokers are down" that librdkafka reports after it.
+    pub fn reason(&self) -> Option<&str> {
+        self.cause
+            .as_deref()
+            .or(self.errors.back().map(String::as_str))
+    }
+
+    pub fn connection(&self) -> Connection {
+        let reason = || self.reason().unwrap_or("no answer").to_string();
+        match (self.connected, self.ever_connected) {
+            (true, _) => Connection::Connected,
+            (false, true) => Connection::Lost(reason()),
+            (false, false) if self.errors.is_empty() => Connection::Connecting,
+            (false, false) => Connection::Unreachable(reason()),
+        }
+    }
+
     fn error(&mut self, e: String) {
         self.connected = false;
+        const TELLING: [&str; 5] = ["Connect to", "/bootstrap", "SSL", "SASL", "uthentication"];
+        if TELLING.iter().any(|t| e.contains(t)) {
+            // "Global error: BrokerTransportFailure (Local: Broker transport failure): " says
+            // nothing the rest does not.
+            let tidy = match e.strip_prefix("Global error: ") {
+                Some(rest) => rest.split_once("): ").map_or(rest, |(_, r)| r),
+                None => &e,
+            };
+            self.cause = Some(tidy.to_string());
+        }
         if self.errors.back() == Some(&e) {
             return;
         }
@@ -98,6 +155,13 @@ impl ClientContext for Ctx {
         if std::env::var_os(LOG_ENV).is_some() {
             eprintln!("librdkafka {level:?} {fac}: {message}");
         }
+        // A broker connection failed, and why ("127.0.0.1:9092/bootstrap: Disconnected (after
+        // 0ms in state APIVERSION_QUERY)"): often the only place librdkafka says so.
+        if fac == "FAIL" {
+            let text = message.split_once("]: ").map_or(message, |(_, m)| m);
+            let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            s.cause = Some(text.to_string());
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
@@ -107,8 +171,17 @@ impl ClientContext for Ctx {
 }
 impl ConsumerContext for Ctx {}
 
-/// Decoded records handed to the caller: events, with a problem for the ones not fully decoded.
-pub type Decoded = Vec<(DecodedEvent, Option<String>)>;
+/// One record handed to the caller: its event, a problem when it was not fully decoded, and, when
+/// the options ask for it ([`KafkaOptions::record_lines`]), the record as it came, as a recording
+/// line (`decode::recording`).
+pub struct Delivered {
+    pub event: DecodedEvent,
+    pub problem: Option<String>,
+    pub line: Option<String>,
+}
+
+/// Decoded records handed to the caller.
+pub type Decoded = Vec<Delivered>;
 
 /// Consumes until `stop` is set or `on_records` returns false. Calls `on_records` about every
 /// 50 ms, with the records that arrived (maybe none).
@@ -139,7 +212,7 @@ pub fn consume(
             last_meta = Some(Instant::now());
             let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
             match result {
-                Ok(()) => s.connected = true,
+                Ok(()) => s.up(),
                 Err(e) => s.error(e),
             }
         }
@@ -148,7 +221,7 @@ pub fn consume(
                 let key = (m.topic().to_string(), m.partition());
                 let offset = m.offset();
                 let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
-                s.connected = true;
+                s.up();
                 if let Some(&want) = next.get(&key) {
                     if offset < want {
                         s.repeats_skipped += 1;
@@ -185,7 +258,7 @@ pub fn consume(
     Ok(())
 }
 
-fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<String>) {
+fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> Delivered {
     let (broker_ts, ts_type) = match m.timestamp() {
         rdkafka::Timestamp::CreateTime(ms) => (ms.checked_mul(1_000_000), TsType::Create),
         rdkafka::Timestamp::LogAppendTime(ms) => (ms.checked_mul(1_000_000), TsType::LogAppend),
@@ -195,27 +268,32 @@ fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<Strin
         .headers()
         .map(|hs| {
             hs.iter()
-                .map(|h| Header {
-                    name: h.key.into(),
-                    value: h.value.map(|v| String::from_utf8_lossy(v).into()),
-                })
+                .map(|h| Header::from_bytes(h.key, h.value))
                 .collect()
         })
         .unwrap_or_default();
-    let key = m.key().map(String::from_utf8_lossy);
     let rec = record::RawRecord {
         topic: Some(m.topic()),
         partition: Some(m.partition()),
         offset: Some(m.offset()),
-        key: key.as_deref(),
+        key: m.key(),
         broker_ts,
         ts_type,
         headers,
         value: m.payload(),
         observed_at: Some(now_ns()),
     };
+    let line = opts.record_lines.then(|| {
+        let mut line = String::with_capacity(256 + m.payload().map_or(0, <[u8]>::len));
+        recording::write_record(&rec, &mut line);
+        line
+    });
     match record::decode(rec, &opts.profiles, opts.keep_payload) {
-        Ok(x) => x,
+        Ok((event, problem)) => Delivered {
+            event,
+            problem,
+            line,
+        },
         // Every record has topic/partition/offset, which always make an id.
         Err(e) => unreachable!("{e}"),
     }

@@ -12,6 +12,8 @@ mod consume;
 #[cfg(feature = "kafka")]
 mod source;
 #[cfg(feature = "kafka")]
-pub use consume::{Decoded, KafkaStatus, PartitionStatus, client_config, consume};
+pub use consume::{
+    Connection, Decoded, Delivered, KafkaStatus, PartitionStatus, client_config, consume,
+};
 #[cfg(feature = "kafka")]
 pub use source::{KafkaHandle, spawn};

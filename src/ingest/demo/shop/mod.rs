@@ -249,12 +249,7 @@ fn ce_headers(
     seq: u32,
 ) -> Vec<Header> {
     let mut headers = Vec::with_capacity(10);
-    let mut h = |n: &str, v: &str| {
-        headers.push(Header {
-            name: n.into(),
-            value: Some(v.into()),
-        })
-    };
+    let mut h = |n: &str, v: &str| headers.push(Header::text(n, v));
     h("ce_specversion", "1.0");
     h("ce_id", id);
     h("ce_type", ty.name());
