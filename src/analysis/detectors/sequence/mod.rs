@@ -10,8 +10,10 @@
 //! An ordering key seen once costs 12 bytes ([`KeySlot`]: its first event says its source and
 //! kind); its second event promotes it to a [`KeyFull`] with its events in log order. A new event
 //! is normally appended and judged (O(1)); one whose offset is lower than an offset already seen
-//! in its partition is inserted in place and that key is judged again. A source-wide scope keeps
-//! no event list: a late event there is judged against what its lane knows.
+//! in its partition is inserted in place and that key is judged again, as long as the key has at
+//! most [`REJUDGE_LIMIT`] events. Bigger keys and source-wide scopes keep no event list: a late
+//! event there is judged against what its lane knows (out of order only if the lane's highest
+//! sequence is earlier in the log), so the work per event stays constant.
 //!
 //! Key slots live in one array in order of first sight, found through a dense per-string table
 //! (a key's text is already an interned symbol, a small integer) rather than a hash map: a trace
@@ -32,6 +34,11 @@ use rustc_hash::FxHashMap;
 use scope::{Lane, Name, SOURCE_SCOPE, Scope, Shared};
 use smallvec::SmallVec;
 
+/// A key with more events than this keeps no event list: a late event is then judged like one in
+/// a source-wide scope, so that a key whose partition arrives backwards costs constant work per
+/// event rather than a re-judgement of all its events each time.
+const REJUDGE_LIMIT: usize = 64;
+
 /// A key slot's position in [`SequenceDetector::keys`].
 type KeyNo = u32;
 const NO_KEY: KeyNo = KeyNo::MAX;
@@ -46,7 +53,8 @@ struct KeySlot {
     full: u32,
 }
 
-/// A key with two or more events: the events in log order and the scope's state.
+/// A key with two or more events: the events in log order (none once there are more than
+/// [`REJUDGE_LIMIT`]) and the scope's state.
 struct KeyFull {
     entries: SmallVec<[EventIdx; 2]>,
     scope: Scope,
@@ -92,6 +100,25 @@ impl SequenceDetector {
     /// Makes room for about `keys` ordering keys.
     pub fn reserve(&mut self, keys: usize) {
         self.keys.reserve(keys);
+    }
+
+    /// Heap bytes held (capacities, maps at their bucket counts), for tests and estimates.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let inline = |f: &KeyFull| {
+            if f.entries.spilled() {
+                f.entries.capacity() * 4
+            } else {
+                0
+            }
+        };
+        self.head.capacity() * size_of::<KeyNo>()
+            + self.keys.capacity() * size_of::<KeySlot>()
+            + self.full.capacity() * size_of::<KeyFull>()
+            + self.full.iter().map(inline).sum::<usize>()
+            + self.sources.capacity() * size_of::<SourceState>()
+            + self.source_no.capacity() * 16
+            + self.sh.approx_bytes()
     }
 
     /// The key slot of `e`'s ordering key, made on first sight (then `None`: nothing to judge).
@@ -160,6 +187,10 @@ impl SequenceDetector {
         } else {
             None
         };
+        if kf.entries.is_empty() {
+            kf.scope.judge(&mut self.sh, kid, name, cx, e, late);
+            return kid;
+        }
         match insert_at {
             Some(pos) => {
                 kf.entries.insert(pos, e);
@@ -174,6 +205,9 @@ impl SequenceDetector {
                 kf.entries.push(e);
                 kf.scope.judge(&mut self.sh, kid, name, cx, e, false);
             }
+        }
+        if kf.entries.len() > REJUDGE_LIMIT {
+            kf.entries = SmallVec::new();
         }
         kid
     }

@@ -297,6 +297,18 @@ fn out_of_order(cx: &mut Ctx, name: Name, e: EventIdx, m: EventIdx) -> AnomalyId
 }
 
 impl Shared {
+    pub(super) fn approx_bytes(&self) -> usize {
+        self.more_lanes.capacity() * 32
+            + self.holes.len() * 48
+            + self.pieces.capacity() * 8
+            + self.raised.capacity() * 32
+            + self
+                .raised
+                .values()
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>()
+    }
+
     /// Opens the hole between `below` and `above` (each an event and its number) and raises
     /// its gap on the event above it.
     fn open(

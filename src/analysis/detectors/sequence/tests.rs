@@ -186,3 +186,35 @@ fn per_key_counters_stay_per_key() {
     }
     assert_eq!(found(&run(evs)), want(&[(SequenceGap, "o2-3")]));
 }
+
+/// One key in one partition whose offsets arrive backwards: store look-ups per event do not grow
+/// with the key's size (each late event re-judged the whole key before).
+#[test]
+fn a_big_key_arriving_backwards_takes_constant_work_per_event() {
+    let per_event = |n: i64| {
+        let evs: Vec<_> = (0..n)
+            .rev()
+            .map(|i| ev(&format!("e{i}"), "T", "s", i).seq("k", i).at("t", 0, i))
+            .collect();
+        crate::store::lookups::take();
+        let e = run(evs);
+        let per = crate::store::lookups::take() as f64 / n as f64;
+        assert_eq!(found(&e), want(&[]));
+        per
+    };
+    let (small, big) = (per_event(500), per_event(4_000));
+    assert!(big <= small * 1.5 + 2.0, "{small} -> {big}");
+}
+
+/// Memory per event (issue 11): an ordering key seen once costs a 12-byte slot and its text's
+/// entry in the dense table, not a whole key state (56 bytes before).
+#[test]
+fn one_event_keys_cost_little() {
+    let n = 20_000;
+    let evs: Vec<_> = (0..n)
+        .map(|i| ev(&format!("e{i}"), "T", "s", i).seq(&format!("k{i}"), 1))
+        .collect();
+    let e = run(evs);
+    let per_event = e.detectors.sequence.approx_bytes() / n as usize;
+    assert!(per_event <= 40, "{per_event} bytes per event");
+}
