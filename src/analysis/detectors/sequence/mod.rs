@@ -56,7 +56,7 @@ struct KeySlot {
 /// A key with two or more events: the events in log order (none once there are more than
 /// [`REJUDGE_LIMIT`]) and the scope's state.
 struct KeyFull {
-    entries: SmallVec<[EventIdx; 2]>,
+    entries: SmallVec<[EventIdx; 4]>,
     scope: Scope,
 }
 
@@ -181,7 +181,7 @@ impl SequenceDetector {
         let name = key_name(s, slot.first);
         let kf = &mut self.full[slot.full as usize];
         let r = s.get(e);
-        let late = kf.scope.place(&mut self.sh, kid, r);
+        let late = kf.scope.place(&mut self.sh, kid, s, e);
         let insert_at = if late {
             later_in_partition(s, &kf.entries, r)
         } else {
@@ -221,7 +221,7 @@ impl SequenceDetector {
         match &mut st.scope {
             None => st.scope = Some(Box::new(Scope::from_first(s, e))),
             Some(scope) => {
-                let late = scope.place(&mut self.sh, sid, s.get(e));
+                let late = scope.place(&mut self.sh, sid, s, e);
                 scope.judge(&mut self.sh, sid, name, cx, e, late);
             }
         }

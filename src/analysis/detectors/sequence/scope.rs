@@ -58,13 +58,12 @@ impl Name {
     }
 }
 
-/// A scope's own state (32 bytes): its first lane inline (further lanes are in
-/// [`Shared::more_lanes`]) and the events holding the lowest and highest integer numbers.
+/// A scope's own state (16 bytes): the event with the highest offset in its first lane (its
+/// record says which lane that is; further lanes are in [`Shared::more_lanes`]), the event with
+/// the highest sequence in that lane, and the events holding the lowest and highest integer
+/// numbers.
 pub(super) struct Scope {
-    lane: Lane,
-    /// Highest offset seen in the first lane (`i64::MIN`: none).
-    lane_offset: i64,
-    /// The event with the highest sequence in the first lane so far, in log order.
+    lane_last: EventIdx,
     lane_max: EventIdx,
     lo: EventIdx,
     hi: EventIdx,
@@ -130,8 +129,7 @@ impl Scope {
             NONE
         };
         Scope {
-            lane: Lane::of(r),
-            lane_offset: r.offset().unwrap_or(i64::MIN),
+            lane_last: first,
             lane_max: first,
             lo: ends,
             hi: ends,
@@ -140,20 +138,31 @@ impl Scope {
 
     /// Records the event's offset in its lane; true if a later offset of that lane was seen
     /// before (the event arrived late and belongs before events already judged).
-    pub(super) fn place(&mut self, sh: &mut Shared, sid: ScopeId, r: &EventRecord) -> bool {
+    pub(super) fn place(
+        &mut self,
+        sh: &mut Shared,
+        sid: ScopeId,
+        s: &EventStore,
+        e: EventIdx,
+    ) -> bool {
+        let r = s.get(e);
         let Some(o) = r.offset().filter(|_| r.partition().is_some()) else {
             return false;
         };
         let lane = Lane::of(r);
-        let h = if lane == self.lane {
-            &mut self.lane_offset
-        } else {
-            &mut sh
-                .more_lanes
-                .entry((sid, lane))
-                .or_insert((i64::MIN, NONE))
-                .0
-        };
+        let first = s.get(self.lane_last);
+        if lane == Lane::of(first) {
+            if first.offset().is_some_and(|h| h > o) {
+                return true;
+            }
+            self.lane_last = e;
+            return false;
+        }
+        let h = &mut sh
+            .more_lanes
+            .entry((sid, lane))
+            .or_insert((i64::MIN, NONE))
+            .0;
         if *h > o {
             true
         } else {
@@ -198,7 +207,7 @@ impl Scope {
         let s = cx.store;
         let r = s.get(e);
         let lane = Lane::of(r);
-        let slot = if lane == self.lane {
+        let slot = if lane == Lane::of(s.get(self.lane_last)) {
             &mut self.lane_max
         } else {
             &mut sh

@@ -80,7 +80,8 @@ fn extreme_values_do_not_overflow() {
 #[test]
 fn key_state_stays_small() {
     assert!(std::mem::size_of::<super::KeySlot>() <= 12);
-    assert!(std::mem::size_of::<super::scope::Scope>() <= 32);
+    assert!(std::mem::size_of::<super::scope::Scope>() <= 16);
+    assert!(std::mem::size_of::<super::KeyFull>() <= 40);
 }
 
 /// A per-source counter (CloudEvents Sequence extension) spread over `orders` subjects, `rounds`
