@@ -14,9 +14,11 @@
 //! The source is judged per source once explained jumps reach 2 and outnumber twice the
 //! collisions (a single re-sent or injected number cannot flip it), and per key once collisions
 //! reach 2 and outnumber the explained jumps. With a full sample, or at the end of input, the same
-//! comparison decides; a sample with no jump at all is per source only if its numbers come from
-//! two or more keys, never collide and are dense (span at most twice their count). Otherwise the
-//! source stays per key, the rule that held before. The decision is final and costs at most
+//! comparison decides; without an explained jump (the other keys' numbers may sit in partitions
+//! not read yet), a sample whose numbers come from two or more keys and never collide is per
+//! source if its keys step by more than one at least 3 times and more than twice as often as by
+//! one (a per-key counter read from its middle steps by one), or, when no key has two numbers, if they are dense (span below twice
+//! their count). Otherwise the source stays per key, the rule that held before. The decision is final and costs at most
 //! `SAMPLE` squared steps per source, once: constant work per event.
 
 use super::KeyNo;
@@ -46,6 +48,9 @@ pub(super) struct Evidence {
     pub sample: Vec<Sampled>,
     collisions: u32,
     explained: u32,
+    /// Steps within one key: by exactly one, and by more.
+    unit_steps: u32,
+    jumps: u32,
 }
 
 impl Evidence {
@@ -69,6 +74,11 @@ impl Evidence {
                 .max()
             {
                 let between = i128::from(v) - i128::from(prev) - 1;
+                if between == 0 {
+                    self.unit_steps += 1;
+                } else {
+                    self.jumps += 1;
+                }
                 if between > 0
                     && between <= SAMPLE as i128
                     && (prev + 1..v).all(|w| others().any(|o| o == w))
@@ -115,7 +125,10 @@ impl Evidence {
             (Some(&lo), Some(&hi)) => (hi as i128 - lo as i128) < 2 * values.len() as i128,
             _ => false,
         };
-        if c == 0 && keys && dense && values.len() >= 4 {
+        let steps = self.unit_steps + self.jumps;
+        let interleaved = (self.jumps >= 3 && self.jumps > 2 * self.unit_steps)
+            || (steps == 0 && dense && values.len() >= 4);
+        if c == 0 && keys && interleaved {
             Mode::PerSource
         } else {
             Mode::PerKey
