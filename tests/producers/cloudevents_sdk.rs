@@ -1,6 +1,6 @@
 //! The CloudEvents Python SDK (PyPI cloudevents, its Kafka binding's `to_binary` and
 //! `to_structured`) with a per-source `sequence` as the Sequence extension defines it, spread
-//! over 8 orders (subjects) and 3 partitions, written by `cloudevents.py`, recorded with
+//! over 8 orders (subjects) and 3 partitions, written by `cloudevents_sdk.py`, recorded with
 //! `record`: no false `sequence_gap` or `out_of_order`, the one injected lower sequence in its
 //! partition still `out_of_order`, the flows and links as produced, and the recording replays as
 //! the live session saw it.
@@ -12,7 +12,8 @@ fn run(mode: &str) {
     let b = Broker::start();
     let topic = format!("shop-ce-{mode}");
     let sent: Value =
-        serde_json::from_str(py("cloudevents.py", &[&b.bootstrap(), mode, &topic]).trim()).unwrap();
+        serde_json::from_str(py("cloudevents_sdk.py", &[&b.bootstrap(), mode, &topic]).trim())
+            .unwrap();
     let records = sent["records"].as_u64().unwrap();
     assert_eq!(records, 49);
     let dir = tempfile::tempdir().unwrap();

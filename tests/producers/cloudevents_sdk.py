@@ -1,7 +1,8 @@
 """A shop's choreography written by the CloudEvents Python SDK with a per-source `sequence`
-(tests/producers/cloudevents.rs).
+(tests/producers/cloudevents_sdk.rs; not called cloudevents.py,
+which would shadow the SDK package for every script in this directory).
 
-    cloudevents.py BOOTSTRAP MODE TOPIC   (MODE: binary | structured)
+    cloudevents_sdk.py BOOTSTRAP MODE TOPIC   (MODE: binary | structured)
         -> JSON {"records", "flows", "links": [[id, cause]], "injected": id, "sources": [...]}
 
 The events are built with PyPI cloudevents (its 1.x API, `cloudevents.kafka` or, in 2.x,
@@ -21,13 +22,7 @@ Then one injected fault: /shop/orders sends an OrderAmended for ord-1003, caused
 OrderShipped, whose sequence (5) is lower than the ones already in that order's partition.
 """
 import json
-import os
 import sys
-
-# This script is called cloudevents.py, like the SDK's package: keep its own directory off the
-# import path so that `import cloudevents` finds the SDK.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 
 try:  # cloudevents 1.x
     from cloudevents.http import CloudEvent
