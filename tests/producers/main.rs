@@ -13,6 +13,7 @@ mod lossless;
 
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
+mod otel;
 
 mod frameworks;
 
