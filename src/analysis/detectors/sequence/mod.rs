@@ -97,9 +97,12 @@ fn key_name(s: &EventStore, first: EventIdx) -> Name {
 }
 
 impl SequenceDetector {
-    /// Makes room for about `keys` ordering keys.
+    /// Makes room for about `keys` ordering keys, and for half as many keys with two or more
+    /// events (at most one per two events): address space that is touched only as keys come, and
+    /// no copy of the tables at a doubling.
     pub fn reserve(&mut self, keys: usize) {
         self.keys.reserve(keys);
+        self.full.reserve(keys / 2);
     }
 
     /// Heap bytes held (capacities, maps at their bucket counts), for tests and estimates.
