@@ -31,7 +31,7 @@ use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventRecord, EventStore, Seq};
 use infer::{Evidence, Mode, Sampled};
 use rustc_hash::FxHashMap;
-use scope::{Lane, Name, SOURCE_SCOPE, Scope, Shared};
+use scope::{Lane, NONE, Name, SOURCE_SCOPE, Scope, Shared};
 use smallvec::SmallVec;
 
 /// A key with more events than this keeps no event list: a late event is then judged like one in
@@ -60,10 +60,14 @@ struct KeyFull {
     scope: Scope,
 }
 
-/// A source's scope decision and, when it is per source, that scope.
+/// A source's scope decision and, when it is per source, that scope (32 bytes: a trace may have
+/// a source per device or entity, each with a few events; the evidence is only allocated from a
+/// source's second sequenced event on).
 struct SourceState {
     source: Option<Sym>,
     mode: Mode,
+    /// The source's first sequenced event and its key, until the evidence holds it.
+    first: (EventIdx, KeyNo),
     evidence: Option<Box<Evidence>>,
     scope: Option<Box<Scope>>,
 }
@@ -120,6 +124,10 @@ impl SequenceDetector {
             + self.full.capacity() * size_of::<KeyFull>()
             + self.full.iter().map(inline).sum::<usize>()
             + self.sources.capacity() * size_of::<SourceState>()
+            + (self.sources.iter())
+                .filter_map(|st| st.evidence.as_ref())
+                .map(|ev| size_of::<Evidence>() + ev.sample.capacity() * size_of::<Sampled>())
+                .sum::<usize>()
             + self.source_no.capacity() * 16
             + self.sh.approx_bytes()
     }
@@ -160,7 +168,8 @@ impl SequenceDetector {
             self.sources.push(SourceState {
                 source,
                 mode: Mode::Undecided,
-                evidence: Some(Box::default()),
+                first: (NONE, NO_KEY),
+                evidence: None,
                 scope: None,
             });
         }
@@ -295,14 +304,33 @@ impl Detector for SequenceDetector {
             return;
         };
         let kid = self.on_key_event(cx, idx, key, is_subject);
-        if let Some(ev) = &mut self.sources[src as usize].evidence {
-            let mode = ev.observe(Sampled {
-                value,
-                key: kid,
-                event: idx,
-            });
-            self.decide(cx, src, mode);
+        let st = &mut self.sources[src as usize];
+        if st.mode != Mode::Undecided {
+            return;
         }
+        let ev = match &mut st.evidence {
+            Some(ev) => ev,
+            None if st.first.0 == NONE => {
+                st.first = (idx, kid);
+                return;
+            }
+            None => {
+                let (event, key) = st.first;
+                let value = match cx.store.get(event).sequence {
+                    Seq::Int(n) => Some(n),
+                    _ => None,
+                };
+                let mut ev = Box::<Evidence>::default();
+                ev.observe(Sampled { value, key, event });
+                st.evidence.insert(ev)
+            }
+        };
+        let mode = ev.observe(Sampled {
+            value,
+            key: kid,
+            event: idx,
+        });
+        self.decide(cx, src, mode);
     }
 
     fn on_finish(&mut self, cx: &mut Ctx, _now: Timestamp) {

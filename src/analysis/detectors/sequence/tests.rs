@@ -82,6 +82,7 @@ fn key_state_stays_small() {
     assert!(std::mem::size_of::<super::KeySlot>() <= 12);
     assert!(std::mem::size_of::<super::scope::Scope>() <= 16);
     assert!(std::mem::size_of::<super::KeyFull>() <= 40);
+    assert!(std::mem::size_of::<super::SourceState>() <= 32);
 }
 
 /// A per-source counter (CloudEvents Sequence extension) spread over `orders` subjects, `rounds`
@@ -236,4 +237,11 @@ fn one_event_keys_cost_little() {
     let e = run(evs);
     let per_event = e.detectors.sequence.approx_bytes() / n as usize;
     assert!(per_event <= 40, "{per_event} bytes per event");
+    // A source per device, one event each: no evidence is kept for a source seen once.
+    let evs: Vec<_> = (0..n)
+        .map(|i| ev(&format!("e{i}"), "T", &format!("/dev/{i}"), i).seq(&format!("k{i}"), 1))
+        .collect();
+    let e = run(evs);
+    let per_event = e.detectors.sequence.approx_bytes() / n as usize;
+    assert!(per_event <= 120, "{per_event} bytes per event");
 }
