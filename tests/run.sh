@@ -2,7 +2,9 @@
 # The project's test command (README, "Set-up"). Installs what the tests need on a fresh Debian
 # machine of this project's kind, then runs the whole test suite:
 # - the tansu Kafka-protocol broker (cargo install, ~7.5 min once; skipped when already installed),
-# - PyPI's confluent-kafka, the independent client the Kafka tests produce with.
+# - PyPI's confluent-kafka, the independent client the Kafka tests produce with,
+# - Debian's socat (the TLS terminator in front of tansu) and openssl (the tests' certificates),
+#   for the secure-cluster tests (tests/secure).
 # The GUI tests need no packages (egui_kittest drives the app through AccessKit, no GPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +20,9 @@ if ! python3 -c "import confluent_kafka" >/dev/null 2>&1; then
     fi
     python3 -m pip install --quiet confluent-kafka 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages confluent-kafka
+fi
+if ! command -v socat >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+    echo "tests/run.sh: installing socat and openssl (apt)" >&2
+    apt-get update -qq && apt-get install -y -qq socat openssl
 fi
 cargo test --all-targets
