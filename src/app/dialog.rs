@@ -23,6 +23,17 @@ impl FileDialog {
         });
     }
 
+    /// Shows a dialog choosing one certificate or key file (PEM).
+    pub fn pick_certificate(&mut self, waker: Waker) {
+        self.open_with(waker, || {
+            rfd::FileDialog::new()
+                .add_filter("PEM", &["pem", "crt", "cer", "key"])
+                .add_filter("all files", &["*"])
+                .pick_file()
+                .map(|p| vec![p])
+        });
+    }
+
     /// Runs `pick` (the dialog) on its own thread.
     fn open_with(
         &mut self,

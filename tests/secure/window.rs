@@ -3,7 +3,7 @@
 //! naming the broker and what is wrong; the connect dialog connects with a client certificate
 //! and an encrypted key and remembers everything but the key's password.
 
-use crate::pki::{Pki, Tls};
+use crate::pki::{KEY_PASSWORD, Pki, Tls};
 use crate::{kafka_support::*, produce, tls_conf};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -82,4 +82,57 @@ fn the_window_consumes_over_tls_and_names_a_wrong_ca() {
         "librdkafka's reason names the broker"
     );
     assert_eq!(h.state().session.engine.stats.events, 0);
+}
+
+/// File > Connect to Kafka with the mutual TLS profile: the certificate, the encrypted key and
+/// its password typed into the dialog; every record arrives, and the remembered connection (the
+/// saved settings) has the paths but not the password, which shows nowhere in the window.
+#[test]
+fn the_connect_dialog_does_mutual_tls_and_remembers_everything_but_the_key_password() {
+    let pki = Pki::new();
+    let port = free_port();
+    let broker = Broker::start_advertising(Some(port));
+    let tls = Tls::start(&pki, port, "server.pem", broker.port, Some("ca.pem"));
+    produce(&tls.bootstrap(), &tls_conf(&pki, true), 3);
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_eframe(|cc| EventscopeApp::new(cc, Launch::Files(Vec::new())));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Connect to Kafka…").click();
+    h.run_steps(2);
+    {
+        let c = &mut h.state_mut().view.connect;
+        c.form.brokers = tls.bootstrap();
+        c.form.topics = "orders".into();
+        c.form.from = "beginning".into();
+        c.form.security_protocol = "SSL".into();
+        c.form.client_cert = true;
+        c.form.ca_location = pki.path("ca.pem");
+        c.form.cert_location = pki.path("client.pem");
+        c.form.key_location = pki.path("client-encrypted.key");
+        c.secrets.key_password = KEY_PASSWORD.into();
+    }
+    h.run_steps(2);
+    for field in ["CA certificate", "Client key", "Key password (never saved)"] {
+        assert!(
+            h.query_by_label(field).is_some(),
+            "the profile shows {field}"
+        );
+    }
+    assert!(
+        h.query_by_label("Username").is_none(),
+        "no SASL fields for TLS"
+    );
+    h.get_by_label("Connect").click();
+    until_delivered(&mut h, "3 events over mutual TLS", |h| {
+        h.state().session.engine.stats.events == 3
+    });
+    assert!(h.query_by_label_contains("· live").is_some());
+    assert!(h.query_by_label_contains(KEY_PASSWORD).is_none());
+    let saved = serde_json::to_string(&h.state().prefs).unwrap();
+    assert!(
+        saved.contains("client-encrypted.key") && !saved.contains(KEY_PASSWORD),
+        "{saved}"
+    );
 }
