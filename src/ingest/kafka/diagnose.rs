@@ -81,6 +81,12 @@ impl Security {
                  (security.protocol=SSL or SASL_SSL speaks TLS)",
             );
         }
+        if r.contains("authentication failed") || r.contains("invalid credentials") {
+            return Some(
+                "the broker refused the SASL credentials: check sasl.username, sasl.password \
+                 and sasl.mechanisms",
+            );
+        }
         if !self.tls()
             && r.contains("disconnected")
             && r.contains("apiversion_query")
@@ -231,6 +237,14 @@ mod tests {
                 .ends_with("set security.protocol=SSL (or SASL_SSL)")
         );
         assert_eq!(ssl.explain(reset), reset, "no hint that does not apply");
+        let sasl = "sasl_ssl://127.0.0.1:9/bootstrap: SASL authentication error: Authentication \
+                    failed during authentication due to invalid credentials with SASL mechanism \
+                    SCRAM-SHA-256 (after 3ms in state AUTH_REQ)";
+        assert!(
+            security(&[("security.protocol", "SASL_SSL")])
+                .explain(sasl)
+                .ends_with("check sasl.username, sasl.password and sasl.mechanisms")
+        );
         assert_eq!(broker_of(required), Some("127.0.0.1:9"));
         assert_eq!(broker_of("Connect to ipv4#1.2.3.4:9 failed"), None);
         assert!(
