@@ -315,6 +315,46 @@ fn lanes_switch_through_a_command_not_in_place() {
     assert!(h.state().view.timeline.by_topic());
 }
 
+#[test]
+fn inspector_names_the_type_profile_and_an_axon_cause_is_an_external_trigger() {
+    // Axon Kafka extension headers in kcat -J form: the root names the PlaceOrder command, which
+    // never reaches Kafka.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("axon.jsonl");
+    let line = |offset: u32, id: &str, ty: &str, cause: &str| {
+        format!(
+            r#"{{"topic":"orders","partition":0,"offset":{offset},"tstype":"create","ts":{},"broker":1,"headers":["axon-message-id","{id}","axon-message-type","com.shop.events.{ty}","axon-metadata-traceId","cmd-1","axon-metadata-correlationId","{cause}","axon-message-aggregate-id","ord-1"],"key":"ord-1","payload":"{{}}"}}"#,
+            1_767_225_600_000u64 + u64::from(offset)
+        )
+    };
+    let text = [
+        line(0, "e1", "OrderPlaced", "cmd-1"),
+        line(1, "e2", "PaymentProcessed", "e1"),
+    ]
+    .join("\n");
+    std::fs::write(&p, text).unwrap();
+    let session = session_of(&p);
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
+    assert_eq!(h.state().session.engine.stats.events, 2);
+    assert!(h.state().session.engine.anomalies.active().next().is_none());
+    h.state_mut()
+        .commands
+        .push(eventscope::ui::Command::SelectEvent(0));
+    h.run_steps(3);
+    h.get_by_label("cmd-1 (external trigger: never on Kafka)");
+    // id, type, correlation, causation and subject all from the axon profile.
+    assert_eq!(h.get_all_by_label("axon").count(), 5);
+    let nodes: Vec<_> = (h.state().view.graph.data.nodes.iter())
+        .map(|n| n.label.clone())
+        .collect();
+    assert!(
+        nodes.iter().any(|l| l == "external trigger cmd-1"),
+        "{nodes:?}"
+    );
+}
+
 /// A Kafka session whose broker never answers says so in the top bar, with librdkafka's reason
 /// naming the broker, instead of "live"; File > Disconnect ends it and keeps the window.
 #[cfg(feature = "kafka")]

@@ -21,6 +21,11 @@ if ! python3 -c "import confluent_kafka" >/dev/null 2>&1; then
     python3 -m pip install --quiet confluent-kafka 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages confluent-kafka
 fi
+# PyPI fastavro and cloudevents (2.x: cloudevents.core.bindings.kafka) for tests/producers/lossless.py.
+if ! python3 -c "import fastavro, cloudevents.core.bindings.kafka" >/dev/null 2>&1; then
+    python3 -m pip install --quiet fastavro 'cloudevents>=2' 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages fastavro 'cloudevents>=2'
+fi
 if ! command -v socat >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
     echo "tests/run.sh: installing socat and openssl (apt)" >&2
     apt-get update -qq && apt-get install -y -qq socat openssl

@@ -18,12 +18,13 @@ struct Wrapper {
 }
 
 /// The samples that are not named after an anomaly kind.
-const OTHER_SAMPLES: [&str; 5] = [
+const OTHER_SAMPLES: [&str; 6] = [
     "ecommerce-clean",
     "kcat-sample",
     "cloudevents-sample",
     "nservicebus-sample",
     "malformed",
+    "recording-sample",
 ];
 
 /// One sample per anomaly kind plus the others.
@@ -466,6 +467,34 @@ fn nservicebus_sample_ids_come_from_nservicebus_headers() {
         .collect();
     assert!(wants.iter().any(|w| w.causation.is_some()));
     check_format_sample("nservicebus-sample", Profile::NServiceBus, &wants, false);
+}
+
+/// The recording sample: the kcat sample's records as `record` writes them (trace format version
+/// 2) plus an Avro one; they load as the kcat lines do, through the same decoder and profiles.
+#[test]
+fn recording_sample_loads_as_its_records_did() {
+    let rec = load(&[&sample("recording-sample")], &[]);
+    let kcat = load(&[&sample("kcat-sample")], &[]);
+    let (r, k, n) = (&rec.store, &kcat.store, kcat.store.len() as u32);
+    assert_eq!(r.len() as u32, n + 1, "one record more: the Avro one");
+    for i in 0..n {
+        let (a, b) = (r.get(i), k.get(i));
+        assert_eq!(r.id_str(i), k.id_str(i));
+        assert_eq!(r.str(a.event_type), k.str(b.event_type));
+        assert_eq!(r.opt_str(a.causation), k.opt_str(b.causation));
+        assert_eq!(rec.correlation_of(i), kcat.correlation_of(i));
+        assert_eq!(
+            (a.provenance, a.time(), a.ts_type),
+            (b.provenance, b.time(), b.ts_type)
+        );
+    }
+    assert_eq!(
+        (r.id_str(n), r.get(n).provenance.id),
+        ("orders-avro/0@0", Profile::Transport)
+    );
+    let a = anomaly_json(&rec, sorted_anomalies(&rec)[0]);
+    let message = a["message"].as_str().unwrap();
+    assert!(message.contains("orders-avro/0@0: Confluent wire format, schema id 7 (18 bytes)"));
 }
 
 #[test]

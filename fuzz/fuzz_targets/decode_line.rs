@@ -9,7 +9,12 @@ use eventscope::decode::{
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
-const FORMATS: [Format; 3] = [Format::Native, Format::CloudEvents, Format::Kcat];
+const FORMATS: [Format; 4] = [
+    Format::Native,
+    Format::CloudEvents,
+    Format::Kcat,
+    Format::KafkaRecords,
+];
 
 /// `Config::default()`, built once: compiling its dead-letter regex took over half of each run.
 /// Cloning shares the compiled regex, so every engine still gets exactly the default config.

@@ -20,13 +20,16 @@ pub enum OutputFormat {
 /// Where ids come from (shared by every command that reads events).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ProfileArgs {
-    /// Correlation profile: auto, cloudevents-binary, cloudevents, common, nservicebus, masstransit,
-    /// eventstoredb, tracecontext.
+    /// Correlation profile: auto, cloudevents-binary, cloudevents, nservicebus, masstransit, axon,
+    /// eventstoredb, common, tracecontext (restricts the ids, not the type).
     #[arg(long, default_value = "auto")]
     pub profile: String,
     /// Where the event id comes from: header:NAME or a JSON pointer into the payload (/meta/id).
     #[arg(long, value_name = "SPEC")]
     pub id: Option<FieldSpec>,
+    /// Where the event type comes from (header:NAME or /json/pointer).
+    #[arg(long = "type", value_name = "SPEC")]
+    pub event_type: Option<FieldSpec>,
     /// Where the correlation id comes from (header:NAME or /json/pointer).
     #[arg(long, value_name = "SPEC")]
     pub correlation: Option<FieldSpec>,
@@ -46,6 +49,7 @@ impl ProfileArgs {
         Ok(ProfileConfig {
             only: parse_profile(&self.profile)?,
             id: self.id.clone(),
+            event_type: self.event_type.clone(),
             correlation: self.correlation.clone(),
             causation: self.causation.clone(),
             sequence: self.sequence.clone(),
@@ -56,7 +60,7 @@ impl ProfileArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
-    /// Trace files: native JSONL, kcat -J output or CloudEvents JSON, optionally .gz.
+    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

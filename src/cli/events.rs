@@ -13,8 +13,8 @@ use std::io::Write;
 /// The profiles behind each identifying field, as `events` and `check --format json` name them.
 pub fn profiles_json(p: &Provenance) -> Value {
     json!({
-        "id": p.id.name(), "correlation": p.correlation.name(), "causation": p.causation.name(),
-        "sequence": p.sequence.name(), "subject": p.subject.name(),
+        "id": p.id.name(), "type": p.event_type.name(), "correlation": p.correlation.name(),
+        "causation": p.causation.name(), "sequence": p.sequence.name(), "subject": p.subject.name(),
     })
 }
 

@@ -1,8 +1,9 @@
-//! `eventscope kafka` (the window, live) and `eventscope record` (headless capture to the native
-//! trace format): the same connection flags, kcat-style `-X` and Kafka's client.properties.
+//! `eventscope kafka` (the window, live) and `eventscope record` (headless capture of each record as
+//! it came, trace format version 2): the same connection flags, kcat-style `-X` and Kafka's
+//! client.properties.
 
 use super::check::ProfileArgs;
-use crate::decode::native_write;
+use crate::decode::recording;
 use crate::ingest::kafka::{
     self, Connection, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
 };
@@ -100,7 +101,8 @@ impl KafkaArgs {
 pub struct RecordArgs {
     #[command(flatten)]
     pub kafka: KafkaArgs,
-    /// The trace file to write (native format, flushed at least every second).
+    /// The recording to write (trace format version 2: each record as it came; flushed at least
+    /// every second).
     #[arg(long, required = true)]
     pub out: PathBuf,
     /// Stop after this many events.
@@ -121,7 +123,6 @@ pub struct RecordArgs {
 /// Writes each record to the recording as the session consumes it.
 struct Recorder {
     out: std::io::BufWriter<std::fs::File>,
-    line: String,
     io_error: Option<std::io::Error>,
     written: u64,
     max_events: Option<u64>,
@@ -182,12 +183,15 @@ impl Link {
 }
 
 impl Tap for Recorder {
-    fn record(&mut self, ev: &DecodedEvent) -> bool {
-        self.line.clear();
-        native_write::write_event(ev, &mut self.line);
-        self.line.push('\n');
+    /// The record as it came (`decode::recording`), not the decoded event: a recording replays
+    /// exactly as the live session saw it.
+    fn record(&mut self, line: &str, _: &DecodedEvent) -> bool {
         if self.io_error.is_none() {
-            self.io_error = self.out.write_all(self.line.as_bytes()).err();
+            self.io_error = self
+                .out
+                .write_all(line.as_bytes())
+                .and_then(|()| self.out.write_all(b"\n"))
+                .err();
         }
         self.written += 1;
         self.max_events.is_none_or(|m| self.written < m)
@@ -275,7 +279,7 @@ fn start_recording(
 ) -> std::io::Result<Recorder> {
     let file = std::fs::File::create(&args.out)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let header = native_write::header_line(&[
+    let header = recording::header_line(&[
         ("recorder", "eventscope record".into()),
         ("brokers", opts.brokers.clone().into()),
         ("topics", opts.topics.clone().into()),
@@ -285,7 +289,6 @@ fn start_recording(
     let io_error = writeln!(out, "{header}").err();
     Ok(Recorder {
         out,
-        line: String::with_capacity(1024),
         io_error,
         written: 0,
         max_events: args.max_events,

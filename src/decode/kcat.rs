@@ -45,7 +45,7 @@ pub(super) fn decode(
         topic: l.topic.as_ref().map(|t| &*t.0),
         partition: l.partition,
         offset: l.offset,
-        key: l.key.as_ref().map(|t| &*t.0),
+        key: l.key.as_ref().map(|t| t.0.as_bytes()),
         broker_ts: l.ts.and_then(ms_to_ns),
         ts_type: l.tstype.map_or(TsType::None, |t| TsType::parse(&t.0)),
         headers,

@@ -2,12 +2,14 @@
 //! [`DecodedEvent`] or says why it cannot; nothing here panics on bad input.
 
 mod cloudevents;
+mod frameworks;
 mod kcat;
 mod line;
 mod native;
 pub mod native_write;
 pub mod profile;
 pub mod record;
+pub mod recording;
 mod scan;
 #[doc(hidden)]
 pub use scan::agrees_with_serde;
@@ -25,6 +27,9 @@ pub enum Format {
     CloudEvents,
     /// `kcat -J` output.
     Kcat,
+    /// A recording: Kafka records as they came (trace format version 2,
+    /// `{"eventscope_trace":2,"content":"kafka-records"}`), decoded as live records are.
+    KafkaRecords,
 }
 
 impl Format {
@@ -33,12 +38,16 @@ impl Format {
             Format::Native => "eventscope",
             Format::CloudEvents => "cloudevents",
             Format::Kcat => "kcat",
+            Format::KafkaRecords => "kafka-records",
         }
     }
 }
 
-/// The native trace format version this build writes and reads.
-pub const TRACE_VERSION: u64 = 1;
+/// The newest trace format version this build reads, and the one recordings are written in.
+/// Version 1: decoded events (what `gen` and `demo --out` still write, unchanged). Version 2 adds
+/// the header line's `content`: `"events"` (the default, version 1's lines) or
+/// `"kafka-records"` (a recording, [`recording`]). Every version up to this one is read.
+pub const TRACE_VERSION: u64 = 2;
 
 pub use crate::model::Problem;
 
@@ -122,6 +131,7 @@ impl LineDecoder {
             Format::Native => native::decode(line, self),
             Format::CloudEvents => cloudevents::decode(line, self),
             Format::Kcat => kcat::decode(line, self),
+            Format::KafkaRecords => recording::decode(line, self),
         };
         match result {
             Ok((mut ev, problem)) => {
@@ -176,7 +186,7 @@ impl LineDecoder {
         let explicit = match self.format {
             Format::Native => Some(Profile::Native),
             Format::CloudEvents => Some(Profile::CloudEvents),
-            Format::Kcat => None,
+            Format::Kcat | Format::KafkaRecords => None,
         };
         for_each_line(bytes, first_line, |line, line_no| {
             if let Some(explicit) = explicit {
@@ -222,7 +232,8 @@ fn for_each_line(bytes: &[u8], first_line: u64, mut f: impl FnMut(&[u8], u64)) {
     }
 }
 
-/// Detects the format from the first lines of a file: the native header line, else the first line
+/// Detects the format from the first lines of a file: the native header line (its `content` tells
+/// a recording from decoded events), else the first line
 /// that is a JSON object (`specversion` -> CloudEvents, `payload`/`broker` -> kcat, else native).
 pub fn detect_format(head: &[u8]) -> Format {
     for line in head.split(|b| *b == b'\n').take(1000) {
@@ -231,7 +242,7 @@ pub fn detect_format(head: &[u8]) -> Format {
             continue;
         }
         if is_trace_header(line) {
-            return Format::Native;
+            return native::header_format(line);
         }
         let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line)
         else {
@@ -296,6 +307,13 @@ mod tests {
         let d = dec(Format::Native);
         let _ = d.decode_line(deep.as_bytes(), 1);
         let _ = dec(Format::Kcat).decode_line(deep.as_bytes(), 1);
+        let _ = dec(Format::KafkaRecords).decode_line(deep.as_bytes(), 1);
+        let deep_value = format!(
+            "{{\"topic\":\"t\",\"value\":{{\"json\":{}{}}}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let _ = dec(Format::KafkaRecords).decode_line(deep_value.as_bytes(), 1);
         let big = format!(
             "{{\"id\":\"a\",\"type\":\"T\",\"data\":\"{}\"}}",
             "x".repeat(10 << 20)

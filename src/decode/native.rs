@@ -2,7 +2,7 @@
 //! transport (README, "Native trace format").
 
 use super::line::{EventLine, RawJson, Text};
-use super::{LineDecoder, TRACE_VERSION, hash_bytes, profile};
+use super::{Format, LineDecoder, TRACE_VERSION, hash_bytes, profile, recording};
 use crate::model::{
     DecodedEvent, EventFacts, EventView, Header, PackedEvents, Payload, Profile, Provenance,
     SeqView, Sequence, Timestamp, TsType, dead_letter_evidence, parse_time,
@@ -12,8 +12,25 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 #[derive(Deserialize)]
-struct TraceHeader {
+struct TraceHeader<'a> {
     eventscope_trace: u64,
+    /// Version 2: `events` (the default) or `kafka-records` (a recording).
+    #[serde(borrow)]
+    content: Option<Text<'a>>,
+}
+
+/// The format a trace header line announces (checked by [`check_header`] when it is read).
+pub(super) fn header_format(line: &[u8]) -> Format {
+    match serde_json::from_slice::<TraceHeader>(line) {
+        Ok(h)
+            if h.content
+                .as_ref()
+                .is_some_and(|c| c.0 == recording::CONTENT) =>
+        {
+            Format::KafkaRecords
+        }
+        _ => Format::Native,
+    }
 }
 
 pub(super) fn check_header(line: &[u8]) -> Result<(), String> {
@@ -21,11 +38,19 @@ pub(super) fn check_header(line: &[u8]) -> Result<(), String> {
         serde_json::from_slice(line).map_err(|e| format!("bad trace header: {e}"))?;
     if h.eventscope_trace > TRACE_VERSION || h.eventscope_trace == 0 {
         return Err(format!(
-            "trace format version {} is not supported (this build reads version {TRACE_VERSION})",
+            "trace format version {} is not supported (this build reads versions 1 to {TRACE_VERSION})",
             h.eventscope_trace
         ));
     }
-    Ok(())
+    match h.content.as_ref().map(|c| &*c.0) {
+        None | Some("events") => Ok(()),
+        Some(c) if c == recording::CONTENT && h.eventscope_trace >= 2 => Ok(()),
+        Some(c) => Err(format!(
+            "trace content '{c}' is not supported in version {} (known: events, {})",
+            h.eventscope_trace,
+            recording::CONTENT
+        )),
+    }
 }
 
 /// Epoch milliseconds to nanoseconds.
@@ -57,14 +82,7 @@ pub(super) fn pack_fast(
     out: &mut PackedEvents,
 ) -> Option<()> {
     let p = &dec.profiles;
-    if dec.keep_payload
-        || p.id.is_some()
-        || p.correlation.is_some()
-        || p.causation.is_some()
-        || p.sequence.is_some()
-        || p.subject.is_some()
-        || l.data_base64.is_some()
-    {
+    if dec.keep_payload || p.has_overrides() || l.data_base64.is_some() {
         return None;
     }
     let id = text(&l.id).filter(|t| !t.is_empty())?;
@@ -101,11 +119,15 @@ pub(super) fn pack_fast(
         .headers
         .as_ref()
         .and_then(|hs| {
-            dead_letter_evidence(hs.iter().map(|(n, v)| (&*n.0, v.as_ref().map(|v| &*v.0))))
+            dead_letter_evidence(
+                hs.iter()
+                    .map(|(n, v)| (&*n.0, v.as_ref().map(|v| v.0.as_bytes()))),
+            )
         })
         .map(Into::into);
     let provenance = Provenance {
         id: explicit,
+        event_type: explicit,
         correlation: explicit,
         causation: causation_from,
         sequence: explicit,
@@ -159,6 +181,7 @@ pub(super) fn build(
     }
     if let Some(t) = l.event_type {
         ev.event_type = t.boxed();
+        ev.provenance.event_type = explicit;
     }
     ev.source = l.source.map(Text::boxed);
     if let Some(t) = l.time {

@@ -1,21 +1,26 @@
-//! Correlation profiles: where an event's id, correlation id, causation id, sequence and subject
-//! come from when the input format does not carry them as explicit fields.
+//! Correlation profiles: where an event's id, type, correlation id, causation id, sequence and
+//! subject come from when the input format does not carry them as explicit fields.
 //!
 //! For each field the first hit wins, in this order (README, "Correlation profiles"):
-//! 1. a user override (`--correlation header:x-corr`, `--causation /meta/parent`);
+//! 1. a user override (`--correlation header:x-corr`, `--causation /meta/parent`, `--type /kind`);
 //! 2. the format's explicit fields (native trace fields, CloudEvents structured attributes);
-//! 3. `cloudevents-binary`: `ce_id`, `ce_correlationid`, `ce_causationid`, `ce_sequence`, `ce_subject` headers;
+//! 3. `cloudevents-binary`: `ce_id`, `ce_type`, `ce_correlationid`, `ce_causationid`, `ce_sequence`, `ce_subject` headers;
 //! 4. `cloudevents`: a JSON payload that is itself a structured CloudEvent (has `specversion`);
-//! 5. `common`: headers, then top-level JSON, then a `metadata` object, with the usual names
-//!    (`eventId`/`event_id`/`messageId`, `correlationId`/`correlation_id`/`x-correlation-id`, ...);
-//! 6. `nservicebus`: `NServiceBus.MessageId`, `NServiceBus.ConversationId`, `NServiceBus.RelatedTo`;
-//! 7. `masstransit`: `MessageId`, `ConversationId`, `InitiatorId` (headers or envelope);
-//! 8. `eventstoredb`: `$correlationId`, `$causationId` (headers, JSON or metadata);
-//! 9. `tracecontext`: the trace id of a W3C `traceparent` (correlation only);
-//! 10. `transport`: the Kafka position `topic/partition@offset` as the id when nothing else gives one.
+//! 5. the frameworks, each recognised by its own names (`frameworks.rs`, one table each):
+//!    `nservicebus` (`NServiceBus.*` headers), `masstransit` (its JSON envelope or transport headers),
+//!    `axon` (`axon-message-*`, `axon-metadata-*` headers), `spring` (`__TypeId__`, type only),
+//!    `eventstoredb` (`$correlationId`, `$causationId`);
+//! 6. `common`: headers, then top-level JSON, then a `metadata` object, with the usual names
+//!    (`eventId`/`event_id`/`messageId`, `correlationId`/`correlation_id`/`x-correlation-id`, `type`, ...);
+//! 7. `tracecontext`: the trace id of a W3C `traceparent` (correlation only);
+//! 8. `transport`: the Kafka position `topic/partition@offset` as the id, and `topic`: the topic
+//!    name as the type, when nothing else gives one.
 //!
+//! Frameworks come before `common` because their names are their own: a MassTransit envelope's
+//! `correlationId` is an application value, not the flow (its `conversationId` is).
 //! Header names match ASCII case-insensitively; JSON names match exactly.
 
+use super::frameworks;
 use crate::model::{DecodedEvent, Header, Profile, Sequence, parse_time};
 use serde_json::{Map, Value};
 use std::cell::OnceCell;
@@ -24,6 +29,7 @@ use std::cell::OnceCell;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     Id,
+    Type,
     Correlation,
     Causation,
     Sequence,
@@ -64,20 +70,36 @@ pub struct ProfileConfig {
     /// Use only this profile (plus explicit fields, overrides and transport); `None` = auto.
     pub only: Option<Profile>,
     pub id: Option<FieldSpec>,
+    /// `--type`: where the event type comes from.
+    pub event_type: Option<FieldSpec>,
     pub correlation: Option<FieldSpec>,
     pub causation: Option<FieldSpec>,
     pub sequence: Option<FieldSpec>,
     pub subject: Option<FieldSpec>,
 }
 
-/// Profiles that can be named with `--profile`.
-pub const SELECTABLE: [Profile; 7] = [
+/// The profiles in the order they are tried (after overrides and explicit fields).
+pub const ORDER: [Profile; 9] = [
     Profile::CloudEventsBinary,
     Profile::CloudEvents,
-    Profile::Common,
     Profile::NServiceBus,
     Profile::MassTransit,
+    Profile::Axon,
+    Profile::Spring,
     Profile::EventStoreDb,
+    Profile::Common,
+    Profile::TraceContext,
+];
+
+/// Profiles that can be named with `--profile` (those that supply ids: not `spring`).
+pub const SELECTABLE: [Profile; 8] = [
+    Profile::CloudEventsBinary,
+    Profile::CloudEvents,
+    Profile::NServiceBus,
+    Profile::MassTransit,
+    Profile::Axon,
+    Profile::EventStoreDb,
+    Profile::Common,
     Profile::TraceContext,
 ];
 
@@ -99,14 +121,26 @@ impl ProfileConfig {
     fn spec(&self, f: Field) -> Option<&FieldSpec> {
         match f {
             Field::Id => self.id.as_ref(),
+            Field::Type => self.event_type.as_ref(),
             Field::Correlation => self.correlation.as_ref(),
             Field::Causation => self.causation.as_ref(),
             Field::Sequence => self.sequence.as_ref(),
             Field::Subject => self.subject.as_ref(),
         }
     }
-    fn allows(&self, p: Profile) -> bool {
-        self.only.is_none_or(|o| o == p)
+    /// Whether any field is overridden (`--id`, `--type`, `--correlation`, ...).
+    pub fn has_overrides(&self) -> bool {
+        self.id.is_some()
+            || self.event_type.is_some()
+            || self.correlation.is_some()
+            || self.causation.is_some()
+            || self.sequence.is_some()
+            || self.subject.is_some()
+    }
+
+    /// Whether `p` may supply `f`: `--profile` restricts the ids, never the type.
+    fn allows(&self, p: Profile, f: Field) -> bool {
+        f == Field::Type || self.only.is_none_or(|o| o == p)
     }
 }
 
@@ -125,6 +159,14 @@ const COMMON_CAUSE: &[&str] = &[
 ];
 const COMMON_SEQ: &[&str] = &["sequence", "seq", "sequenceNumber", "sequence_number"];
 const COMMON_SUBJECT: &[&str] = &["subject", "aggregateId", "aggregate_id"];
+const COMMON_TYPE_HEADERS: &[&str] = &[
+    "type",
+    "eventType",
+    "event_type",
+    "event-type",
+    "messageType",
+];
+const COMMON_TYPE: &[&str] = &["type", "eventType", "event_type"];
 
 /// Reads values from an event's headers and (lazily parsed) JSON payload.
 pub struct Lookup<'a> {
@@ -133,6 +175,8 @@ pub struct Lookup<'a> {
     json: OnceCell<Option<Value>>,
     /// Whether the payload text mentions `specversion` (a structured CloudEvent), looked up once.
     cloudevent: OnceCell<bool>,
+    /// Which frameworks' names the event carries, looked up once.
+    frameworks: OnceCell<frameworks::Marks>,
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -150,7 +194,13 @@ impl<'a> Lookup<'a> {
             json_text,
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
+            frameworks: OnceCell::new(),
         }
+    }
+
+    /// Which frameworks' names the event carries (one pass over the headers).
+    pub(super) fn marks(&self) -> frameworks::Marks {
+        *self.frameworks.get_or_init(|| frameworks::marks(self))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -160,6 +210,19 @@ impl<'a> Lookup<'a> {
             .and_then(|h| h.value.as_deref())
             .filter(|v| !v.is_empty())
             .map(str::to_string)
+    }
+
+    /// The bytes of the first header with this name (which may not be UTF-8 text).
+    pub(super) fn header_raw(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(Header::raw)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub(super) fn header_names(&self) -> impl Iterator<Item = &str> {
+        self.headers.iter().map(|h| &*h.name)
     }
 
     fn headers_any(&self, names: &[&str]) -> Option<String> {
@@ -181,12 +244,12 @@ impl<'a> Lookup<'a> {
 
     /// Whether the payload text mentions any of `names` at all: a cheap test that spares parsing
     /// the payload when it cannot hold the field.
-    fn mentions(&self, names: &[&str]) -> bool {
+    pub(super) fn mentions(&self, names: &[&str]) -> bool {
         self.json_text
             .is_some_and(|t| names.iter().any(|n| t.contains(n)))
     }
 
-    fn object(&self) -> Option<&Map<String, Value>> {
+    pub(super) fn object(&self) -> Option<&Map<String, Value>> {
         self.json()?.as_object()
     }
 
@@ -197,7 +260,7 @@ impl<'a> Lookup<'a> {
             .find_map(|k| o.get(*k)?.as_object())
     }
 
-    fn json_any(&self, names: &[&str]) -> Option<String> {
+    pub(super) fn json_any(&self, names: &[&str]) -> Option<String> {
         if !self.mentions(names) {
             return None;
         }
@@ -230,6 +293,7 @@ impl<'a> Lookup<'a> {
         match p {
             Profile::CloudEventsBinary => self.header(match f {
                 Field::Id => "ce_id",
+                Field::Type => "ce_type",
                 Field::Correlation => "ce_correlationid",
                 Field::Causation => "ce_causationid",
                 Field::Sequence => "ce_sequence",
@@ -237,44 +301,18 @@ impl<'a> Lookup<'a> {
             }),
             Profile::CloudEvents => self.cloudevent_attr(match f {
                 Field::Id => "id",
+                Field::Type => "type",
                 Field::Correlation => "correlationid",
                 Field::Causation => "causationid",
                 Field::Sequence => "sequence",
                 Field::Subject => "subject",
             }),
-            Profile::Common => {
-                let names = match f {
-                    Field::Id => COMMON_ID,
-                    Field::Correlation => COMMON_CORR,
-                    Field::Causation => COMMON_CAUSE,
-                    Field::Sequence => COMMON_SEQ,
-                    Field::Subject => COMMON_SUBJECT,
-                };
-                self.headers_any(names).or_else(|| self.json_any(names))
-            }
-            Profile::NServiceBus => match f {
-                Field::Id => self.header("NServiceBus.MessageId"),
-                Field::Correlation => self.header("NServiceBus.ConversationId"),
-                Field::Causation => self.header("NServiceBus.RelatedTo"),
-                _ => None,
-            },
-            Profile::MassTransit => {
-                let (h, j) = match f {
-                    Field::Id => ("MessageId", "messageId"),
-                    Field::Correlation => ("ConversationId", "conversationId"),
-                    Field::Causation => ("InitiatorId", "initiatorId"),
-                    _ => return None,
-                };
-                self.header(h).or_else(|| self.json_any(&[j]))
-            }
-            Profile::EventStoreDb => {
-                let name = match f {
-                    Field::Correlation => "$correlationId",
-                    Field::Causation => "$causationId",
-                    _ => return None,
-                };
-                self.header(name).or_else(|| self.json_any(&[name]))
-            }
+            Profile::NServiceBus => frameworks::nservicebus(self, f),
+            Profile::MassTransit => frameworks::masstransit(self, f),
+            Profile::Axon => frameworks::axon(self, f),
+            Profile::Spring => frameworks::spring(self, f),
+            Profile::EventStoreDb => frameworks::eventstoredb(self, f),
+            Profile::Common => self.common(f),
             Profile::TraceContext => match f {
                 Field::Correlation => {
                     let tp = self
@@ -288,6 +326,23 @@ impl<'a> Lookup<'a> {
         }
     }
 
+    /// The `common` profile: the usual names in headers, then top-level JSON, then `metadata`.
+    fn common(&self, f: Field) -> Option<String> {
+        let names = match f {
+            Field::Id => COMMON_ID,
+            Field::Type => {
+                return self
+                    .headers_any(COMMON_TYPE_HEADERS)
+                    .or_else(|| self.json_any(COMMON_TYPE));
+            }
+            Field::Correlation => COMMON_CORR,
+            Field::Causation => COMMON_CAUSE,
+            Field::Sequence => COMMON_SEQ,
+            Field::Subject => COMMON_SUBJECT,
+        };
+        self.headers_any(names).or_else(|| self.json_any(names))
+    }
+
     fn override_value(&self, spec: &FieldSpec) -> Option<String> {
         match spec {
             FieldSpec::Header(h) => self.header(h),
@@ -298,46 +353,10 @@ impl<'a> Lookup<'a> {
     /// The value of `field` from the first profile (in order) that has one; overrides are applied
     /// by [`complete`] before this.
     pub fn find(&self, cfg: &ProfileConfig, field: Field) -> Option<(String, Profile)> {
-        SELECTABLE
+        ORDER
             .iter()
-            .filter(|p| cfg.allows(**p))
+            .filter(|p| cfg.allows(**p, field))
             .find_map(|p| self.by_profile(*p, field).map(|v| (v, *p)))
-    }
-
-    /// The event type from headers or payload, for formats without an explicit type.
-    pub fn event_type(&self) -> Option<String> {
-        if let Some(t) = self
-            .header("ce_type")
-            .or_else(|| self.cloudevent_attr("type"))
-        {
-            return Some(t);
-        }
-        if let Some(t) = self.headers_any(&[
-            "type",
-            "eventType",
-            "event_type",
-            "event-type",
-            "messageType",
-        ]) {
-            return Some(t);
-        }
-        if let Some(t) = self.header("NServiceBus.EnclosedMessageTypes") {
-            // "Ns.OrderPlaced, Assembly, Version=..." -> "OrderPlaced"
-            let first = t.split([',', ';']).next().unwrap_or(&t).trim();
-            return Some(first.rsplit(['.', '+']).next().unwrap_or(first).to_string());
-        }
-        if let Some(o) = self.object()
-            && let Some(mt) = o
-                .get("messageType")
-                .and_then(|v| v.as_array())
-                .and_then(|a| a.first())
-        {
-            // MassTransit: "urn:message:Ns:OrderPlaced"
-            if let Some(s) = mt.as_str() {
-                return Some(s.rsplit(':').next().unwrap_or(s).to_string());
-            }
-        }
-        self.json_any(&["type", "eventType", "event_type"])
     }
 
     pub fn source(&self) -> Option<String> {
@@ -345,6 +364,7 @@ impl<'a> Lookup<'a> {
             .or_else(|| self.cloudevent_attr("source"))
             .or_else(|| self.headers_any(&["source", "service", "x-source"]))
             .or_else(|| self.header("NServiceBus.OriginatingEndpoint"))
+            .or_else(|| frameworks::masstransit_source(self))
             .or_else(|| self.json_any(&["source", "service"]))
     }
 
@@ -363,6 +383,9 @@ impl<'a> Lookup<'a> {
             )
             .ok()
             .and_then(|d| d.and_utc().timestamp_nanos_opt());
+        }
+        if let Some(t) = frameworks::axon_time(self) {
+            return Some(t);
         }
         self.json_any(&["time", "timestamp", "occurredAt", "sentTime"])
             .and_then(|t| parse_time(&t))
@@ -385,6 +408,7 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
     let look = Lookup::new(&headers, json_text);
     for field in [
         Field::Id,
+        Field::Type,
         Field::Correlation,
         Field::Causation,
         Field::Sequence,
@@ -398,11 +422,6 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
         if let Some((value, profile)) = found {
             set(ev, field, value, profile);
         }
-    }
-    if ev.event_type.is_empty()
-        && let Some(t) = look.event_type()
-    {
-        ev.event_type = t.into();
     }
     if ev.source.is_none() {
         ev.source = look.source().map(Into::into);
@@ -423,6 +442,7 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
 fn has(ev: &DecodedEvent, f: Field) -> bool {
     match f {
         Field::Id => !ev.id.is_empty(),
+        Field::Type => !ev.event_type.is_empty(),
         Field::Correlation => ev.correlation_id.is_some(),
         Field::Causation => ev.causation_id.is_some(),
         Field::Sequence => ev.sequence.is_some(),
@@ -435,6 +455,10 @@ fn set(ev: &mut DecodedEvent, f: Field, v: String, p: Profile) {
         Field::Id => {
             ev.id = v.into();
             ev.provenance.id = p;
+        }
+        Field::Type => {
+            ev.event_type = v.into();
+            ev.provenance.event_type = p;
         }
         Field::Correlation => {
             ev.correlation_id = Some(v.into());
@@ -528,18 +552,23 @@ mod tests {
 
     #[test]
     fn eventstore_and_masstransit() {
+        // MassTransit: conversationId is the flow, correlationId an application value, and
+        // initiatorId (a CorrelationId, not a MessageId) is no cause.
         let mut ev = DecodedEvent::default();
         complete(
             &mut ev,
             Some(
-                r#"{"messageType":["urn:message:Shop:OrderPlaced"],"conversationId":"conv","initiatorId":"init","$causationId":"ignored"}"#,
+                r#"{"messageId":"m-1","messageType":["urn:message:Shop:OrderPlaced"],"correlationId":"saga-1","conversationId":"conv","initiatorId":"init"}"#,
             ),
             &ProfileConfig::default(),
         );
         assert_eq!(ev.event_type.as_ref(), "OrderPlaced");
+        assert_eq!(ev.provenance.event_type, Profile::MassTransit);
+        assert_eq!(ev.id.as_ref(), "m-1");
+        assert_eq!(ev.provenance.id, Profile::MassTransit);
         assert_eq!(ev.correlation_id.as_deref(), Some("conv"));
         assert_eq!(ev.provenance.correlation, Profile::MassTransit);
-        assert_eq!(ev.causation_id.as_deref(), Some("init"));
+        assert_eq!(ev.causation_id, None);
         let mut ev = DecodedEvent::default();
         complete(
             &mut ev,

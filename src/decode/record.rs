@@ -4,16 +4,17 @@
 //! JSON value through the profiles.
 
 use super::{hash_bytes, profile};
-use crate::model::{DecodedEvent, Header, Payload, Timestamp, TsType};
+use crate::model::{DecodedEvent, Header, Payload, Profile, Timestamp, TsType};
 use serde_json::value::RawValue;
 
-/// A record as a client hands it over; `value` is the raw bytes.
+/// A record as a client hands it over: key, header values and value are its bytes (a recording
+/// writes them as they are, `decode::recording`).
 #[derive(Clone, Debug, Default)]
 pub struct RawRecord<'a> {
     pub topic: Option<&'a str>,
     pub partition: Option<i32>,
     pub offset: Option<i64>,
-    pub key: Option<&'a str>,
+    pub key: Option<&'a [u8]>,
     pub broker_ts: Option<Timestamp>,
     pub ts_type: TsType,
     pub headers: Vec<Header>,
@@ -40,7 +41,9 @@ pub fn decode(
         topic: rec.topic.map(Into::into),
         partition: rec.partition,
         offset: rec.offset,
-        key: rec.key.map(Into::into),
+        // The event's key is text; a key that is not UTF-8 shows lossily (a recording keeps its
+        // bytes).
+        key: rec.key.map(|k| String::from_utf8_lossy(k).into()),
         broker_ts: rec.broker_ts,
         ts_type: rec.ts_type,
         observed_at: rec.observed_at,
@@ -89,7 +92,13 @@ pub fn decode(
     }
     profile::complete(&mut ev, json_text, profiles);
     if ev.event_type.is_empty() {
-        ev.event_type = ev.topic.clone().unwrap_or_else(|| "unknown".into());
+        match &ev.topic {
+            Some(t) => {
+                ev.event_type = t.clone();
+                ev.provenance.event_type = Profile::Topic;
+            }
+            None => ev.event_type = "unknown".into(),
+        }
     }
     if ev.id.is_empty() {
         return Err(format!(

@@ -122,8 +122,14 @@ pub enum Profile {
     CloudEventsBinary,
     /// Common header or JSON names (`correlationId`, `x-correlation-id`, `metadata.eventId`, ...).
     Common,
+    /// NServiceBus headers (`NServiceBus.MessageId`, `NServiceBus.EnclosedMessageTypes`, ...).
     NServiceBus,
+    /// MassTransit's JSON envelope or `MT-` transport headers.
     MassTransit,
+    /// Axon Framework's Kafka extension headers (`axon-message-id`, `axon-metadata-traceId`, ...).
+    Axon,
+    /// Spring Kafka's JSON type header (`__TypeId__`): supplies only the type.
+    Spring,
     EventStoreDb,
     /// W3C `traceparent` trace id (correlation only, last resort).
     TraceContext,
@@ -131,6 +137,8 @@ pub enum Profile {
     Transport,
     /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
     Override,
+    /// The record's topic name, the type of last resort.
+    Topic,
 }
 
 impl Profile {
@@ -143,18 +151,31 @@ impl Profile {
             Profile::Common => "common",
             Profile::NServiceBus => "nservicebus",
             Profile::MassTransit => "masstransit",
+            Profile::Axon => "axon",
+            Profile::Spring => "spring",
             Profile::EventStoreDb => "eventstoredb",
             Profile::TraceContext => "tracecontext",
             Profile::Transport => "transport",
             Profile::Override => "override",
+            Profile::Topic => "topic",
         }
+    }
+
+    /// Whether a causation id from this profile may name a message that never goes to Kafka, so
+    /// that a cause never seen is an external trigger rather than a lost event. Axon's Kafka
+    /// extension publishes only events, while its causation metadata (`correlationId`, the parent
+    /// message) usually names the command the event was applied for
+    /// (<https://docs.axoniq.io/reference-guide/axon-framework/messaging-concepts/message-correlation>).
+    pub fn cause_may_be_external(self) -> bool {
+        self == Profile::Axon
     }
 }
 
-/// Which profile found each of the identifying fields.
+/// Which profile found each of the identifying fields, and the type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub id: Profile,
+    pub event_type: Profile,
     pub correlation: Profile,
     pub causation: Profile,
     pub sequence: Profile,
@@ -192,7 +213,7 @@ pub struct DecodedEvent {
 impl DecodedEvent {
     /// What the headers say about this event being a dead letter, if anything.
     pub fn dead_letter_evidence(&self) -> Option<String> {
-        dead_letter_evidence(self.headers.iter().map(|h| (&*h.name, h.value.as_deref())))
+        dead_letter_evidence(self.headers.iter().map(|h| (&*h.name, h.raw())))
     }
 
     /// The first header with this name (ASCII case-insensitive).
@@ -222,10 +243,12 @@ pub const DEAD_LETTER_HEADERS: &[&str] = &[
     "NServiceBus.FailedQ",
 ];
 
-/// What a list of `(name, value)` headers says about an event being a dead letter, if anything.
+/// What a list of `(name, value bytes)` headers says about an event being a dead letter, if
+/// anything: the header that says so, the original topic and position (Spring's binary
+/// `kafka_dlt-original-partition`/`-offset`/`-timestamp` decoded as numbers) and the reason.
 pub fn dead_letter_evidence<'a, I>(headers: I) -> Option<String>
 where
-    I: Iterator<Item = (&'a str, Option<&'a str>)> + Clone,
+    I: Iterator<Item = (&'a str, Option<&'a [u8]>)> + Clone,
 {
     let (name, _) = headers.clone().find(|(name, _)| {
         // Every dead-letter header name is at least 6 bytes long and starts with one of these.
@@ -238,13 +261,14 @@ where
                 .iter()
                 .any(|n| name.eq_ignore_ascii_case(n))
     })?;
-    let value_of = |wanted: &str| {
+    let raw_of = |wanted: &str| {
         headers
             .clone()
             .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
             .and_then(|(_, v)| v)
             .filter(|v| !v.is_empty())
     };
+    let value_of = |wanted: &str| raw_of(wanted).and_then(|v| std::str::from_utf8(v).ok());
     let reason = [
         "kafka_dlt-exception-message",
         "__connect.errors.exception.message",
@@ -264,6 +288,7 @@ where
     if let Some(o) = original {
         text.push_str(&format!("; original topic {o}"));
     }
+    text.push_str(&super::header_value::original_position(&raw_of));
     if let Some(r) = reason {
         let r: String = r.chars().take(120).collect();
         text.push_str(&format!("; reason: {r}"));

@@ -1,6 +1,7 @@
 //! Events, interned strings and time.
 
 mod event;
+mod header_value;
 mod intern;
 mod packed;
 mod problem;
@@ -10,6 +11,7 @@ pub use event::{
     DEAD_LETTER_HEADERS, DecodedEvent, Header, Payload, Profile, Provenance, Sequence, TsType,
     dead_letter_evidence,
 };
+pub use header_value::{header_display, header_number};
 pub use intern::{Interner, Sym};
 pub use packed::{
     EventDetail, EventFacts, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str,

@@ -7,7 +7,7 @@ use super::{Session, SourceKind, SourceState};
 use crate::analysis::Config;
 use crate::analysis::budget::Budget;
 use crate::ingest::Waker;
-use crate::ingest::kafka::{self, Connection, Decoded, KafkaOptions, KafkaStatus};
+use crate::ingest::kafka::{self, Connection, Decoded, Delivered, KafkaOptions, KafkaStatus};
 use crate::model::{DecodedEvent, Problem};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -15,8 +15,9 @@ use std::time::Instant;
 
 /// Sees a Kafka session's records on the consuming thread ([`Session::consume_kafka`]).
 pub trait Tap {
-    /// Each decoded record, before the analysis gets it. False stops after this one.
-    fn record(&mut self, event: &DecodedEvent) -> bool;
+    /// Each record, before the analysis gets it: as it came, as a recording line
+    /// (`decode::recording`, no newline), and decoded. False stops after this one.
+    fn record(&mut self, line: &str, event: &DecodedEvent) -> bool;
     /// After each delivery of records, maybe none: about every 50 ms and before any call that
     /// may block. False stops.
     fn delivered(&mut self) -> bool;
@@ -61,7 +62,7 @@ impl Session {
     }
 
     /// Consumes on this thread until `stop` is set or `tap` says stop: each record goes to the
-    /// tap, then to the analysis, and the live tick and budget run after each delivery.
+    /// tap (as it came and decoded), then to the analysis, and the live tick and budget run after each delivery.
     pub fn consume_kafka(
         &mut self,
         opts: &KafkaOptions,
@@ -70,6 +71,10 @@ impl Session {
         tap: &mut impl Tap,
     ) -> Result<(), String> {
         let origin = opts.origin();
+        let opts = &KafkaOptions {
+            record_lines: true,
+            ..opts.clone()
+        };
         kafka::consume(opts, stop, status, |records| {
             let more = self.feed(&origin, records, tap);
             // The tap's turn (e.g. to flush) comes before the tick, which may take a while.
@@ -84,8 +89,13 @@ impl Session {
         let o = self.engine.store.origin_index(origin);
         let (mut fed, mut problems) = (0, Vec::new());
         let mut more = true;
-        for (ev, problem) in records {
-            more = tap.record(&ev);
+        for Delivered {
+            event: ev,
+            problem,
+            line,
+        } in records
+        {
+            more = tap.record(line.as_deref().unwrap_or_default(), &ev);
             let idx = self.engine.push(ev, o);
             fed += 1;
             if let Some(reason) = problem {

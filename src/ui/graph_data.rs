@@ -159,9 +159,16 @@ fn buckets(
             Parent::Root => None,
             Parent::Event(p) => g.node_of.get(&p).copied(),
             Parent::Missing(c) => Some(*missing.entry(c).or_insert_with(|| {
+                // A cause that may never be on Kafka (an Axon command) started the flow from
+                // outside; any other cause never seen is missing.
+                let what = if s.get(e).provenance.causation.cause_may_be_external() {
+                    "external trigger"
+                } else {
+                    "missing"
+                };
                 g.nodes.push(GNode {
                     kind: NodeKind::Missing(c),
-                    label: format!("missing {}", short(s.str(c))),
+                    label: format!("{what} {}", short(s.str(c))),
                     service: None,
                     anomalies: 0,
                     layer: 0,

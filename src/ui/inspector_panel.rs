@@ -5,7 +5,7 @@ use super::inspector_data::PayloadView;
 use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
-use crate::model::{format_duration, format_time};
+use crate::model::{format_duration, format_time, header_display};
 use crate::store::{EventIdx, Seq};
 
 pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
@@ -54,7 +54,11 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                 ui.end_row();
             };
             row("id", Some(s.str(r.id).into()), Some(p.id.name()));
-            row("type", Some(s.str(r.event_type).into()), None);
+            row(
+                "type",
+                Some(s.str(r.event_type).into()),
+                Some(p.event_type.name()),
+            );
             row("source", s.opt_str(r.source).map(Into::into), None);
             row(
                 "correlation",
@@ -63,7 +67,14 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
             );
             row(
                 "causation",
-                s.opt_str(r.causation).map(Into::into),
+                r.causation.map(|c| {
+                    let id = s.str(c);
+                    if p.causation.cause_may_be_external() && s.first_with_id(c).is_none() {
+                        format!("{id} (external trigger: never on Kafka)")
+                    } else {
+                        id.to_string()
+                    }
+                }),
                 Some(p.causation.name()),
             );
             let seq = match r.sequence {
@@ -148,7 +159,7 @@ fn headers_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
             .show(ui, |ui| {
                 for h in detail.map(|d| d.headers.as_slice()).unwrap_or_default() {
                     ui.monospace(&*h.name);
-                    ui.monospace(h.value.as_deref().unwrap_or("null"));
+                    ui.monospace(header_display(&h.name, h.raw()));
                     ui.end_row();
                 }
             });

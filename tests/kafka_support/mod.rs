@@ -132,13 +132,63 @@ pub fn eventscope(args: &[&str]) -> Command {
     c
 }
 
+/// The events of a trace file, one JSON object each, in the decoded form (native field names). A
+/// recording holds each record as it came (trace format version 2): what was decoded from it
+/// comes from `eventscope events` on the file, and the record's own `headers` and value from its
+/// line, the value as the decoded form names it (`data` for JSON, `data_base64` for the rest).
 pub fn read_trace(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<serde_json::Value> = text
         .lines()
         .skip(1)
         .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    if !text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .contains("\"content\":\"kafka-records\"")
+    {
+        return lines;
+    }
+    let run = eventscope(&["events", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&run);
+    let events: Vec<serde_json::Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), lines.len(), "one event per recorded record");
+    events
+        .into_iter()
+        .zip(lines)
+        .map(|(mut ev, rec)| {
+            ev["headers"] = rec["headers"].clone();
+            let (name, data) = decoded_value(&rec["value"]);
+            ev[name] = data;
+            ev
+        })
         .collect()
+}
+
+/// A recorded value in the decoded form's terms: JSON as `data`, anything else as `data_base64`.
+fn decoded_value(value: &serde_json::Value) -> (&'static str, serde_json::Value) {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b).into();
+    match value {
+        serde_json::Value::Null => ("data", serde_json::Value::Null),
+        serde_json::Value::String(text) => ("data_base64", b64(text.as_bytes())),
+        v => match (&v["json"], &v["base64"]) {
+            (j @ (serde_json::Value::Object(_) | serde_json::Value::Array(_)), _)
+            | (j @ serde_json::Value::String(_), _) => ("data", j.clone()),
+            (serde_json::Value::Null, serde_json::Value::String(b)) => {
+                ("data_base64", b.clone().into())
+            }
+            (j, _) => ("data_base64", b64(j.to_string().as_bytes())),
+        },
+    }
 }
 
 pub fn ce(id: &str, ty: &str, corr: &str) -> serde_json::Value {

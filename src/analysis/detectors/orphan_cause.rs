@@ -1,5 +1,7 @@
 //! `orphan_cause`: a causation id that names an event never seen. Judged at the end of input, or
-//! live once the stuck timeout has passed (and withdrawn if the cause turns up after all).
+//! live once the stuck timeout has passed (and withdrawn if the cause turns up after all). A cause
+//! from a profile whose causes may never be on Kafka (`Profile::cause_may_be_external`: Axon's
+//! parent is often a command) is an external trigger, not an orphan: never flagged.
 
 use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::{AnomalyId, AnomalyKind};
@@ -66,6 +68,7 @@ impl Detector for OrphanCauseDetector {
         let s = cx.store;
         let r = s.get(idx);
         if let Some(c) = r.causation
+            && !r.provenance.causation.cause_may_be_external()
             && s.first_with_id(c).is_none()
         {
             self.pending.push(idx);
@@ -108,6 +111,18 @@ mod tests {
                 .str(e.anomalies.active().next().unwrap().1.related[0]),
             "ghost"
         );
+    }
+
+    #[test]
+    fn a_cause_that_may_be_external_is_no_orphan() {
+        let mut axon = ev("b", "B", "x", 1).cause("command-1");
+        axon.provenance.causation = crate::model::Profile::Axon;
+        let e = run(vec![
+            ev("a", "A", "x", 0),
+            axon,
+            ev("c", "B", "x", 2).cause("ghost"),
+        ]);
+        assert_eq!(found(&e), want(&[(OrphanCause, "c")]));
     }
 
     #[test]

@@ -145,7 +145,7 @@ impl Demo {
             topic: Some(TOPICS[rec.topic as usize].name),
             partition: Some(rec.partition as i32),
             offset: Some(rec.offset),
-            key: Some(&rec.msg.key),
+            key: Some(rec.msg.key.as_bytes()),
             broker_ts: Some(rec.broker_ts),
             ts_type: TsType::LogAppend,
             headers: rec.msg.headers.clone(),

@@ -6,7 +6,7 @@
 
 use super::diagnose::{self, Security};
 use super::{KafkaOptions, StartFrom};
-use crate::decode::record;
+use crate::decode::{record, recording};
 use crate::model::{DecodedEvent, Header, TsType, now_ns};
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
@@ -236,8 +236,17 @@ impl ClientContext for Ctx {
 }
 impl ConsumerContext for Ctx {}
 
-/// Decoded records handed to the caller: events, with a problem for the ones not fully decoded.
-pub type Decoded = Vec<(DecodedEvent, Option<String>)>;
+/// One record handed to the caller: its event, a problem when it was not fully decoded, and, when
+/// the options ask for it ([`KafkaOptions::record_lines`]), the record as it came, as a recording
+/// line (`decode::recording`).
+pub struct Delivered {
+    pub event: DecodedEvent,
+    pub problem: Option<String>,
+    pub line: Option<String>,
+}
+
+/// Decoded records handed to the caller.
+pub type Decoded = Vec<Delivered>;
 
 /// Consumes until `stop` is set or `on_records` returns false. Calls `on_records` about every
 /// 50 ms, with the records that arrived (maybe none).
@@ -316,7 +325,7 @@ pub fn consume(
     Ok(())
 }
 
-fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<String>) {
+fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> Delivered {
     let (broker_ts, ts_type) = match m.timestamp() {
         rdkafka::Timestamp::CreateTime(ms) => (ms.checked_mul(1_000_000), TsType::Create),
         rdkafka::Timestamp::LogAppendTime(ms) => (ms.checked_mul(1_000_000), TsType::LogAppend),
@@ -330,20 +339,28 @@ fn decode<M: Message>(opts: &KafkaOptions, m: &M) -> (DecodedEvent, Option<Strin
                 .collect()
         })
         .unwrap_or_default();
-    let key = m.key().map(String::from_utf8_lossy);
     let rec = record::RawRecord {
         topic: Some(m.topic()),
         partition: Some(m.partition()),
         offset: Some(m.offset()),
-        key: key.as_deref(),
+        key: m.key(),
         broker_ts,
         ts_type,
         headers,
         value: m.payload(),
         observed_at: Some(now_ns()),
     };
+    let line = opts.record_lines.then(|| {
+        let mut line = String::with_capacity(256 + m.payload().map_or(0, <[u8]>::len));
+        recording::write_record(&rec, &mut line);
+        line
+    });
     match record::decode(rec, &opts.profiles, opts.keep_payload) {
-        Ok(x) => x,
+        Ok((event, problem)) => Delivered {
+            event,
+            problem,
+            line,
+        },
         // Every record has topic/partition/offset, which always make an id.
         Err(e) => unreachable!("{e}"),
     }

@@ -17,6 +17,8 @@ pub mod diagnose;
 #[cfg(feature = "kafka")]
 mod source;
 #[cfg(feature = "kafka")]
-pub use consume::{Connection, Decoded, KafkaStatus, PartitionStatus, client_config, consume};
+pub use consume::{
+    Connection, Decoded, Delivered, KafkaStatus, PartitionStatus, client_config, consume,
+};
 #[cfg(feature = "kafka")]
 pub use source::{KafkaHandle, spawn};

@@ -49,6 +49,8 @@ pub struct KafkaOptions {
     pub properties: Vec<(String, String)>,
     pub profiles: ProfileConfig,
     pub keep_payload: bool,
+    /// Also hand over each record as it came, as a recording line (`eventscope record`).
+    pub record_lines: bool,
 }
 
 impl KafkaOptions {
@@ -195,6 +197,7 @@ impl KafkaRequest {
             properties,
             profiles: self.profiles,
             keep_payload: self.keep_payload,
+            record_lines: false,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Kafka as a session source: consumed on its own thread, decoded records sent as batches over
 //! the session's channel.
 
-use super::{Decoded, KafkaOptions, KafkaStatus, consume};
+use super::{Decoded, Delivered, KafkaOptions, KafkaStatus, consume};
 use crate::ingest::{Batch, SourceMessage, Waker};
 use crate::model::{PackedEvents, Problem};
 use crossbeam_channel::{SendTimeoutError, Sender};
@@ -82,7 +82,10 @@ fn batches(origin: &Arc<str>, records: Decoded, keep_payload: bool) -> Vec<Batch
     };
     let mut events = PackedEvents::with_capacity(records.len());
     let mut single = Vec::new();
-    for (ev, problem) in records {
+    for Delivered {
+        event: ev, problem, ..
+    } in records
+    {
         match problem {
             None => events.push(ev, keep_payload),
             Some(reason) => {
