@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README, "Set-up"). Installs what the tests need on a fresh Debian
 # machine of this project's kind, then runs the whole test suite:
-# - the tansu Kafka-protocol broker (cargo install, ~7.5 min once; skipped when already installed),
+# - the tansu Kafka-protocol broker with its SQLite storage (cargo install, several minutes once;
+#   skipped when already installed so),
 # - PyPI's confluent-kafka, the independent client the Kafka tests produce with,
 # - Debian's socat (the TLS terminator in front of tansu) and openssl (the tests' certificates),
 #   for the secure-cluster tests (tests/secure).
@@ -9,9 +10,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-if ! command -v tansu >/dev/null 2>&1; then
+# tansu's SQLite storage (feature libsql) keeps SCRAM users, which the SASL tests need (its memory
+# store forgets them); an older tansu built without it is rebuilt.
+tansu_has_sqlite() {
+    local d out
+    d=$(mktemp -d)
+    out=$(cd "$d" && timeout 3 tansu broker --listener-url tcp://127.0.0.1:0 \
+        --advertised-listener-url tcp://127.0.0.1:0 --storage-engine sqlite://probe.db 2>&1 || true)
+    rm -rf "$d"
+    ! grep -q FeatureNotEnabled <<<"$out"
+}
+if ! command -v tansu >/dev/null 2>&1 || ! tansu_has_sqlite; then
     echo "tests/run.sh: installing the tansu broker (once, several minutes)" >&2
-    cargo install tansu --locked --features dynostore
+    cargo install tansu --locked --force --features dynostore,libsql
 fi
 if ! python3 -c "import confluent_kafka" >/dev/null 2>&1; then
     echo "tests/run.sh: installing confluent-kafka (PyPI)" >&2

@@ -1,14 +1,16 @@
 //! Secure clusters end to end: the tansu broker behind a TLS terminator (socat), certificates
 //! made here with openssl (`pki.rs`), PyPI confluent-kafka producing over TLS, and `eventscope
-//! record` and the window consuming: TLS, mutual TLS with an encrypted key, every failure named
-//! within 10 s, and secrets never shown. tests/run.sh installs socat, openssl, tansu and
-//! confluent-kafka; a missing one fails these tests, it never skips them.
+//! record` and the window consuming: TLS, mutual TLS with an encrypted key, SASL/SCRAM
+//! (`sasl.rs`), every failure named within 10 s, and secrets never shown. tests/run.sh installs
+//! socat, openssl, tansu (with its SQLite storage) and confluent-kafka; a missing one fails these
+//! tests, it never skips them.
 #![cfg(feature = "kafka")]
 
 #[allow(dead_code)]
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
 mod pki;
+mod sasl;
 #[cfg(feature = "gui")]
 mod window;
 

@@ -441,7 +441,8 @@ mod tests {
         .unwrap()
     }
 
-    /// SASL cannot be tried against the test broker: its configuration path is checked here.
+    /// SCRAM is tried against tansu in tests/secure; PLAIN cannot be (tansu does not offer it):
+    /// the configuration path of both is checked here.
     #[test]
     fn sasl_and_tls_settings_pass_through_but_commits_stay_off() {
         let o = opts(&[

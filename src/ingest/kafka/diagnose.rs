@@ -87,6 +87,12 @@ impl Security {
                  and sasl.mechanisms",
             );
         }
+        if r.contains("mechanism handshake failed") || r.contains("unsupported sasl mechanism") {
+            return Some(
+                "the broker does not offer this SASL mechanism: see its supported mechanisms, \
+                 sasl.mechanisms",
+            );
+        }
         if !self.tls()
             && r.contains("disconnected")
             && r.contains("apiversion_query")
@@ -240,6 +246,12 @@ mod tests {
         let sasl = "sasl_ssl://127.0.0.1:9/bootstrap: SASL authentication error: Authentication \
                     failed during authentication due to invalid credentials with SASL mechanism \
                     SCRAM-SHA-256 (after 3ms in state AUTH_REQ)";
+        let plain = "sasl_ssl://127.0.0.1:9/bootstrap: SASL PLAIN mechanism handshake failed: \
+                     Local: Broker transport failure: broker's supported mechanisms: (n/a)";
+        assert!(
+            ssl.explain(plain)
+                .contains("does not offer this SASL mechanism")
+        );
         assert!(
             security(&[("security.protocol", "SASL_SSL")])
                 .explain(sasl)
