@@ -51,7 +51,7 @@ fn benches(c: &mut Criterion) {
                 let mut flows = Flows::default();
                 for p in std::mem::take(&mut batch.events) {
                     let (idx, _) = store.append_packed(&batch, p, 0);
-                    flows.on_event(&store, idx);
+                    flows.on_event(&store, idx, false);
                 }
                 flows.len()
             },

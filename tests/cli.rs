@@ -470,3 +470,83 @@ fn gzip_input_gives_the_same_result() {
     assert_eq!(summary["events"], 3000);
     assert_eq!(keys(&anomalies), want);
 }
+
+fn spans_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/spans")
+        .join(name)
+}
+
+/// Records with only a traceparent (`tests/spans/shop.kcat.jsonl`: OrderPlaced, then under the
+/// instrumentation's consumer span, in a new trace linked to it, PaymentProcessed,
+/// InventoryReserved and an exact re-send of PaymentProcessed), and the same spans exported as
+/// OTLP/JSON (collector file exporter, two lines) and as Jaeger JSON.
+#[test]
+fn spans_give_causation_and_one_flow_per_order() {
+    let trace = spans_fixture("shop.kcat.jsonl");
+    const T1: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let resent = "5cf92f3577b34da6a3ce929d0e0e4736-00000000000000e3";
+    let dup = BTreeSet::from([("duplicate".to_string(), resent.to_string())]);
+    // Without spans: one flow per trace, nothing missing, the re-send flagged by its content.
+    let (anomalies, summary, _) = check_json(&[&trace], &[]);
+    assert_eq!(summary["flows"], 2);
+    assert_eq!(keys(&anomalies), dup);
+    let msg = anomalies[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("same topic, key, value and headers as 5cf92f3577b34da6a3ce929d0e0e4736-00000000000000e2")
+            && msg.contains("except trace context"),
+        "{msg}"
+    );
+    for export in ["shop.otlp.jsonl", "shop.jaeger.json"] {
+        let spans = spans_fixture(export);
+        let spans = spans.to_str().unwrap();
+        let (anomalies, summary, exit) = check_json(&[&trace], &["--spans", spans]);
+        assert_eq!(summary["flows"], 1, "{export}");
+        assert_eq!(summary["correlation_profiles"]["spans"], 4, "{export}");
+        assert_eq!(keys(&anomalies), dup, "{export}");
+        assert_eq!(exit, 0);
+        let o = run(["events", "--spans", spans, trace.to_str().unwrap()]);
+        assert_eq!(code(&o), 0);
+        let evs: Vec<Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let causes: Vec<Option<&str>> = evs.iter().map(|e| e["causationid"].as_str()).collect();
+        let root = format!("{T1}-00000000000000b1");
+        assert_eq!(
+            causes,
+            [None, Some(&*root), Some(&*root), Some(&*root)],
+            "{export}"
+        );
+        assert!(evs.iter().all(|e| e["correlationid"] == T1));
+        assert_eq!(evs[1]["profiles"]["causation"], "spans");
+        assert_eq!(evs[0]["profiles"]["id"], "tracecontext");
+    }
+}
+
+#[test]
+fn a_bad_span_export_is_reported_and_the_rest_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad-spans.jsonl");
+    let mut text = std::fs::read_to_string(spans_fixture("shop.otlp.jsonl")).unwrap();
+    text.push_str("{\"data\":[{\"spans\":[{\"traceID\":\"zz\",\"spanID\":\"01\"}]}]}\n");
+    std::fs::write(&bad, text).unwrap();
+    let trace = spans_fixture("shop.kcat.jsonl");
+    let (_, summary, exit) = check_json(&[&trace], &["--spans", bad.to_str().unwrap()]);
+    assert_eq!(exit, 2, "an input error");
+    assert_eq!(summary["flows"], 1, "the good spans were read");
+    let errors = summary["io_errors"].to_string();
+    assert!(
+        errors.contains("bad-spans.jsonl line 3") && errors.contains("data[0].spans[0]"),
+        "{errors}"
+    );
+    let o = run([
+        "events",
+        "--spans",
+        bad.to_str().unwrap(),
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad-spans.jsonl line 3"));
+    assert_eq!(stdout(&o).lines().count(), 4);
+}

@@ -315,6 +315,77 @@ fn lanes_switch_through_a_command_not_in_place() {
     assert!(h.state().view.timeline.by_topic());
 }
 
+/// Two events that carry only a traceparent, the second sent under the first one's consumer;
+/// with `spans`, the export that links them.
+fn traced(dir: &std::path::Path, spans: bool) -> Session {
+    const T: &str = "0af7651916cd43dd8448eb211c80319c";
+    let p = dir.join("traced.jsonl");
+    let line = |offset: u32, ty: &str, span: &str| {
+        format!(
+            r#"{{"type":"{ty}","time":"2026-03-14T09:00:0{offset}.000Z","topic":"orders","partition":0,"offset":{offset},"headers":[["traceparent","00-{T}-{span}-01"]],"data":{{"n":{offset}}}}}"#
+        )
+    };
+    let lines = [
+        line(1, "OrderPlaced", "00000000000000b1"),
+        line(2, "OrderConfirmed", "00000000000000b2"),
+    ];
+    std::fs::write(&p, lines.join("\n")).unwrap();
+    let mut opts = FileOptions::default();
+    if spans {
+        let export = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{T}","spanId":"00000000000000b1","kind":4}},{{"traceId":"{T}","spanId":"00000000000000c1","parentSpanId":"00000000000000b1","kind":5}},{{"traceId":"{T}","spanId":"00000000000000b2","parentSpanId":"00000000000000c1","kind":4}}]}}]}}]}}"#
+        );
+        let sp = dir.join("spans.json");
+        std::fs::write(&sp, export).unwrap();
+        opts.profiles.spans = Some(std::sync::Arc::new(
+            eventscope::decode::spans::SpanIndex::load(&[sp]),
+        ));
+    }
+    let mut s = Session::new(Config::default());
+    load_files(&[p], &opts, |m| {
+        if let SourceMessage::Batch(b) = m {
+            s.engine.ingest(&b.origin, b.events, &b.problems);
+        }
+    });
+    s.engine.finish(None);
+    s
+}
+
+#[test]
+fn trace_context_only_events_say_causation_is_unknown_until_spans_give_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for spans in [false, true] {
+        let session = traced(dir.path(), spans);
+        assert_eq!(session.engine.anomalies.active().count(), 0, "no orphan");
+        let mut h = Harness::builder()
+            .with_size([1500.0, 950.0])
+            .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
+        h.state_mut()
+            .commands
+            .push(eventscope::ui::Command::SelectEvent(1));
+        h.run_steps(3);
+        let unknown = "unknown (trace context only; give the spans with --spans)";
+        if spans {
+            assert_eq!(h.state().view.graph.counts(), (2, 1));
+            assert!(h.query_by_label(unknown).is_none());
+            h.get_by_label("0af7651916cd43dd8448eb211c80319c-00000000000000b1");
+            assert!(h.get_all_by_label("spans").count() >= 2);
+        } else {
+            // One root per trace: the trace, saying causation is unknown, above its events.
+            assert_eq!(h.state().view.graph.counts(), (3, 2));
+            let labels: Vec<&str> = (h.state().view.graph.data.nodes.iter())
+                .map(|n| n.label.as_str())
+                .collect();
+            assert!(
+                labels.contains(&"trace 0af76519 (causation unknown)"),
+                "{labels:?}"
+            );
+            h.get_by_label(unknown);
+            h.get_by_label_contains("causation unknown for 2");
+        }
+    }
+}
+
 #[test]
 fn inspector_names_the_type_profile_and_an_axon_cause_is_an_external_trigger() {
     // Axon Kafka extension headers in kcat -J form: the root names the PlaceOrder command, which

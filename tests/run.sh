@@ -37,6 +37,12 @@ if ! python3 -c "import fastavro, cloudevents.core.bindings.kafka" >/dev/null 2>
     python3 -m pip install --quiet fastavro 'cloudevents>=2' 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages fastavro 'cloudevents>=2'
 fi
+# OpenTelemetry's confluent-kafka instrumentation before 0.66b1 silently does nothing with
+# confluent-kafka 2.x (tests/producers/otel.py).
+if ! python3 -c "import re, sys; from opentelemetry.instrumentation.confluent_kafka.version import __version__ as v; sys.exit(tuple(map(int, re.match(r'(\d+)\.(\d+)', v).groups())) < (0, 66))" >/dev/null 2>&1; then
+    OTEL="opentelemetry-sdk opentelemetry-instrumentation-confluent-kafka>=0.66b1"
+    python3 -m pip install --quiet $OTEL 2>/dev/null || python3 -m pip install --quiet --break-system-packages $OTEL
+fi
 if ! command -v socat >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
     echo "tests/run.sh: installing socat and openssl (apt)" >&2
     apt-get update -qq && apt-get install -y -qq socat openssl

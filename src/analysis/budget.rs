@@ -104,7 +104,7 @@ impl Budget {
             .flows
             .iter()
             .filter_map(|(id, f)| {
-                let last = f.last.unwrap_or(i64::MIN);
+                let last = f.last().unwrap_or(i64::MIN);
                 let anomalous = engine.flow_anomalies(id).next().is_some();
                 let tier = match (anomalous, engine.status(id)) {
                     (false, FlowStatus::Complete | FlowStatus::Failed) => 0,

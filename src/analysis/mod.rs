@@ -138,9 +138,10 @@ impl Engine {
         self.store.reserve(events);
         self.flags.reserve(events);
         self.flows.reserve(events);
-        // Typically a few events per ordering key; a right-sized table is filled once instead of
-        // being rebuilt at every doubling.
-        self.detectors.sequence.reserve(events * 3 / 4);
+        // Up to one ordering key per event (e.g. each entity's single event). Room that is never
+        // used is address space the process never touches; too little costs a copy of every key
+        // state at the doubling, and the freed copy stays resident for a while.
+        self.detectors.sequence.reserve(events);
     }
 
     /// Appends one event and updates flows and anomalies.
@@ -186,7 +187,8 @@ impl Engine {
             f |= flags::FIRST_OF_ID;
         }
         self.flags[idx as usize] = f;
-        self.flows.on_event(&self.store, idx);
+        let repeat = f & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0;
+        self.flows.on_event(&self.store, idx, repeat);
         self.run_detectors(None, |d, cx| d.on_event(cx, idx));
         idx
     }

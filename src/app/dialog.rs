@@ -1,14 +1,36 @@
 //! The native file dialog, on its own thread: rfd's dialog blocks until the user is done, and the
-//! window must keep painting meanwhile. The chosen paths come back through a channel that
-//! `logic()` polls.
+//! window must keep painting meanwhile. The chosen paths (or what was read from them, for span
+//! exports) come back through a channel that `logic()` polls.
 
+use crate::decode::spans::SpanIndex;
 use crate::ingest::Waker;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-#[derive(Default)]
-pub struct FileDialog {
-    pending: Option<Receiver<Option<Vec<PathBuf>>>>,
+/// A dialog on its own thread and what it gives: the chosen paths, or (`FileDialog<SpanIndex>`)
+/// the span exports read from them on that same thread.
+pub struct FileDialog<T = Vec<PathBuf>> {
+    pending: Option<Receiver<Option<T>>>,
+}
+
+impl<T> Default for FileDialog<T> {
+    fn default() -> Self {
+        FileDialog { pending: None }
+    }
+}
+
+impl FileDialog<SpanIndex> {
+    /// Shows the open dialog for span exports and reads the chosen ones, off the UI thread.
+    pub fn open_spans(&mut self, waker: Waker) {
+        self.open_with(waker, || {
+            let paths = rfd::FileDialog::new()
+                .set_title("Open OpenTelemetry spans (OTLP/JSON or Jaeger JSON)")
+                .add_filter("span exports", &["json", "jsonl", "ndjson"])
+                .add_filter("all files", &["*"])
+                .pick_files()?;
+            Some(SpanIndex::load(&paths))
+        });
+    }
 }
 
 impl FileDialog {
@@ -22,7 +44,9 @@ impl FileDialog {
                 .pick_files()
         });
     }
+}
 
+impl FileDialog<PathBuf> {
     /// Shows a dialog choosing one certificate or key file (PEM).
     pub fn pick_certificate(&mut self, waker: Waker) {
         self.open_with(waker, || {
@@ -30,16 +54,13 @@ impl FileDialog {
                 .add_filter("PEM", &["pem", "crt", "cer", "key"])
                 .add_filter("all files", &["*"])
                 .pick_file()
-                .map(|p| vec![p])
         });
     }
+}
 
+impl<T: Send + 'static> FileDialog<T> {
     /// Runs `pick` (the dialog) on its own thread.
-    fn open_with(
-        &mut self,
-        waker: Waker,
-        pick: impl FnOnce() -> Option<Vec<PathBuf>> + Send + 'static,
-    ) {
+    fn open_with(&mut self, waker: Waker, pick: impl FnOnce() -> Option<T> + Send + 'static) {
         if self.pending.is_some() {
             return;
         }
@@ -55,8 +76,9 @@ impl FileDialog {
         }
     }
 
-    /// The paths chosen, once the user closed the dialog with some.
-    pub fn poll(&mut self) -> Option<Vec<PathBuf>> {
+    /// What the dialog gave (the paths chosen, or what was read from them), once the user
+    /// closed it with some.
+    pub fn poll(&mut self) -> Option<T> {
         let rx = self.pending.as_ref()?;
         match rx.try_recv() {
             Ok(paths) => {
@@ -96,5 +118,21 @@ mod tests {
         woken.recv().unwrap();
         assert_eq!(d.poll(), Some(vec![PathBuf::from("a.jsonl")]));
         assert_eq!(d.poll(), None);
+    }
+
+    #[test]
+    fn span_exports_are_read_on_the_dialog_thread() {
+        let (woken_tx, woken) = channel::<()>();
+        let woken_tx = std::sync::Mutex::new(woken_tx);
+        let waker: Waker = Arc::new(move || {
+            let _ = woken_tx.lock().map(|t| t.send(()));
+        });
+        let mut d: FileDialog<SpanIndex> = FileDialog::default();
+        d.open_with(waker, || {
+            let export = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000b1","kind":4}]}]}]}"#;
+            Some(SpanIndex::parse(&[("s.json", export)]))
+        });
+        woken.recv().unwrap();
+        assert_eq!(d.poll().map(|s| s.len()), Some(1));
     }
 }

@@ -7,6 +7,8 @@
 
 mod dialog;
 
+use crate::decode::ProfileConfig;
+use crate::decode::spans::SpanIndex;
 use crate::ingest::Waker;
 use crate::ingest::demo::{DemoControl, DemoOptions};
 use crate::session::Session;
@@ -22,7 +24,8 @@ pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
 #[derive(Clone, Debug)]
 pub enum Launch {
     Demo(DemoOptions),
-    Files(Vec<PathBuf>),
+    /// Trace files, with profile settings (`--spans`, overrides) from the command line.
+    Files(Vec<PathBuf>, ProfileConfig),
     /// Live Kafka with a memory budget in bytes.
     #[cfg(feature = "kafka")]
     Kafka(Box<crate::ingest::kafka::KafkaOptions>, u64),
@@ -37,8 +40,13 @@ pub struct EventscopeApp {
     demo_seed: u64,
     file_dialog: dialog::FileDialog,
     /// The connect dialog's certificate picker, and the field it fills.
-    cert_dialog: dialog::FileDialog,
+    cert_dialog: dialog::FileDialog<PathBuf>,
     cert_field: Option<crate::ui::connect_dialog::CertFile>,
+    spans_dialog: dialog::FileDialog<SpanIndex>,
+    /// Profile settings the files open with (File > Open spans sets the spans).
+    profiles: ProfileConfig,
+    /// The files last opened, opened again when spans are given.
+    files: Vec<PathBuf>,
 }
 
 impl EventscopeApp {
@@ -64,6 +72,9 @@ impl EventscopeApp {
             file_dialog: dialog::FileDialog::default(),
             cert_dialog: dialog::FileDialog::default(),
             cert_field: None,
+            spans_dialog: dialog::FileDialog::default(),
+            profiles: ProfileConfig::default(),
+            files: Vec::new(),
         };
         match launch {
             Launch::Demo(opts) => {
@@ -72,7 +83,10 @@ impl EventscopeApp {
                 app.prefs.demo_faults = opts.faults.0.to_vec();
                 app.start_demo();
             }
-            Launch::Files(paths) => app.open(paths),
+            Launch::Files(paths, profiles) => {
+                app.profiles = profiles;
+                app.open(paths);
+            }
             #[cfg(feature = "kafka")]
             Launch::Kafka(opts, max_memory) => app.connect(*opts, max_memory),
         }
@@ -81,7 +95,7 @@ impl EventscopeApp {
 
     /// An app showing an already loaded session (benchmarks, tests).
     pub fn with_session(cc: &eframe::CreationContext<'_>, session: Session) -> Self {
-        let mut app = Self::new(cc, Launch::Files(Vec::new()));
+        let mut app = Self::new(cc, Launch::Files(Vec::new(), ProfileConfig::default()));
         app.session = session;
         app
     }
@@ -111,8 +125,20 @@ impl EventscopeApp {
             return;
         }
         self.prefs.remember(&paths);
-        self.session = Session::with_files(&paths, self.waker.clone());
+        self.session =
+            Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
         self.view = ViewState::default();
+        self.files = paths;
+        if let Some(spans) = &self.profiles.spans {
+            self.session.messages.extend_from_slice(spans.problems());
+        }
+    }
+
+    /// Opens the files again with span exports (read on the dialog's thread); what could not
+    /// be read is reported in the window with the files' problems.
+    fn open_spans(&mut self, spans: SpanIndex) {
+        self.profiles.spans = Some(Arc::new(spans));
+        self.open(self.files.clone());
     }
 
     /// Applies queued commands (none blocks: the file dialog only starts here).
@@ -125,6 +151,7 @@ impl EventscopeApp {
                     self.cert_field = Some(field);
                     self.cert_dialog.pick_certificate(self.waker.clone());
                 }
+                Command::OpenSpansDialog => self.spans_dialog.open_spans(self.waker.clone()),
                 Command::StartDemo => self.start_demo(),
                 Command::ResetDemo(seed) => {
                     self.demo_seed = seed;
@@ -168,10 +195,13 @@ impl eframe::App for EventscopeApp {
         if let Some(paths) = self.file_dialog.poll() {
             self.commands.push(Command::Open(paths));
         }
-        if let Some(path) = self.cert_dialog.poll().and_then(|p| p.into_iter().next())
+        if let Some(path) = self.cert_dialog.poll()
             && let Some(field) = self.cert_field
         {
             self.view.connect.set_file(field, &path);
+        }
+        if let Some(spans) = self.spans_dialog.poll() {
+            self.open_spans(spans);
         }
         self.apply_commands();
         let more = self.session.drain(INGEST_BUDGET);

@@ -54,7 +54,15 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
-    let mut failed = false;
+    let spans_problems = opts
+        .profiles
+        .spans
+        .as_ref()
+        .map_or(&[][..], |s| s.problems());
+    for p in spans_problems {
+        eprintln!("eventscope events: {p}");
+    }
+    let mut failed = !spans_problems.is_empty();
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => {
             for p in &b.problems {

@@ -77,13 +77,17 @@ impl KafkaArgs {
             None => Vec::new(),
         };
         properties.extend(self.property.iter().cloned());
+        let profiles = self.ids.to_config()?;
+        for p in profiles.spans.iter().flat_map(|s| s.problems()) {
+            eprintln!("eventscope: {p}");
+        }
         KafkaRequest {
             brokers: self.brokers.clone(),
             topics: self.topic.clone(),
             topic_regex: self.topic_regex.clone().unwrap_or_default(),
             from: self.from,
             properties,
-            profiles: self.ids.to_config()?,
+            profiles,
             keep_payload,
         }
         .build()

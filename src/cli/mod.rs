@@ -24,6 +24,9 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Trace files to open in the window (same as `eventscope open FILE...`).
     pub files: Vec<std::path::PathBuf>,
+    /// Profile settings for the files (`--spans FILE`, `--profile`, `--id SPEC`, ...).
+    #[command(flatten)]
+    pub ids: check::ProfileArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,6 +49,8 @@ pub enum Command {
     Open {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        ids: check::ProfileArgs,
     },
 }
 
@@ -75,8 +80,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Demo(a)) => window(
             Some(a.options(crate::ingest::demo::Faults::modest())),
             vec![],
+            &cli.ids,
         ),
-        Some(Command::Open { files }) => window(None, files),
+        Some(Command::Open { files, ids }) => window(None, files, &ids),
         #[cfg(feature = "kafka")]
         Some(Command::Record(a)) => kafka::record(&a),
         #[cfg(feature = "kafka")]
@@ -87,13 +93,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
                 2
             }
         },
-        None if !cli.files.is_empty() => window(None, cli.files),
+        None if !cli.files.is_empty() => window(None, cli.files, &cli.ids),
         None => window(
             Some(crate::ingest::demo::DemoOptions {
                 faults: crate::ingest::demo::Faults::modest(),
                 ..Default::default()
             }),
             vec![],
+            &cli.ids,
         ),
     }
 }
@@ -109,17 +116,32 @@ fn kafka_window(_opts: crate::ingest::kafka::KafkaOptions, _max_memory: u64) -> 
     2
 }
 
-/// Opens the window on the demo or on files.
+/// Opens the window on the demo or on files (with their profile settings, e.g. `--spans`).
 #[cfg(feature = "gui")]
-fn window(demo: Option<crate::ingest::demo::DemoOptions>, files: Vec<std::path::PathBuf>) -> i32 {
+fn window(
+    demo: Option<crate::ingest::demo::DemoOptions>,
+    files: Vec<std::path::PathBuf>,
+    ids: &check::ProfileArgs,
+) -> i32 {
+    let profiles = match ids.to_config() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("eventscope: {e}");
+            return 2;
+        }
+    };
     crate::app::run(match demo {
         Some(d) => crate::app::Launch::Demo(d),
-        None => crate::app::Launch::Files(files),
+        None => crate::app::Launch::Files(files, profiles),
     })
 }
 
 #[cfg(not(feature = "gui"))]
-fn window(_demo: Option<crate::ingest::demo::DemoOptions>, _files: Vec<std::path::PathBuf>) -> i32 {
+fn window(
+    _demo: Option<crate::ingest::demo::DemoOptions>,
+    _files: Vec<std::path::PathBuf>,
+    _ids: &check::ProfileArgs,
+) -> i32 {
     eprintln!(
         "eventscope {}: this build has no window (feature `gui`). Headless commands: `check`, \
          `gen`, `demo --headless`; see `eventscope --help`.",

@@ -11,6 +11,8 @@ pub mod profile;
 pub mod record;
 pub mod recording;
 mod scan;
+pub mod spans;
+pub mod trace_context;
 #[doc(hidden)]
 pub use scan::agrees_with_serde;
 

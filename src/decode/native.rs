@@ -74,6 +74,18 @@ fn text<'b>(t: &'b Option<Text>) -> Option<&'b str> {
     t.as_ref().map(|t| &*t.0)
 }
 
+/// Overrides, kept payloads, base64 payloads and spans need the general path, and so does an id
+/// a recording derived from the trace context or the transport: it is credited to that profile
+/// and its content hashed (`trace_context::finish`).
+fn needs_general_path(l: &EventLine, dec: &LineDecoder) -> bool {
+    let p = &dec.profiles;
+    dec.keep_payload
+        || p.has_overrides()
+        || l.data_base64.is_some()
+        || p.spans.is_some()
+        || text(&l.id).is_some_and(|id| super::trace_context::looks_derived(id) || id.contains('@'))
+}
+
 pub(super) fn pack_fast(
     l: &EventLine,
     line: u64,
@@ -82,7 +94,7 @@ pub(super) fn pack_fast(
     out: &mut PackedEvents,
 ) -> Option<()> {
     let p = &dec.profiles;
-    if dec.keep_payload || p.has_overrides() || l.data_base64.is_some() {
+    if needs_general_path(l, dec) {
         return None;
     }
     let id = text(&l.id).filter(|t| !t.is_empty())?;

@@ -12,7 +12,8 @@
 //!    `eventstoredb` (`$correlationId`, `$causationId`);
 //! 6. `common`: headers, then top-level JSON, then a `metadata` object, with the usual names
 //!    (`eventId`/`event_id`/`messageId`, `correlationId`/`correlation_id`/`x-correlation-id`, `type`, ...);
-//! 7. `tracecontext`: the trace id of a W3C `traceparent` (correlation only);
+//! 7. `tracecontext`: the trace id of a W3C `traceparent` as correlation, `<trace id>-<span id>`
+//!    as the id; with `--spans`, causation and the originating trace (`decode::trace_context`);
 //! 8. `transport`: the Kafka position `topic/partition@offset` as the id, and `topic`: the topic
 //!    name as the type, when nothing else gives one.
 //!
@@ -76,6 +77,8 @@ pub struct ProfileConfig {
     pub causation: Option<FieldSpec>,
     pub sequence: Option<FieldSpec>,
     pub subject: Option<FieldSpec>,
+    /// OpenTelemetry span exports (`--spans`), for events that carry only a trace context.
+    pub spans: Option<std::sync::Arc<super::spans::SpanIndex>>,
 }
 
 /// The profiles in the order they are tried (after overrides and explicit fields).
@@ -314,16 +317,19 @@ impl<'a> Lookup<'a> {
             Profile::EventStoreDb => frameworks::eventstoredb(self, f),
             Profile::Common => self.common(f),
             Profile::TraceContext => match f {
-                Field::Correlation => {
-                    let tp = self
-                        .header("traceparent")
-                        .or_else(|| self.json_any(&["traceparent"]))?;
-                    trace_id(&tp)
-                }
+                Field::Correlation => trace_id(&self.traceparent()?),
+                Field::Id => super::trace_context::parse_traceparent(&self.traceparent()?)
+                    .map(super::trace_context::derived_id),
                 _ => None,
             },
             _ => None,
         }
+    }
+
+    /// The W3C `traceparent`, from a header or a top-level JSON field.
+    pub fn traceparent(&self) -> Option<String> {
+        self.header("traceparent")
+            .or_else(|| self.json_any(&["traceparent"]))
     }
 
     /// The `common` profile: the usual names in headers, then top-level JSON, then `metadata`.
@@ -429,6 +435,11 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
     if ev.time.is_none() {
         ev.time = look.time();
     }
+    // Only an id derived from the trace context (now or in a recording) needs it again.
+    let traceparent = (ev.provenance.id == Profile::TraceContext
+        || super::trace_context::looks_derived(&ev.id))
+    .then(|| look.traceparent())
+    .flatten();
     drop(look);
     ev.headers = headers;
     if ev.id.is_empty()
@@ -437,6 +448,7 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
         ev.id = format!("{t}/{p}@{o}").into();
         ev.provenance.id = Profile::Transport;
     }
+    super::trace_context::finish(ev, traceparent.as_deref(), cfg.spans.as_deref());
 }
 
 fn has(ev: &DecodedEvent, f: Field) -> bool {

@@ -131,8 +131,12 @@ pub enum Profile {
     /// Spring Kafka's JSON type header (`__TypeId__`): supplies only the type.
     Spring,
     EventStoreDb,
-    /// W3C `traceparent` trace id (correlation only, last resort).
+    /// W3C `traceparent`: the trace id as correlation, `<trace id>-<span id>` as the id (last
+    /// resort before the transport).
     TraceContext,
+    /// An OpenTelemetry span export (`--spans`): causation from the nearest producer span above
+    /// the event's send span, correlation from the trace the chain started in.
+    Spans,
     /// Kafka transport data (`topic/partition@offset` as the id).
     Transport,
     /// A user override (`--correlation header:x-corr`, `--causation /meta/parent`).
@@ -155,6 +159,7 @@ impl Profile {
             Profile::Spring => "spring",
             Profile::EventStoreDb => "eventstoredb",
             Profile::TraceContext => "tracecontext",
+            Profile::Spans => "spans",
             Profile::Transport => "transport",
             Profile::Override => "override",
             Profile::Topic => "topic",

@@ -130,6 +130,15 @@ impl Session {
 
     /// A session loading `paths` on background threads.
     pub fn with_files(paths: &[PathBuf], waker: Waker) -> Session {
+        Self::with_files_profiled(paths, crate::decode::ProfileConfig::default(), waker)
+    }
+
+    /// Like [`Session::with_files`], with profile settings (`--spans`, overrides).
+    pub fn with_files_profiled(
+        paths: &[PathBuf],
+        profiles: crate::decode::ProfileConfig,
+        waker: Waker,
+    ) -> Session {
         let mut s = Session::new(Config::default());
         for p in paths {
             s.sources.push(SourceState::new(
@@ -138,7 +147,11 @@ impl Session {
                 std::fs::metadata(p).map_or(0, |m| m.len()),
             ));
             // The file thread ends on its own; its handle is not needed.
-            let _ = file::spawn(p, FileOptions::default(), s.tx.clone(), Some(waker.clone()));
+            let opts = FileOptions {
+                profiles: profiles.clone(),
+                ..FileOptions::default()
+            };
+            let _ = file::spawn(p, opts, s.tx.clone(), Some(waker.clone()));
         }
         s
     }

@@ -201,7 +201,9 @@ impl EventStore {
     pub fn reserve(&mut self, events: usize) {
         self.records.reserve(events);
         self.next_sibling.reserve(events);
-        self.by_sym.reserve(events + events / 4);
+        // Up to two new symbols per event (its id and a key of its own) cost only address space
+        // here; the interner's table is touched wherever entries land, so it is sized tighter.
+        self.by_sym.reserve(2 * events);
         self.strings.reserve(events + events / 4);
     }
 
@@ -390,6 +392,15 @@ impl EventStore {
         Children {
             next: &self.next_sibling,
             at: self.slot(id).map_or(NONE, |s| s.first_child),
+        }
+    }
+
+    /// The events after `e` in its cause's list of children (older ones: the list is newest
+    /// first), so a walk over a causation tree needs no stack of iterators.
+    pub fn siblings_after(&self, e: EventIdx) -> Children<'_> {
+        Children {
+            next: &self.next_sibling,
+            at: self.next_sibling[e as usize],
         }
     }
 

@@ -13,6 +13,8 @@ pub enum Command {
     Open(Vec<PathBuf>),
     /// Show the file dialog (on its own thread; the chosen files arrive as an `Open`).
     OpenDialog,
+    /// Show the file dialog for OpenTelemetry span exports; the files open again with them.
+    OpenSpansDialog,
     StartDemo,
     /// A fresh demo session with this seed.
     ResetDemo(u64),

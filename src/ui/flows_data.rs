@@ -176,7 +176,7 @@ impl FlowsData {
             .flows
             .iter()
             .filter(|(id, f)| {
-                cutoff.is_none_or(|c| f.first.is_some_and(|t| t <= c))
+                cutoff.is_none_or(|c| f.first().is_some_and(|t| t <= c))
                     && (self.filter.is_empty() || self.filter.matches(engine, *id))
             })
             .map(|(id, _)| id)
@@ -202,7 +202,7 @@ impl FlowsData {
             }),
             SortColumn::Events => ids.sort_by_key(|&f| fl.get(f).events.len()),
             SortColumn::Services => ids.sort_by_key(|&f| fl.get(f).services.len()),
-            SortColumn::Start => ids.sort_by_key(|&f| (fl.get(f).first, f)),
+            SortColumn::Start => ids.sort_by_key(|&f| (fl.get(f).first(), f)),
             SortColumn::Duration => ids.sort_by_key(|&f| fl.get(f).duration()),
             SortColumn::Status => ids.sort_by_key(|&f| summary(f).map(FlowSummary::rank)),
             SortColumn::Anomalies => {

@@ -131,7 +131,7 @@ fn row_ui(row: &mut TableRow<'_, '_>, engine: &Engine, view: &ViewState, fid: Fl
     row.col(|ui| {
         plain(
             ui,
-            f.first
+            f.first()
                 .map_or(String::new(), |t| format_time(t)[11..23].to_string()),
         );
     });

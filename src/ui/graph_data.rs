@@ -4,6 +4,7 @@
 //! so flows of thousands of events stay readable. Plain data, tested without pixels.
 
 use crate::analysis::{Engine, FlowId};
+use crate::decode::trace_context::causation_unknown;
 use crate::model::Sym;
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
@@ -17,7 +18,8 @@ pub const ROW_SPACING: f32 = 90.0;
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
     Event(EventIdx),
-    /// A cause named by an event of the flow but never seen.
+    /// A cause named by an event of the flow but never seen; or the trace (its id) that placed
+    /// events whose causation is unknown (trace context only), one root per trace.
     Missing(Sym),
     /// Collapsed siblings: the first event and how many.
     Group(EventIdx, usize),
@@ -41,6 +43,8 @@ pub struct GraphData {
     pub edges: Vec<(usize, usize)>,
     /// Node of each event of the flow (grouped events map to their group).
     pub node_of: FxHashMap<EventIdx, usize>,
+    /// Events placed by their trace id alone, whose cause is unknown rather than absent.
+    pub causation_unknown: usize,
 }
 
 /// Siblings are grouped by (parent node, event type).
@@ -50,6 +54,8 @@ enum Parent {
     Root,
     Event(EventIdx),
     Missing(Sym),
+    /// No cause named, placed by this trace id alone: causation unknown, not absent.
+    Trace(Sym),
 }
 
 /// The flow being drawn, as of the replay cutoff.
@@ -68,8 +74,13 @@ impl Scope<'_> {
 
     fn parent_of(&self, e: EventIdx) -> Parent {
         let s = &self.engine.store;
-        let Some(c) = s.get(e).causation else {
-            return Parent::Root;
+        let r = s.get(e);
+        let Some(c) = r.causation else {
+            let p = r.provenance;
+            return match r.correlation {
+                Some(t) if causation_unknown(p.correlation, p.causation) => Parent::Trace(t),
+                _ => Parent::Root,
+            };
         };
         match s.first_with_id(c) {
             Some(p) if p != e && self.engine.flows.flow_of(p) == self.flow && self.shown(p) => {
@@ -98,7 +109,7 @@ impl Scope<'_> {
                     Parent::Event(p) if !chain.contains(&p) && chain.len() < 10_000 => {
                         chain.push(p)
                     }
-                    Parent::Missing(_) => {
+                    Parent::Missing(_) | Parent::Trace(_) => {
                         base = 1;
                         break;
                     }
@@ -125,9 +136,19 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
         .filter(|&e| scope.shown(e))
         .collect();
     let depth = scope.depths(&events);
+    let unknown = events
+        .iter()
+        .filter(|&&e| {
+            let p = s.get(e).provenance;
+            causation_unknown(p.correlation, p.causation)
+        })
+        .count();
     let mut order: Vec<EventIdx> = events;
     order.sort_by_key(|&e| (depth[&e], s.get(e).effective_time(), e));
-    let mut g = GraphData::default();
+    let mut g = GraphData {
+        causation_unknown: unknown,
+        ..GraphData::default()
+    };
     let mut missing: FxHashMap<Sym, usize> = FxHashMap::default();
     for level in order.chunk_by(|a, b| depth[a] == depth[b]) {
         let d = depth[&level[0]];
@@ -169,6 +190,17 @@ fn buckets(
                 g.nodes.push(GNode {
                     kind: NodeKind::Missing(c),
                     label: format!("{what} {}", short(s.str(c))),
+                    service: None,
+                    anomalies: 0,
+                    layer: 0,
+                    pos: (0.0, 0.0),
+                });
+                g.nodes.len() - 1
+            })),
+            Parent::Trace(t) => Some(*missing.entry(t).or_insert_with(|| {
+                g.nodes.push(GNode {
+                    kind: NodeKind::Missing(t),
+                    label: format!("trace {} (causation unknown)", short(s.str(t))),
                     service: None,
                     anomalies: 0,
                     layer: 0,

@@ -66,11 +66,17 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
     let (n, e) = cache.counts();
     let f = engine.flows.get(flow);
     ui.label(format!(
-        "{}: {} events, {n} nodes, {e} edges{}",
+        "{}: {} events, {n} nodes, {e} edges{}{}",
         engine.store.str(f.key),
         cache.data.node_of.len(),
         f.duration()
-            .map_or(String::new(), |d| format!(", {}", format_duration(d)))
+            .map_or(String::new(), |d| format!(", {}", format_duration(d))),
+        match cache.data.causation_unknown {
+            0 => String::new(),
+            u => format!(
+                "; causation unknown for {u} (trace context only: give the spans with --spans)"
+            ),
+        }
     ));
     let Some(g) = cache.graph.as_mut() else {
         return;

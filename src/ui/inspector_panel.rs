@@ -5,6 +5,7 @@ use super::inspector_data::PayloadView;
 use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
+use crate::decode::trace_context::causation_unknown;
 use crate::model::{format_duration, format_time, header_display};
 use crate::store::{EventIdx, Seq};
 
@@ -65,8 +66,10 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                 s.opt_str(r.correlation).map(Into::into),
                 Some(p.correlation.name()),
             );
-            row(
-                "causation",
+            // Placed in its flow by the trace id alone: no cause named, but none missing either.
+            let causation = if causation_unknown(p.correlation, p.causation) {
+                Some("unknown (trace context only; give the spans with --spans)".into())
+            } else {
                 r.causation.map(|c| {
                     let id = s.str(c);
                     if p.causation.cause_may_be_external() && s.first_with_id(c).is_none() {
@@ -74,9 +77,9 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                     } else {
                         id.to_string()
                     }
-                }),
-                Some(p.causation.name()),
-            );
+                })
+            };
+            row("causation", causation, Some(p.causation.name()));
             let seq = match r.sequence {
                 Seq::None => None,
                 Seq::Int(n) => Some(n.to_string()),

@@ -52,15 +52,24 @@ impl ServiceMapData {
     pub fn update(&mut self, engine: &Engine) {
         let s = &engine.store;
         let n = s.len();
+        // A repeat (a duplicate or dead-letter copy) is no hop of its own at either end.
+        let repeat = |e: EventIdx| engine.flows.is_repeat(e);
         for idx in self.seen as EventIdx..n as EventIdx {
+            if repeat(idx) {
+                continue;
+            }
             let r = s.get(idx);
             if let Some(p) = r.causation.and_then(|c| s.first_with_id(c))
                 && p < idx
+                && !repeat(p)
             {
                 self.hop(engine, p, idx);
             }
             if s.first_with_id(r.id) == Some(idx) {
-                let early: Vec<EventIdx> = s.children_of(r.id).filter(|&c| c < idx).collect();
+                let early: Vec<EventIdx> = s
+                    .children_of(r.id)
+                    .filter(|&c| c < idx && !repeat(c))
+                    .collect();
                 for c in early {
                     self.hop(engine, idx, c);
                 }
@@ -108,5 +117,33 @@ mod tests {
         assert!((1_980_000..=2_020_000).contains(&p50), "{p50}");
         assert!((3_960_000..=4_040_000).contains(&p99), "{p99}");
         assert_eq!(m.services.len(), 2);
+    }
+
+    #[test]
+    fn repeats_are_no_hops() {
+        let mut e = Engine::new(Config::default());
+        let ev = |id: &str, src: &str, cause: Option<&str>, t: i64, topic: &str| DecodedEvent {
+            id: id.into(),
+            event_type: format!("{src}Event").into(),
+            source: Some(src.into()),
+            causation_id: cause.map(Into::into),
+            time: Some(t * 1_000_000),
+            topic: Some(topic.into()),
+            ..Default::default()
+        };
+        // A dead-letter copy of the cause first, then the real hop, then a redelivery and a
+        // dead-letter copy of the child seconds later.
+        e.push(ev("p1", "ord", None, 10, "orders.DLT"), 0);
+        e.push(ev("c1", "pay", Some("p1"), 12, "payments"), 0);
+        e.push(ev("p1", "ord", None, 10, "orders"), 0);
+        e.push(ev("c1", "pay", Some("p1"), 9_000, "payments"), 0);
+        e.push(ev("c1", "pay", Some("p1"), 9_000, "payments-dlq"), 0);
+        let mut m = ServiceMapData::default();
+        m.update(&e);
+        assert_eq!(m.edges.len(), 1);
+        let st = m.edges.values().next().unwrap();
+        assert_eq!(st.count, 1);
+        let (_, p99) = ServiceMapData::percentiles(st);
+        assert!((1_980_000..=2_020_000).contains(&p99), "{p99}");
     }
 }

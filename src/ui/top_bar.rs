@@ -52,6 +52,17 @@ fn file_menu_ui(
         out.push(Command::OpenDialog);
         ui.close();
     }
+    if ui
+        .button("Open spans… (OpenTelemetry)")
+        .on_hover_text(
+            "An OTLP/JSON or Jaeger JSON span export: causation for events that carry only a \
+             traceparent. The open files load again with it.",
+        )
+        .clicked()
+    {
+        out.push(Command::OpenSpansDialog);
+        ui.close();
+    }
     #[cfg(feature = "kafka")]
     if ui.button("Connect to Kafka…").clicked() {
         view.connect.open = true;

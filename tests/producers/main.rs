@@ -12,6 +12,7 @@ mod lossless;
 
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
+mod otel;
 
 mod frameworks;
 

@@ -96,7 +96,7 @@ fn the_connect_dialog_does_mutual_tls_and_remembers_everything_but_the_key_passw
     produce(&tls.bootstrap(), &tls_conf(&pki, true), 3);
     let mut h = Harness::builder()
         .with_size([1500.0, 950.0])
-        .build_eframe(|cc| EventscopeApp::new(cc, Launch::Files(Vec::new())));
+        .build_eframe(|cc| EventscopeApp::new(cc, Launch::Files(Vec::new(), Default::default())));
     h.get_by_label("File").click();
     h.run_steps(2);
     h.get_by_label("Connect to Kafka…").click();

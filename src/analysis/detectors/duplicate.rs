@@ -1,9 +1,14 @@
 //! `duplicate` and `conflicting_duplicate`: an event whose (source, id) was seen before, with the
 //! same type and data (a redelivery) or not (an id reused for something else).
+//!
+//! An event without an id of its own (its id derived from its trace context or its Kafka
+//! position) gets a new id when it is sent again, so it is also a `duplicate` when an earlier one
+//! had the same content: the decoder's content hash for such events covers topic, key, value and
+//! the headers other than trace context (`decode::trace_context`).
 
 use super::{Ctx, Detector, flags};
 use crate::analysis::anomaly::AnomalyKind;
-use crate::model::Sym;
+use crate::model::{Profile, Sym};
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
 
@@ -12,6 +17,48 @@ use rustc_hash::FxHashMap;
 #[derive(Default)]
 pub struct DuplicateDetector {
     other_sources: FxHashMap<(Option<Sym>, Sym), EventIdx>,
+    /// Content hash -> first event with that content, for events without an id of their own.
+    by_content: FxHashMap<u64, EventIdx>,
+}
+
+/// Whether the event's id was derived (trace context, Kafka position) rather than its own.
+fn derived_id(p: Profile) -> bool {
+    matches!(p, Profile::TraceContext | Profile::Transport)
+}
+
+impl DuplicateDetector {
+    /// A re-send of an event without an id of its own: same content as an earlier one, new id.
+    fn resent(&mut self, cx: &mut Ctx, idx: EventIdx) -> u8 {
+        let s = cx.store;
+        let r = s.get(idx);
+        if !derived_id(r.provenance.id) {
+            return 0;
+        }
+        let first = *self.by_content.entry(r.data_hash).or_insert(idx);
+        if first == idx {
+            return 0;
+        }
+        let f = s.get(first);
+        if f.topic != r.topic || f.key != r.key || f.event_type != r.event_type {
+            // A hash collision: not the same content after all.
+            return 0;
+        }
+        cx.anomalies.raise(
+            AnomalyKind::Duplicate,
+            Some(idx),
+            vec![r.id, f.id],
+            format!(
+                "{} {} has no id of its own and the same topic, key, value and headers as {} \
+                 (at {}) except trace context",
+                s.str(r.event_type),
+                s.str(r.id),
+                s.str(f.id),
+                s.location_label(first)
+            ),
+            Some(s.location_label(idx)),
+        );
+        flags::EXACT_DUPLICATE
+    }
 }
 
 impl Detector for DuplicateDetector {
@@ -28,7 +75,7 @@ impl Detector for DuplicateDetector {
         let s = cx.store;
         let r = s.get(idx);
         let Some(first_of_id) = s.first_with_id(r.id).filter(|f| *f != idx) else {
-            return 0;
+            return self.resent(cx, idx);
         };
         let first =
             if s.get(first_of_id).source == r.source && !cx.has(first_of_id, flags::DEAD_LETTER) {

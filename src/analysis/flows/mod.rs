@@ -14,23 +14,38 @@ mod chains;
 
 use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventStore};
-use rustc_hash::{FxHashMap, FxHashSet};
+use fixedbitset::FixedBitSet;
+use rustc_hash::FxHashSet;
 use smallvec::SmallVec;
 
 pub type FlowId = u32;
 
 const NO_FLOW: FlowId = FlowId::MAX;
 
+/// "No time" in a flow's time fields. No event has this time: the store keeps a real
+/// `i64::MIN` one unit later.
+const NO_TIME: i64 = i64::MIN;
+
+/// A flow's summary, kept small (72 bytes): most flows hold a handful of events, many only one or
+/// two (a request and its reply), so up to four members are kept inline without an allocation of
+/// their own, and times use a sentinel instead of `Option`.
+///
+/// Repeats (exact duplicates and dead-letter copies of an event, see [`Flows::is_repeat`]) are
+/// members but never set the flow's times: a redelivery or a dead-lettered copy minutes later
+/// is not the business transaction taking longer. A flow holding nothing but repeats (e.g. a
+/// recording of a dead-letter topic alone) is timed by them.
 #[derive(Clone, Debug)]
 pub struct Flow {
     /// The correlation id, or (for events without one) the id of the flow's root or missing cause.
     pub key: Sym,
     /// True when `key` is a correlation id carried by at least one event.
     pub correlated: bool,
+    /// `first` and `last` come from repeats only (no other member has a time).
+    timed_by_repeats: bool,
     /// Members, in the order they joined (arrival order, except events moved in later).
-    pub events: Vec<EventIdx>,
-    pub first: Option<Timestamp>,
-    pub last: Option<Timestamp>,
+    pub events: SmallVec<[EventIdx; 4]>,
+    first: i64,
+    last: i64,
     pub services: SmallVec<[Sym; 4]>,
 }
 
@@ -39,26 +54,50 @@ impl Flow {
         Flow {
             key,
             correlated: false,
-            events: Vec::new(),
-            first: None,
-            last: None,
+            timed_by_repeats: false,
+            events: SmallVec::new(),
+            first: NO_TIME,
+            last: NO_TIME,
             services: SmallVec::new(),
         }
     }
 
-    pub fn duration(&self) -> Option<i64> {
-        Some(self.last?.saturating_sub(self.first?))
+    /// The earliest time of the flow's events (repeats aside).
+    pub fn first(&self) -> Option<Timestamp> {
+        (self.first != NO_TIME).then_some(self.first)
     }
 
-    fn add(&mut self, store: &EventStore, idx: EventIdx) {
+    /// The latest time of the flow's events (repeats aside).
+    pub fn last(&self) -> Option<Timestamp> {
+        (self.last != NO_TIME).then_some(self.last)
+    }
+
+    pub fn duration(&self) -> Option<i64> {
+        Some(self.last()?.saturating_sub(self.first()?))
+    }
+
+    /// Takes in the times `lo..=hi` of members that are repeats (`repeat`) or not.
+    fn take_times(&mut self, lo: i64, hi: i64, repeat: bool) {
+        let empty = self.first == NO_TIME;
+        if repeat && !empty && !self.timed_by_repeats {
+            return;
+        }
+        if empty || (!repeat && self.timed_by_repeats) {
+            (self.first, self.last, self.timed_by_repeats) = (lo, hi, repeat);
+        } else {
+            self.first = self.first.min(lo);
+            self.last = self.last.max(hi);
+        }
+    }
+
+    fn add(&mut self, store: &EventStore, idx: EventIdx, repeat: bool) {
         let r = store.get(idx);
         self.events.push(idx);
         if r.correlation == Some(self.key) {
             self.correlated = true;
         }
         if let Some(t) = r.effective_time() {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.take_times(t, t, repeat);
         }
         if let Some(s) = r.source
             && !self.services.contains(&s)
@@ -70,14 +109,9 @@ impl Flow {
     /// Takes in another flow's summary (its events are appended by the caller).
     fn absorb_summary(&mut self, other: &Flow) {
         self.correlated |= other.correlated;
-        self.first = match (self.first, other.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, other.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        if other.first != NO_TIME {
+            self.take_times(other.first, other.last, other.timed_by_repeats);
+        }
         for s in &other.services {
             if !self.services.contains(s) {
                 self.services.push(*s);
@@ -85,11 +119,11 @@ impl Flow {
         }
     }
 
-    fn rebuild(&mut self, store: &EventStore) {
+    fn rebuild(&mut self, store: &EventStore, repeats: &FixedBitSet) {
         let events = std::mem::take(&mut self.events);
         *self = Flow::new(self.key);
         for e in events {
-            self.add(store, e);
+            self.add(store, e, repeats.contains(e as usize));
         }
     }
 }
@@ -111,6 +145,8 @@ pub struct Flows {
     flow_of: Vec<FlowId>,
     live: usize,
     chains: chains::Chains,
+    /// Events that are repeats (exact duplicates, dead-letter copies): one bit per event.
+    repeats: FixedBitSet,
     /// Events moved between flows (for the operation-count tests).
     moved: u64,
 }
@@ -126,8 +162,12 @@ impl Flows {
     }
 
     pub fn reserve(&mut self, events: usize) {
+        // Room for the most each can need (a flow per event, as when every event is its own
+        // root; two symbols per event): room never used is address space the process never
+        // touches, while a doubling copies every entry and the freed copy stays resident a while.
         self.flow_of.reserve(events);
-        self.flows.reserve(events / 4);
+        self.flows.reserve(events);
+        self.by_key.reserve(2 * events);
     }
 
     pub fn get(&self, id: FlowId) -> &Flow {
@@ -174,9 +214,19 @@ impl Flows {
         self.chains.steps() + self.moved
     }
 
-    /// Places a newly appended event. Returns its flow.
-    pub fn on_event(&mut self, store: &EventStore, idx: EventIdx) -> FlowId {
+    /// Whether the event is a repeat (an exact duplicate or a dead-letter copy of another).
+    pub fn is_repeat(&self, e: EventIdx) -> bool {
+        self.repeats.contains(e as usize)
+    }
+
+    /// Places a newly appended event; `repeat`: it is an exact duplicate or a dead-letter copy
+    /// (a member that never sets the flow's times nor lies on its critical path). Returns its
+    /// flow.
+    pub fn on_event(&mut self, store: &EventStore, idx: EventIdx, repeat: bool) -> FlowId {
         debug_assert_eq!(self.flow_of.len(), idx as usize);
+        if repeat {
+            self.repeats.grow_and_insert(idx as usize);
+        }
         let r = store.get(idx);
         let id = r.id;
         let canonical = store.first_with_id(id) == Some(idx);
@@ -200,7 +250,7 @@ impl Flows {
         };
         let fid = self.flow_for_key(key);
         self.flow_of.push(fid);
-        self.flows[fid as usize].add(store, idx);
+        self.flows[fid as usize].add(store, idx, repeat);
         if let Some(set) = set {
             self.chains.set_mut(set).members.push(idx);
         }
@@ -269,12 +319,12 @@ impl Flows {
         let b = self.flow_for_key(to);
         for &e in &members {
             self.flow_of[e as usize] = b;
-            self.flows[b as usize].add(store, e);
+            self.flows[b as usize].add(store, e, self.repeats.contains(e as usize));
         }
         let flow_of = &self.flow_of;
         let flow = &mut self.flows[a as usize];
-        flow.events.retain(|&e| flow_of[e as usize] == a);
-        flow.rebuild(store);
+        flow.events.retain(|e| flow_of[*e as usize] == a);
+        flow.rebuild(store, &self.repeats);
         self.moved += (members.len() + flow.events.len()) as u64;
     }
 
@@ -318,15 +368,26 @@ impl Flows {
         self.by_key[key.index()] = f;
     }
 
+    /// Whether an event of flow `id` takes part in its hops and critical path: any but a repeat,
+    /// unless the flow holds nothing but repeats (then it is timed by them, too).
+    fn takes_part(&self, id: FlowId) -> impl Fn(EventIdx) -> bool + '_ {
+        let only_repeats = self.get(id).events.iter().all(|&e| self.is_repeat(e));
+        move |e| only_repeats || !self.is_repeat(e)
+    }
+
     /// The causation edges inside a flow, parents resolved to the first event with the named id.
+    /// Repeats are left out at either end (see [`Flow`]): a redelivered or dead-lettered copy is
+    /// not a hop.
     pub fn edges(&self, store: &EventStore, id: FlowId) -> Vec<Edge> {
         let flow = self.get(id);
+        let part = self.takes_part(id);
         flow.events
             .iter()
+            .filter(|&&child| part(child))
             .filter_map(|&child| {
                 let c = store.get(child);
                 let parent = store.first_with_id(c.causation?)?;
-                if parent == child || self.flow_of(parent) != id {
+                if parent == child || self.flow_of(parent) != id || !part(parent) {
                     return None;
                 }
                 let p = store.get(parent);
@@ -355,61 +416,73 @@ impl Flows {
     }
 
     /// The longest causal chain in time: the root-to-descendant path whose end-to-end time span is
-    /// largest (ties go to the path with more events). Cycles are cut, never followed.
+    /// largest (ties go to the path with more events). Cycles are cut, never followed. Repeats are
+    /// never on it (an event under a dead-letter copy that stands in for its missing original
+    /// starts a path of its own).
+    ///
+    /// Linear in the flow's size, with little memory per event: causation links form a forest
+    /// (one cause per event), walked depth first through the store's lists of children; the path
+    /// is rebuilt from its end through the causes. Of equal paths, the first reached wins.
     pub fn critical_path(&self, store: &EventStore, id: FlowId) -> Vec<EventIdx> {
-        let edges = self.edges(store, id);
-        let mut children: FxHashMap<EventIdx, Vec<EventIdx>> = FxHashMap::default();
-        let mut has_parent = FxHashSet::default();
-        for e in &edges {
-            children.entry(e.parent).or_default().push(e.child);
-            has_parent.insert(e.child);
-        }
-        let time = |e: EventIdx| store.get(e).effective_time().unwrap_or(0);
-        let mut best_score = (i64::MIN, 0usize);
         let flow = self.get(id);
+        let part = self.takes_part(id);
+        // The parent on a path: the event the cause resolves to, if in the flow and taking part.
+        let parent_of = |e: EventIdx| -> Option<EventIdx> {
+            let p = store.first_with_id(store.get(e).causation?)?;
+            (p != e && part(p) && self.flow_of(p) == id).then_some(p)
+        };
         let mut roots: Vec<EventIdx> = flow
             .events
             .iter()
             .copied()
-            .filter(|e| !has_parent.contains(e))
+            .filter(|&e| part(e) && parent_of(e).is_none())
             .collect();
         if roots.is_empty() {
-            roots.extend(flow.events.first());
+            // A cycle: cut where the first member closes it.
+            roots.extend(flow.events.iter().copied().find(|&e| part(e)));
         }
-        // Iterative DFS from each root. Causation links form a forest (one cause per event), so
-        // each node is entered once over all roots and its path is the chain of parents: the best
-        // node is kept and its path rebuilt once at the end (linear in the flow's size). Scores are
-        // compared in the same post-order as a walk over all paths would, so ties resolve alike.
-        let mut visited = FxHashSet::default();
-        let mut parent: FxHashMap<EventIdx, EventIdx> = FxHashMap::default();
-        let mut best_node = None;
+        let mut best: Option<((i64, usize), EventIdx, EventIdx)> = None;
+        // Events still to visit: (event, its parent on the path or `None` for a root, depth).
+        // Only the next sibling of each event on the current path waits here, so a chain needs
+        // one entry, not one per event.
+        let mut stack: Vec<(EventIdx, Option<EventIdx>, usize)> = Vec::new();
         for root in roots {
-            if !visited.insert(root) {
-                continue;
-            }
-            let mut stack = vec![(root, 0usize, 1usize)];
-            while let Some(&mut (node, ref mut next, depth)) = stack.last_mut() {
-                let kids = children.get(&node).map(|v| v.as_slice()).unwrap_or(&[]);
-                if let Some(&k) = kids.get(*next) {
-                    *next += 1;
-                    if visited.insert(k) {
-                        parent.insert(k, node);
-                        stack.push((k, 0, depth + 1));
-                    }
-                    continue;
+            // The first of `kids` (events naming an id that resolves to `node`) that is on a path
+            // under `node` (`root` only where a cycle closes).
+            let child = |mut kids: crate::store::Children, node: EventIdx| {
+                kids.find(|&k| k != root && k != node && part(k) && self.flow_of(k) == id)
+            };
+            let start = store.get(root).effective_time().unwrap_or(0);
+            stack.push((root, None, 1));
+            while let Some((node, parent, depth)) = stack.pop() {
+                if let Some(p) = parent
+                    && let Some(next) = child(store.siblings_after(node), p)
+                {
+                    stack.push((next, parent, depth));
                 }
-                let score = (time(node).saturating_sub(time(root)), depth);
-                if score > best_score {
-                    best_score = score;
-                    best_node = Some(node);
+                // Scored when reached (pre-order: of equal scores, the first reached wins).
+                let r = store.get(node);
+                let score = (r.effective_time().unwrap_or(0).saturating_sub(start), depth);
+                if best.is_none_or(|(s, _, _)| score > s) {
+                    best = Some((score, node, root));
                 }
-                stack.pop();
+                if store.first_with_id(r.id) == Some(node)
+                    && let Some(k) = child(store.children_of(r.id), node)
+                {
+                    stack.push((k, Some(node), depth + 1));
+                }
             }
         }
-        let mut best: Vec<EventIdx> =
-            std::iter::successors(best_node, |n| parent.get(n).copied()).collect();
-        best.reverse();
-        best
+        let Some((_, mut node, root)) = best else {
+            return Vec::new();
+        };
+        let mut path = vec![node];
+        while node != root {
+            node = parent_of(node).expect("on the path");
+            path.push(node);
+        }
+        path.reverse();
+        path
     }
 }
 

@@ -200,12 +200,16 @@ fn flows_match_the_definition_in_any_arrival_order() {
                 x
             })
             .collect();
-        // Some events never arrive (missing causes); some arrive twice.
+        // Some events never arrive (missing causes); some arrive twice, or are dead-lettered
+        // later (repeats: they must not set their flow's times).
         events.retain(|_| rng.u8(..10) > 0);
         for _ in 0..rng.usize(..3) {
             if let Some(x) = events.get(rng.usize(..events.len().max(1))).cloned() {
                 events.push(x);
             }
+        }
+        if let Some(x) = events.get(rng.usize(..events.len().max(1))).cloned() {
+            events.push(x.millis(500_000).at("orders.DLT", 0, 0));
         }
         let mut first: Option<Vec<(String, Vec<String>)>> = None;
         for _ in 0..4 {
@@ -228,6 +232,7 @@ fn flows_match_the_definition_in_any_arrival_order() {
                     );
                 }
             }
+            assert_times_by_definition(&e, round);
             let total: usize = e.flows.iter().map(|(_, f)| f.events.len()).sum();
             assert_eq!(total, events.len());
             let got = flows_of(&e);
@@ -251,4 +256,231 @@ fn reverse_chains_are_placed_in_linear_work() {
     let (small, big) = (work(1_000), work(8_000));
     assert!(big <= 3 * 8_000, "{small} -> {big}");
     assert!(big <= 8 * 2 * small.max(1_000), "{small} -> {big}");
+}
+
+/// Each flow's first and last time are those of its members other than repeats (all members
+/// when it has nothing else), however the flow was built (events moved in, flows merged).
+fn assert_times_by_definition(e: &Engine, round: usize) {
+    use crate::analysis::detectors::flags;
+    for (_, f) in e.flows.iter() {
+        let repeat =
+            |i: u32| e.flags[i as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0;
+        let own: Vec<u32> = f.events.iter().copied().filter(|&i| !repeat(i)).collect();
+        let timed = if own.is_empty() {
+            &f.events[..]
+        } else {
+            &own[..]
+        };
+        let times = timed
+            .iter()
+            .filter_map(|&i| e.store.get(i).effective_time());
+        assert_eq!(f.first(), times.clone().min(), "round {round}");
+        assert_eq!(f.last(), times.max(), "round {round}");
+    }
+}
+
+fn ids(e: &Engine, events: &[u32]) -> Vec<String> {
+    events
+        .iter()
+        .map(|&i| e.store.id_str(i).to_string())
+        .collect()
+}
+
+/// A redelivered copy and dead-letter copies (by topic and by header), each arriving long after
+/// the flow ended, neither extend its duration nor end its critical path; nor does a
+/// dead-letter copy that arrives before its original.
+#[test]
+fn repeats_never_set_durations_or_lie_on_the_critical_path() {
+    let flow = vec![
+        ev("root", "Placed", "orders", 0)
+            .corr("C")
+            .at("orders", 0, 0),
+        ev("a", "Paid", "pay", 1)
+            .corr("C")
+            .cause("root")
+            .at("payments", 0, 0),
+        ev("b", "Shipped", "ship", 2)
+            .corr("C")
+            .cause("a")
+            .at("ship", 0, 0),
+    ];
+    let redelivered = ev("b", "Shipped", "ship", 100)
+        .corr("C")
+        .cause("a")
+        .at("ship", 0, 1);
+    let dead_lettered =
+        ev("a", "Paid", "pay", 200)
+            .corr("C")
+            .cause("root")
+            .at("payments.DLT", 0, 0);
+    let by_header = ev("root", "Placed", "orders", 300)
+        .corr("C")
+        .at("orders", 0, 7)
+        .header("kafka_dlt-exception-message", "boom");
+    let mut later = flow.clone();
+    later.extend([
+        redelivered.clone(),
+        dead_lettered.clone(),
+        by_header.clone(),
+    ]);
+    let mut copies_first = vec![dead_lettered, by_header];
+    copies_first.extend(flow);
+    copies_first.push(redelivered);
+    for events in [later, copies_first] {
+        let e = run(events);
+        let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
+        assert_eq!(e.flows.get(f).events.len(), 6);
+        assert_eq!(e.flows.get(f).duration(), Some(2_000_000_000));
+        let path = e.flows.critical_path(&e.store, f);
+        assert_eq!(ids(&e, &path), ["root", "a", "b"]);
+        assert!(
+            path.iter()
+                .all(|&i| e.store.get(i).topic != e.store.strings.get("payments.DLT"))
+        );
+        assert!(
+            path.iter().all(|&i| e.store.get(i).offset() == Some(0)),
+            "originals only"
+        );
+        let mut lat: Vec<_> = e
+            .flows
+            .edges(&e.store, f)
+            .iter()
+            .map(|x| x.latency)
+            .collect();
+        lat.sort();
+        assert_eq!(lat, [Some(1_000_000_000); 2]);
+    }
+}
+
+/// Without correlation ids the chain is placed through moves and merges (children first): the
+/// redelivered copy still does not count, in any arrival order that keeps it after its original.
+#[test]
+fn repeats_do_not_count_in_chains_placed_children_first() {
+    let chain = [
+        ev("r", "T", "s", 0),
+        ev("c1", "T", "s", 1).cause("r"),
+        ev("c2", "T", "s", 2).cause("c1"),
+    ];
+    let again = ev("c2", "T", "s", 50).cause("c1");
+    let mut orders = vec![];
+    for first in 0..3 {
+        for second in (0..3).filter(|&x| x != first) {
+            let third = 3 - first - second;
+            let mut v: Vec<_> = [first, second, third]
+                .iter()
+                .map(|&i| chain[i].clone())
+                .collect();
+            v.push(again.clone());
+            orders.push(v);
+        }
+    }
+    for events in orders {
+        let e = run(events);
+        assert_eq!(e.flows.len(), 1);
+        let (f, flow) = e.flows.iter().next().unwrap();
+        assert_eq!(flow.duration(), Some(2_000_000_000));
+        let path = e.flows.critical_path(&e.store, f);
+        assert_eq!(ids(&e, &path), ["r", "c1", "c2"]);
+        let end = e.store.get(path[2]).effective_time();
+        assert_eq!(
+            end,
+            e.store
+                .get(path[0])
+                .effective_time()
+                .map(|t| t + 2_000_000_000),
+            "the path ends at the original, not at its redelivery"
+        );
+    }
+}
+
+/// A recording of a dead-letter topic alone: the flow is timed by its copies, and its critical
+/// path runs through them (there is nothing else).
+#[test]
+fn a_flow_of_dead_letter_copies_alone_is_timed_by_them() {
+    let e = run(vec![
+        ev("x", "Placed", "o", 0).corr("C").at("orders.DLT", 0, 0),
+        ev("y", "Paid", "p", 5)
+            .corr("C")
+            .cause("x")
+            .at("orders.DLT", 0, 1),
+    ]);
+    let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
+    assert_eq!(e.flows.get(f).duration(), Some(5_000_000_000));
+    assert_eq!(ids(&e, &e.flows.critical_path(&e.store, f)), ["x", "y"]);
+}
+
+#[test]
+fn flow_stays_compact() {
+    assert!(std::mem::size_of::<crate::analysis::Flow>() <= 72);
+}
+
+/// The critical path against its definition on random forests in one flow (with redeliveries,
+/// dead-letter copies and clock skew): a chain from a root down causation links, whose (time
+/// span, events) is the largest over every event's chain up to its root.
+#[test]
+fn critical_path_is_the_longest_chain_by_definition() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    for round in 0..300 {
+        let n = rng.usize(1..40);
+        let mut events: Vec<_> = (0..n)
+            .map(|i| {
+                let x = ev(&format!("e{i}"), "T", "s", 0)
+                    .millis(rng.i64(0..5_000))
+                    .corr("C");
+                match i {
+                    0 => x,
+                    _ if rng.u8(..5) == 0 => x.cause(&format!("ghost{}", rng.usize(..3))),
+                    _ if rng.u8(..5) == 0 => x,
+                    _ => x.cause(&format!("e{}", rng.usize(..i))),
+                }
+            })
+            .collect();
+        for _ in 0..rng.usize(..3) {
+            let x = events[rng.usize(..n)].clone().millis(rng.i64(0..90_000));
+            events.push(if rng.bool() {
+                x.at("orders.DLT", 0, 0)
+            } else {
+                x
+            });
+        }
+        // Effects in another flow are on that flow's paths, not on this one's.
+        for i in 0..rng.usize(..4) {
+            let cause = format!("e{}", rng.usize(..n));
+            events.push(ev(&format!("d{i}"), "T", "s", 99).corr("D").cause(&cause));
+        }
+        rng.shuffle(&mut events);
+        let e = run(events);
+        let f = e.flows.by_key(e.store.strings.get("C").unwrap()).unwrap();
+        let s = &e.store;
+        let time = |i: u32| s.get(i).effective_time().unwrap();
+        let parent = |i: u32| {
+            let p = s.first_with_id(s.get(i).causation?)?;
+            (!e.flows.is_repeat(p) && e.flows.flow_of(p) == f).then_some(p)
+        };
+        let chain_up = |mut i: u32| {
+            let mut chain = vec![i];
+            while let Some(p) = parent(i) {
+                chain.push(p);
+                i = p;
+            }
+            chain.reverse();
+            chain
+        };
+        let score = |c: &[u32]| (time(*c.last().unwrap()) - time(c[0]), c.len());
+        let best = e
+            .flows
+            .get(f)
+            .events
+            .iter()
+            .copied()
+            .filter(|&i| !e.flows.is_repeat(i));
+        let best = best.map(|i| score(&chain_up(i))).max().unwrap();
+        let path = e.flows.critical_path(s, f);
+        assert_eq!(
+            path,
+            chain_up(*path.last().unwrap()),
+            "round {round}: a chain from a root"
+        );
+        assert_eq!(score(&path), best, "round {round}");
+    }
 }
