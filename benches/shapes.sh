@@ -3,7 +3,8 @@
 # linear-time issue (`gen --shape`, src/ingest/shapes.rs) at several sizes, next to the `gen`
 # baseline of the same size. Prints a table; asserts nothing (timings on shared machines are
 # noisy: the operation-count test in src/ingest/shapes.rs is the check that can fail).
-# Each figure is the median of RUNS runs (default 3); peak RSS is the largest of them.
+# Each figure is the median of RUNS runs (default 3) of CPU time (user + system: on a shared
+# machine the wall clock mostly measures the neighbours); peak RSS is the largest of them.
 # Usage: benches/shapes.sh [SIZE...]   (default: 100000 300000 1000000)
 # BIN=path uses that eventscope instead of building one (headless release build, no window).
 set -euo pipefail
@@ -19,13 +20,14 @@ fi
 bin=${BIN:-target/headless/release/eventscope}
 shapes=(reverse-chain hot-key shuffled-chains deep-chains spine-with-leaves pairs own-keys)
 
-measure() { # median seconds and max RSS (KB) of RUNS runs of check --flows FILE
+measure() { # median CPU seconds and max RSS (KB) of RUNS runs of check --flows FILE
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" "$bin" check --flows "$1" 2>&1 >/dev/null | tail -n 1
-  done | sort -n | awk '{ s[NR] = $1; if ($2 > m) m = $2 } END { print s[int((NR + 1) / 2)], m }'
+    /usr/bin/time -f "%U %S %M" "$bin" check --flows "$1" 2>&1 >/dev/null | tail -n 1
+  done | awk '{ print $1 + $2, $3 }' | sort -n |
+    awk '{ s[NR] = $1; if ($2 > m) m = $2 } END { print s[int((NR + 1) / 2)], m }'
 }
 
-printf '%-20s %9s %9s %7s %9s %7s\n' shape events ns/event "x gen" "RSS B/ev" "x gen"
+printf '%-20s %9s %9s %7s %9s %7s\n' shape events "cpu ns/ev" "x gen" "RSS B/ev" "x gen"
 for n in "${sizes[@]}"; do
   base="$dir/baseline-$n.jsonl"
   [ -f "$base" ] || "$bin" gen --events "$n" --seed 1 --out "$base" 2>/dev/null

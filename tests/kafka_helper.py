@@ -3,8 +3,12 @@
     kafka_helper.py BOOTSTRAP create TOPIC PARTITIONS
     kafka_helper.py BOOTSTRAP produce            < JSON lines {"topic","partition","key","value"|"value_hex","headers":[[k,v],...]}
     kafka_helper.py BOOTSTRAP committed GROUP    -> JSON {"groups": [...], "committed": {"topic/partition": offset}}
+
+KAFKA_HELPER_CONF, when set, is a JSON object of further librdkafka properties (e.g. TLS:
+{"security.protocol": "SSL", "ssl.ca.location": "ca.pem"}).
 """
 import json
+import os
 import sys
 
 from confluent_kafka import Producer, TopicPartition, ConsumerGroupTopicPartitions
@@ -14,6 +18,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 def main():
     bootstrap, cmd = sys.argv[1], sys.argv[2]
     conf = {"bootstrap.servers": bootstrap}
+    conf.update(json.loads(os.environ.get("KAFKA_HELPER_CONF", "{}")))
     if cmd == "create":
         admin = AdminClient(conf)
         topic, parts = sys.argv[3], int(sys.argv[4])

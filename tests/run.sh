@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # The project's test command (README, "Set-up"). Installs what the tests need on a fresh Debian
 # machine of this project's kind, then runs the whole test suite:
-# - the tansu Kafka-protocol broker (cargo install, ~7.5 min once; skipped when already installed),
-# - PyPI's confluent-kafka, the independent client the Kafka tests produce with.
+# - the tansu Kafka-protocol broker with its SQLite storage (cargo install, several minutes once;
+#   skipped when already installed so),
+# - PyPI's confluent-kafka, the independent client the Kafka tests produce with,
+# - Debian's socat (the TLS terminator in front of tansu) and openssl (the tests' certificates),
+#   for the secure-cluster tests (tests/secure).
 # The GUI tests need no packages (egui_kittest drives the app through AccessKit, no GPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-if ! command -v tansu >/dev/null 2>&1; then
+# tansu's SQLite storage (feature libsql) keeps SCRAM users, which the SASL tests need (its memory
+# store forgets them); an older tansu built without it is rebuilt.
+tansu_has_sqlite() {
+    local d out
+    d=$(mktemp -d)
+    out=$(cd "$d" && timeout 3 tansu broker --listener-url tcp://127.0.0.1:0 \
+        --advertised-listener-url tcp://127.0.0.1:0 --storage-engine sqlite://probe.db 2>&1 || true)
+    rm -rf "$d"
+    ! grep -q FeatureNotEnabled <<<"$out"
+}
+if ! command -v tansu >/dev/null 2>&1 || ! tansu_has_sqlite; then
     echo "tests/run.sh: installing the tansu broker (once, several minutes)" >&2
-    cargo install tansu --locked --features dynostore
+    cargo install tansu --locked --force --features dynostore,libsql
 fi
 if ! python3 -c "import confluent_kafka" >/dev/null 2>&1; then
     echo "tests/run.sh: installing confluent-kafka (PyPI)" >&2
@@ -35,5 +48,9 @@ fi
 if ! python3 -c "import re, sys; from opentelemetry.instrumentation.confluent_kafka.version import __version__ as v; sys.exit(tuple(map(int, re.match(r'(\d+)\.(\d+)', v).groups())) < (0, 66))" >/dev/null 2>&1; then
     OTEL="opentelemetry-sdk opentelemetry-instrumentation-confluent-kafka>=0.66b1"
     python3 -m pip install --quiet $OTEL 2>/dev/null || python3 -m pip install --quiet --break-system-packages $OTEL
+fi
+if ! command -v socat >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+    echo "tests/run.sh: installing socat and openssl (apt)" >&2
+    apt-get update -qq && apt-get install -y -qq socat openssl
 fi
 cargo test --all-targets

@@ -46,6 +46,18 @@ impl FileDialog {
     }
 }
 
+impl FileDialog<PathBuf> {
+    /// Shows a dialog choosing one certificate or key file (PEM).
+    pub fn pick_certificate(&mut self, waker: Waker) {
+        self.open_with(waker, || {
+            rfd::FileDialog::new()
+                .add_filter("PEM", &["pem", "crt", "cer", "key"])
+                .add_filter("all files", &["*"])
+                .pick_file()
+        });
+    }
+}
+
 impl<T: Send + 'static> FileDialog<T> {
     /// Runs `pick` (the dialog) on its own thread.
     fn open_with(&mut self, waker: Waker, pick: impl FnOnce() -> Option<T> + Send + 'static) {

@@ -39,6 +39,9 @@ pub struct EventscopeApp {
     waker: Waker,
     demo_seed: u64,
     file_dialog: dialog::FileDialog,
+    /// The connect dialog's certificate picker, and the field it fills.
+    cert_dialog: dialog::FileDialog<PathBuf>,
+    cert_field: Option<crate::ui::connect_dialog::CertFile>,
     spans_dialog: dialog::FileDialog<SpanIndex>,
     /// Profile settings the files open with (File > Open spans sets the spans).
     profiles: ProfileConfig,
@@ -67,6 +70,8 @@ impl EventscopeApp {
             waker,
             demo_seed: 1,
             file_dialog: dialog::FileDialog::default(),
+            cert_dialog: dialog::FileDialog::default(),
+            cert_field: None,
             spans_dialog: dialog::FileDialog::default(),
             profiles: ProfileConfig::default(),
             files: Vec::new(),
@@ -142,6 +147,10 @@ impl EventscopeApp {
             match c {
                 Command::Open(paths) => self.open(paths),
                 Command::OpenDialog => self.file_dialog.open(self.waker.clone()),
+                Command::PickCertFile(field) => {
+                    self.cert_field = Some(field);
+                    self.cert_dialog.pick_certificate(self.waker.clone());
+                }
                 Command::OpenSpansDialog => self.spans_dialog.open_spans(self.waker.clone()),
                 Command::StartDemo => self.start_demo(),
                 Command::ResetDemo(seed) => {
@@ -170,7 +179,7 @@ impl EventscopeApp {
                 Command::SetDark(d) => self.prefs.dark = d,
                 Command::SetLanesByTopic(b) => self.prefs.lanes_by_topic = b,
                 Command::ShowDemoPanel(b) => self.prefs.show_demo_panel = b,
-                Command::RememberConnection(c) => self.prefs.remember_connection(c),
+                Command::RememberConnection(c) => self.prefs.remember_connection(*c),
                 #[cfg(feature = "kafka")]
                 Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
                 #[cfg(feature = "kafka")]
@@ -185,6 +194,11 @@ impl eframe::App for EventscopeApp {
         // The last frame's clicks first, so this frame's views show their effect.
         if let Some(paths) = self.file_dialog.poll() {
             self.commands.push(Command::Open(paths));
+        }
+        if let Some(path) = self.cert_dialog.poll()
+            && let Some(field) = self.cert_field
+        {
+            self.view.connect.set_file(field, &path);
         }
         if let Some(spans) = self.spans_dialog.poll() {
             self.open_spans(spans);

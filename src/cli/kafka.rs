@@ -96,6 +96,7 @@ impl KafkaArgs {
             RequestError::NoBrokers => "give the brokers (-b HOST:PORT)".into(),
             RequestError::NoTopic => "name at least one --topic or a --topic-regex".into(),
             RequestError::BadRegex(e) => format!("--topic-regex: {e}"),
+            RequestError::Property(e) => e,
         })
     }
 }

@@ -27,9 +27,12 @@ pub enum Command {
     SetLanesByTopic(bool),
     ShowDemoPanel(bool),
     /// Keep a connection (without secrets) among the recent ones.
-    RememberConnection(crate::ui::connect_dialog::SavedConnection),
+    RememberConnection(Box<crate::ui::connect_dialog::SavedConnection>),
     #[cfg(feature = "kafka")]
     Connect(Box<crate::ingest::kafka::KafkaOptions>),
+    /// Show a file dialog for a certificate field of the connect dialog (on its own thread; the
+    /// choice fills the field).
+    PickCertFile(crate::ui::connect_dialog::CertFile),
     /// Stop consuming Kafka; keep what arrived.
     #[cfg(feature = "kafka")]
     Disconnect,

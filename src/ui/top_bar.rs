@@ -158,8 +158,14 @@ fn connection_ui(ui: &mut egui::Ui, what: &str, c: &crate::ingest::kafka::Connec
                 color,
                 egui::RichText::new(format!("{what} · {state}")).strong(),
             );
-            let short: String = r.chars().take(120).collect();
+            // librdkafka's words (long: cut, whole on hover), then what they point to, whole
+            // (Eventscope's hints follow after "; ", see `KafkaStatus::reason`).
+            let mut parts = r.split("; ");
+            let short: String = parts.next().unwrap_or_default().chars().take(120).collect();
             ui.colored_label(color, short).on_hover_text(r.as_str());
+            for hint in parts {
+                ui.colored_label(color, hint);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //! one Python script per producer: `tests/producers/<name>.rs` and `tests/producers/<name>.py`.
 #![cfg(feature = "kafka")]
 
+mod cloudevents_sdk;
 mod lossless;
 
 #[path = "../kafka_support/mod.rs"]

@@ -4,6 +4,7 @@
 //! Records at or below a partition's last seen offset (a re-fetch after a reconnect) are skipped,
 //! so nothing is counted twice; jumps forward are counted as gaps.
 
+use super::diagnose::{self, Security};
 use super::{KafkaOptions, StartFrom};
 use crate::decode::{record, recording};
 use crate::model::{DecodedEvent, Header, TsType, now_ns};
@@ -28,7 +29,11 @@ pub fn client_config(opts: &KafkaOptions) -> ClientConfig {
         .set("ssl.ca.location", "probe")
         .set("enable.partition.eof", "false")
         .set("topic.metadata.refresh.interval.ms", "5000")
-        .set("reconnect.backoff.max.ms", "2000");
+        .set("reconnect.backoff.max.ms", "2000")
+        // librdkafka's default is 30 s: a TLS client at a plaintext port that never answers the
+        // handshake would be reported only long after `record` gave up (8 s). 5 s is plenty for
+        // TCP, TLS and SASL round trips; a user's value wins.
+        .set("socket.connection.setup.timeout.ms", "5000");
     // librdkafka only assigns partitions with a group id configured. Assigning never joins the
     // group and nothing is committed, but librdkafka does look up the group's coordinator (on
     // clusters with group ACLs that lookup may be refused: harmless, reported once); a user's
@@ -78,6 +83,10 @@ pub struct KafkaStatus {
     /// apart: librdkafka's alternating "0/1" and "1/1 brokers are down" summaries would push it
     /// out of `errors`.
     cause: Option<String>,
+    /// The settings failures are explained against ([`Security::explain`]).
+    security: Security,
+    /// Why the broker's certificate failed verification, once found ([`diagnose::verify_detail`]).
+    tls_detail: Option<String>,
     pub events: u64,
     /// Records skipped because their offset was already seen (re-fetched after a reconnect).
     pub repeats_skipped: u64,
@@ -105,7 +114,9 @@ impl KafkaStatus {
 
     /// The latest error that says most: one naming a broker and a cause ("127.0.0.1:1/bootstrap:
     /// Connect to ipv4#127.0.0.1:1 failed: Connection refused", a TLS or SASL failure) over the
-    /// summary "1/1 brokers are down" that librdkafka reports after it.
+    /// summary "1/1 brokers are down" that librdkafka reports after it. What the failure points
+    /// to follows librdkafka's words after "; " ([`Security::explain`], a rejected certificate's
+    /// diagnosis).
     pub fn reason(&self) -> Option<&str> {
         self.cause
             .as_deref()
@@ -122,6 +133,21 @@ impl KafkaStatus {
         }
     }
 
+    /// The reason a failure gives, with what it points to ([`Security::explain`]) and why the
+    /// broker's certificate was rejected when that is known.
+    fn set_cause(&mut self, text: &str) {
+        let mut c = self.security.explain(text);
+        if let Some(d) = self
+            .tls_detail
+            .as_deref()
+            .filter(|_| diagnose::is_verify_failure(text))
+        {
+            c.push_str("; ");
+            c.push_str(d);
+        }
+        self.cause = Some(c);
+    }
+
     fn error(&mut self, e: String) {
         self.connected = false;
         const TELLING: [&str; 5] = ["Connect to", "/bootstrap", "SSL", "SASL", "uthentication"];
@@ -132,7 +158,11 @@ impl KafkaStatus {
                 Some(rest) => rest.split_once("): ").map_or(rest, |(_, r)| r),
                 None => &e,
             };
-            self.cause = Some(tidy.to_string());
+            // A poll error ("Message consumption error: SSL (Local: SSL error)") names neither
+            // the broker nor the cause: it never replaces a reason that does.
+            if names_broker(tidy) || !self.cause.as_deref().is_some_and(names_broker) {
+                self.set_cause(tidy);
+            }
         }
         if self.errors.back() == Some(&e) {
             return;
@@ -144,9 +174,46 @@ impl KafkaStatus {
     }
 }
 
+/// Whether a reason names a broker, as librdkafka's failure lines do
+/// ("ssl://127.0.0.1:9093/bootstrap: ...", "127.0.0.1:9092/1: ...").
+fn names_broker(reason: &str) -> bool {
+    reason
+        .split_once(": ")
+        .is_some_and(|(head, _)| head.contains('/') && head.contains(':'))
+}
+
 /// Collects client-level errors (broker down, authentication...) into the status.
 struct Ctx {
     status: Arc<Mutex<KafkaStatus>>,
+    /// A diagnosis of a rejected broker certificate was started (once per session).
+    diagnosing: AtomicBool,
+}
+
+impl Ctx {
+    /// A broker connection failed: the reason, explained; a rejected certificate is diagnosed
+    /// on a thread of its own (a handshake may take seconds; this is librdkafka's thread).
+    fn failed(&self, text: &str) {
+        let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        s.set_cause(text);
+        if !diagnose::is_verify_failure(text) || self.diagnosing.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (status, security, text) = (self.status.clone(), s.security.clone(), text.to_string());
+        std::thread::spawn(move || {
+            let Some(detail) = diagnose::verify_detail(&text, &security) else {
+                return;
+            };
+            let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = s.cause.as_mut()
+                && diagnose::is_verify_failure(c)
+                && !c.contains(&detail)
+            {
+                c.push_str("; ");
+                c.push_str(&detail);
+            }
+            s.tls_detail = Some(detail);
+        });
+    }
 }
 
 impl ClientContext for Ctx {
@@ -158,9 +225,7 @@ impl ClientContext for Ctx {
         // A broker connection failed, and why ("127.0.0.1:9092/bootstrap: Disconnected (after
         // 0ms in state APIVERSION_QUERY)"): often the only place librdkafka says so.
         if fac == "FAIL" {
-            let text = message.split_once("]: ").map_or(message, |(_, m)| m);
-            let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
-            s.cause = Some(text.to_string());
+            self.failed(message.split_once("]: ").map_or(message, |(_, m)| m));
         }
     }
 
@@ -191,9 +256,11 @@ pub fn consume(
     status: &Arc<Mutex<KafkaStatus>>,
     mut on_records: impl FnMut(Decoded) -> bool,
 ) -> Result<(), String> {
+    status.lock().unwrap_or_else(|e| e.into_inner()).security = Security::of(opts);
     let consumer: BaseConsumer<Ctx> = client_config(opts)
         .create_with_context(Ctx {
             status: status.clone(),
+            diagnosing: AtomicBool::new(false),
         })
         .map_err(|e| format!("cannot create the Kafka client: {e}"))?;
     let mut assigned: HashSet<(String, i32)> = HashSet::new();
@@ -374,7 +441,8 @@ mod tests {
         .unwrap()
     }
 
-    /// SASL cannot be tried against the test broker: its configuration path is checked here.
+    /// SCRAM is tried against tansu in tests/secure; PLAIN cannot be (tansu does not offer it):
+    /// the configuration path of both is checked here.
     #[test]
     fn sasl_and_tls_settings_pass_through_but_commits_stay_off() {
         let o = opts(&[

@@ -5,10 +5,15 @@
 mod options;
 mod properties;
 pub use options::{KafkaOptions, KafkaRequest, RequestError, StartFrom};
-pub use properties::{is_secret, parse_properties, parse_property, read_properties, redacted};
+pub use properties::{
+    is_reference, is_secret, parse_properties, parse_property, read_properties, redacted,
+    resolve_value,
+};
 
 #[cfg(feature = "kafka")]
 mod consume;
+#[cfg(feature = "kafka")]
+pub mod diagnose;
 #[cfg(feature = "kafka")]
 mod source;
 #[cfg(feature = "kafka")]

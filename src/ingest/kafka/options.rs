@@ -37,8 +37,9 @@ impl std::str::FromStr for StartFrom {
     }
 }
 
-/// Everything needed to connect, checked.
-#[derive(Clone, Debug)]
+/// Everything needed to connect, checked. Its `Debug` hides secret property values (a panic
+/// message or a log line may print it).
+#[derive(Clone)]
 pub struct KafkaOptions {
     pub brokers: String,
     pub topics: Vec<String>,
@@ -83,7 +84,8 @@ impl KafkaOptions {
 }
 
 /// What a user asked to connect to, as typed: surrounding spaces and blank topics do not count.
-#[derive(Clone, Debug, Default)]
+/// Its `Debug` hides secret property values.
+#[derive(Clone, Default)]
 pub struct KafkaRequest {
     pub brokers: String,
     pub topics: Vec<String>,
@@ -96,6 +98,45 @@ pub struct KafkaRequest {
     pub keep_payload: bool,
 }
 
+impl std::fmt::Debug for KafkaOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaOptions")
+            .field("brokers", &self.brokers)
+            .field("topics", &self.topics)
+            .field("topic_regex", &self.topic_regex)
+            .field("from", &self.from)
+            .field("properties", &Redacted(&self.properties))
+            .field("profiles", &self.profiles)
+            .field("keep_payload", &self.keep_payload)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for KafkaRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaRequest")
+            .field("brokers", &self.brokers)
+            .field("topics", &self.topics)
+            .field("topic_regex", &self.topic_regex)
+            .field("from", &self.from)
+            .field("properties", &Redacted(&self.properties))
+            .field("profiles", &self.profiles)
+            .field("keep_payload", &self.keep_payload)
+            .finish()
+    }
+}
+
+/// Properties as `key=value`, secret values as `***`.
+struct Redacted<'a>(&'a [(String, String)]);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, v)| super::redacted(k, v)))
+            .finish()
+    }
+}
+
 /// Why a [`KafkaRequest`] cannot be used. The text names the fields as the connect dialog
 /// shows them; the command line words the first two after its flags.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +144,8 @@ pub enum RequestError {
     NoBrokers,
     NoTopic,
     BadRegex(String),
+    /// A property given by reference (`@env:NAME`, `@file:PATH`) that cannot be read.
+    Property(String),
 }
 
 impl std::fmt::Display for RequestError {
@@ -112,12 +155,14 @@ impl std::fmt::Display for RequestError {
                 f.write_str("give brokers and at least one topic or a regex")
             }
             RequestError::BadRegex(e) => write!(f, "topic regex: {e}"),
+            RequestError::Property(e) => f.write_str(e),
         }
     }
 }
 
 impl KafkaRequest {
-    /// Checks the request: brokers given, at least one topic or a regex, the regex valid.
+    /// Checks the request: brokers given, at least one topic or a regex, the regex valid, and
+    /// reads property values given by reference ([`super::resolve_value`]).
     pub fn build(self) -> Result<KafkaOptions, RequestError> {
         let brokers = self.brokers.trim().to_string();
         let topics: Vec<String> = self
@@ -138,12 +183,18 @@ impl KafkaRequest {
         if topics.is_empty() && regex.is_none() {
             return Err(RequestError::NoTopic);
         }
+        let properties = self
+            .properties
+            .into_iter()
+            .map(|(k, v)| super::resolve_value(&k, &v).map(|v| (k, v)))
+            .collect::<Result<_, _>>()
+            .map_err(RequestError::Property)?;
         Ok(KafkaOptions {
             brokers,
             topics,
             topic_regex: regex,
             from: self.from,
-            properties: self.properties,
+            properties,
             profiles: self.profiles,
             keep_payload: self.keep_payload,
             record_lines: false,
@@ -214,5 +265,42 @@ mod tests {
         );
         let bad = request("b:1", &[], "(").build().unwrap_err();
         assert!(bad.to_string().starts_with("topic regex: "), "{bad}");
+    }
+
+    #[test]
+    fn secrets_are_read_by_reference_and_never_debug_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key-password");
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        let mut r = request("b:1", &["orders"], "");
+        r.properties = vec![
+            ("sasl.password".into(), "typed-secret".into()),
+            (
+                "ssl.key.password".into(),
+                format!("@file:{}", file.display()),
+            ),
+            ("ssl.ca.location".into(), "/ca.pem".into()),
+        ];
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("typed-secret") && shown.contains("/ca.pem"),
+            "{shown}"
+        );
+        let o = r.clone().build().unwrap();
+        assert_eq!(
+            o.properties[1].1, "from-a-file",
+            "read, without the line break"
+        );
+        let shown = format!("{o:?}");
+        assert!(
+            !shown.contains("typed-secret") && !shown.contains("from-a-file"),
+            "{shown}"
+        );
+        assert!(shown.contains("sasl.password=***"), "{shown}");
+        r.properties = vec![("sasl.password".into(), "@env:EVENTSCOPE_NO_SUCH_VAR".into())];
+        assert_eq!(
+            r.build().unwrap_err().to_string(),
+            "sasl.password: environment variable EVENTSCOPE_NO_SUCH_VAR is not set"
+        );
     }
 }

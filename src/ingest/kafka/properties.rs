@@ -37,6 +37,29 @@ pub fn read_properties(path: &Path) -> Result<Vec<(String, String)>, String> {
     parse_properties(&text, &path.display().to_string())
 }
 
+/// A property value given by reference, so a secret need not be typed on a command line (where
+/// `ps` and shell history show it) nor saved: `@env:NAME` is the environment variable NAME,
+/// `@file:PATH` the file's text without its final line break. Any other value is kept as given.
+/// Errors name the property, never a value.
+pub fn resolve_value(key: &str, value: &str) -> Result<String, String> {
+    if let Some(name) = value.strip_prefix("@env:") {
+        std::env::var(name).map_err(|_| format!("{key}: environment variable {name} is not set"))
+    } else if let Some(path) = value.strip_prefix("@file:") {
+        std::fs::read_to_string(path)
+            .map(|t| t.trim_end_matches(['\r', '\n']).to_string())
+            .map_err(|e| format!("{key}: {path}: {e}"))
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+/// Whether a value is a reference ([`resolve_value`]) rather than the value itself: such a value
+/// may be saved even for a secret property.
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim_start();
+    v.starts_with("@env:") || v.starts_with("@file:")
+}
+
 /// Property names whose values are secrets: never logged, shown or saved.
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
