@@ -18,7 +18,7 @@ if [ -z "${BIN:-}" ]; then
   cargo build --release --quiet --no-default-features --bin eventscope --target-dir target/headless
 fi
 bin=${BIN:-target/headless/release/eventscope}
-shapes=(reverse-chain hot-key shuffled-chains deep-chains spine-with-leaves pairs own-keys)
+shapes=(reverse-chain hot-key shuffled-chains deep-chains spine-with-leaves pairs own-keys devices)
 
 measure() { # median CPU seconds and max RSS (KB) of RUNS runs of check --flows FILE
   for _ in $(seq "$runs"); do

@@ -25,7 +25,7 @@ pub struct GenArgs {
     #[arg(long)]
     pub truth: Option<PathBuf>,
     /// Instead of the e-commerce trace, an input shape for the linear-time benchmark:
-    /// reverse-chain, hot-key, shuffled-chains, deep-chains, spine-with-leaves, pairs, own-keys.
+    /// reverse-chain, hot-key, shuffled-chains, deep-chains, spine-with-leaves, pairs, own-keys, devices.
     #[arg(long, conflicts_with_all = ["faults", "truth"])]
     pub shape: Option<Shape>,
 }

@@ -24,10 +24,12 @@ pub enum Shape {
     Pairs,
     /// Every event its own ordering key, without correlation ids.
     OwnKeys,
+    /// A source per device, every one with the same subject ("reading"), one event each.
+    Devices,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 7] = [
+    pub const ALL: [Shape; 8] = [
         Shape::ReverseChain,
         Shape::HotKey,
         Shape::ShuffledChains,
@@ -35,6 +37,7 @@ impl Shape {
         Shape::SpineWithLeaves,
         Shape::Pairs,
         Shape::OwnKeys,
+        Shape::Devices,
     ];
 
     /// The name `gen --shape` takes.
@@ -47,6 +50,7 @@ impl Shape {
             Shape::SpineWithLeaves => "spine-with-leaves",
             Shape::Pairs => "pairs",
             Shape::OwnKeys => "own-keys",
+            Shape::Devices => "devices",
         }
     }
 
@@ -59,6 +63,7 @@ impl Shape {
             Shape::SpineWithLeaves => "one flow, a leaf per spine node",
             Shape::Pairs => "flows of 2 events",
             Shape::OwnKeys => "own ordering key each, no correlation",
+            Shape::Devices => "a source per device, one subject",
         }
     }
 }
@@ -86,14 +91,16 @@ struct Line {
     topic: &'static str,
     offset: i64,
     i: usize,
+    source: String,
 }
 
 impl Line {
     fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let mut l = format!(
-            r#"{{"id":"{}","type":"T{}","source":"svc","time":"{}""#,
+            r#"{{"id":"{}","type":"T{}","source":"{}","time":"{}""#,
             self.id,
             self.i % 7,
+            self.source,
             format_time(T0 + self.i as i64 * 1_000_000)
         );
         if let Some(c) = &self.corr {
@@ -122,6 +129,7 @@ fn line(i: usize, id: String) -> Line {
         topic: "t",
         offset: i as i64,
         i,
+        source: "svc".into(),
     }
 }
 
@@ -167,6 +175,13 @@ pub fn write(shape: Shape, n: usize, out: &mut dyn Write) -> std::io::Result<()>
         Shape::OwnKeys => (0..n)
             .map(|i| Line {
                 seq: Some((format!("k{i}"), 1)),
+                ..line(i, format!("e{i}"))
+            })
+            .collect(),
+        Shape::Devices => (0..n)
+            .map(|i| Line {
+                seq: Some(("reading".into(), 1)),
+                source: format!("dev-{i}"),
                 ..line(i, format!("e{i}"))
             })
             .collect(),

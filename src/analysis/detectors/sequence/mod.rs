@@ -7,7 +7,7 @@
 //! order for events without a Kafka position; `out_of_order` is judged within one lane only, and
 //! `sequence_gap` on the union of a scope's lanes.
 //!
-//! An ordering key seen once costs 12 bytes ([`KeySlot`]: its first event says its source and
+//! An ordering key seen once costs 8 bytes ([`KeySlot`]: its first event says its source and
 //! kind); its second event promotes it to a [`KeyFull`] with its events in log order. A new event
 //! is normally appended and judged (O(1)); one whose offset is lower than an offset already seen
 //! in its partition is inserted in place and that key is judged again, as long as the key has at
@@ -43,12 +43,10 @@ const REJUDGE_LIMIT: usize = 64;
 type KeyNo = u32;
 const NO_KEY: KeyNo = KeyNo::MAX;
 
-/// Kept for every ordering key, so it is small (12 bytes).
+/// Kept for every ordering key, so it is small (8 bytes).
 struct KeySlot {
     /// The key's first event: its source and whether the key is its subject say which key it is.
     first: EventIdx,
-    /// The next key with the same text (another source, or subject versus Kafka key).
-    next: KeyNo,
     /// Its [`KeyFull`] once it has a second event, else `NO_KEY`.
     full: u32,
 }
@@ -74,8 +72,12 @@ struct SourceState {
 
 #[derive(Default)]
 pub struct SequenceDetector {
-    /// Per interned string (by `Sym::index`): the newest key slot with that text, or `NO_KEY`.
+    /// Per interned string (by `Sym::index`): the first key slot with that text, or `NO_KEY`.
     head: Vec<KeyNo>,
+    /// Further keys with a text already in `head` (another source, or subject versus Kafka key),
+    /// by (text, source, is subject): a source per device all with subject "reading" must not
+    /// make each event walk every other device's key.
+    more: FxHashMap<(Sym, Option<Sym>, bool), KeyNo>,
     keys: Vec<KeySlot>,
     full: Vec<KeyFull>,
     sources: Vec<SourceState>,
@@ -129,6 +131,7 @@ impl SequenceDetector {
                 .map(|ev| size_of::<Evidence>() + ev.sample.capacity() * size_of::<Sampled>())
                 .sum::<usize>()
             + self.source_no.capacity() * 16
+            + self.more.capacity() * 16
             + self.sh.approx_bytes()
     }
 
@@ -139,14 +142,15 @@ impl SequenceDetector {
         if i >= self.head.len() {
             self.head.resize(i + 1, NO_KEY);
         }
-        let mut at = self.head[i];
-        while at != NO_KEY {
-            let slot = &self.keys[at as usize];
-            let r = s.get(slot.first);
+        let head = self.head[i];
+        if head != NO_KEY {
+            let r = s.get(self.keys[head as usize].first);
             if r.source == source && r.subject.is_some() == is_subject {
+                return Some(head);
+            }
+            if let Some(&at) = self.more.get(&(key, source, is_subject)) {
                 return Some(at);
             }
-            at = slot.next;
         }
         let no = KeyNo::try_from(self.keys.len())
             .ok()
@@ -154,10 +158,13 @@ impl SequenceDetector {
             .expect("fewer than 2 billion ordering keys");
         self.keys.push(KeySlot {
             first: e,
-            next: self.head[i],
             full: NO_KEY,
         });
-        self.head[i] = no;
+        if head == NO_KEY {
+            self.head[i] = no;
+        } else {
+            self.more.insert((key, source, is_subject), no);
+        }
         None
     }
 

@@ -226,7 +226,7 @@ fn a_big_key_arriving_backwards_takes_constant_work_per_event() {
     assert!(big <= small * 1.5 + 2.0, "{small} -> {big}");
 }
 
-/// Memory per event (issue 11): an ordering key seen once costs a 12-byte slot and its text's
+/// Memory per event (issue 11): an ordering key seen once costs an 8-byte slot and its text's
 /// entry in the dense table, not a whole key state (56 bytes before).
 #[test]
 fn one_event_keys_cost_little() {
