@@ -74,14 +74,18 @@ struct SourceState {
 pub struct SequenceDetector {
     /// Per interned string (by `Sym::index`): the first key slot with that text, or `NO_KEY`.
     head: Vec<KeyNo>,
-    /// Further keys with a text already in `head` (another source, or subject versus Kafka key),
-    /// by (text, source, is subject): a source per device all with subject "reading" must not
-    /// make each event walk every other device's key.
+    /// Further keys with a text already in `head` (another source, or subject versus Kafka key)
+    /// that are not their source's first key either, by (text, source, is subject): a source per
+    /// device all with subject "reading" must not make each event walk every other device's key.
     more: FxHashMap<(Sym, Option<Sym>, bool), KeyNo>,
     keys: Vec<KeySlot>,
     full: Vec<KeyFull>,
     sources: Vec<SourceState>,
-    source_no: FxHashMap<Option<Sym>, u32>,
+    /// Per interned string (by `Sym::index`): its [`SourceState`] number + 1 when it names a
+    /// source, else 0 (a dense table like `head`: a trace may have a source per device);
+    /// `no_source` is the same for events without a source.
+    source_no: Vec<u32>,
+    no_source: u32,
     sh: Shared,
 }
 
@@ -130,13 +134,22 @@ impl SequenceDetector {
                 .filter_map(|st| st.evidence.as_ref())
                 .map(|ev| size_of::<Evidence>() + ev.sample.capacity() * size_of::<Sampled>())
                 .sum::<usize>()
-            + self.source_no.capacity() * 16
+            + self.source_no.capacity() * 4
             + self.more.capacity() * 16
             + self.sh.approx_bytes()
     }
 
     /// The key slot of `e`'s ordering key, made on first sight (then `None`: nothing to judge).
-    fn key_no(&mut self, s: &EventStore, e: EventIdx, key: Sym, is_subject: bool) -> Option<KeyNo> {
+    /// A key is found in constant time: it is the first key with its text (`head`), or its
+    /// source's first key (`source_first`, which the caller records for a source's first key),
+    /// or in `more`.
+    fn key_no(
+        &mut self,
+        s: &EventStore,
+        e: EventIdx,
+        (key, is_subject): (Sym, bool),
+        source_first: KeyNo,
+    ) -> Option<KeyNo> {
         let source = s.get(e).source;
         let i = key.index();
         if i >= self.head.len() {
@@ -147,6 +160,11 @@ impl SequenceDetector {
             let r = s.get(self.keys[head as usize].first);
             if r.source == source && r.subject.is_some() == is_subject {
                 return Some(head);
+            }
+            if source_first != NO_KEY
+                && key_of(s.get(self.keys[source_first as usize].first)) == Some((key, is_subject))
+            {
+                return Some(source_first);
             }
             if let Some(&at) = self.more.get(&(key, source, is_subject)) {
                 return Some(at);
@@ -162,7 +180,7 @@ impl SequenceDetector {
         });
         if head == NO_KEY {
             self.head[i] = no;
-        } else {
+        } else if source_first != NO_KEY {
             self.more.insert((key, source, is_subject), no);
         }
         None
@@ -170,7 +188,20 @@ impl SequenceDetector {
 
     fn source_state(&mut self, source: Option<Sym>) -> u32 {
         let n = self.sources.len() as u32;
-        let no = *self.source_no.entry(source).or_insert(n);
+        let slot = match source {
+            Some(sym) => {
+                let i = sym.index();
+                if i >= self.source_no.len() {
+                    self.source_no.resize(i + 1, 0);
+                }
+                &mut self.source_no[i]
+            }
+            None => &mut self.no_source,
+        };
+        if *slot == 0 {
+            *slot = n + 1;
+        }
+        let no = *slot - 1;
         if no == n {
             self.sources.push(SourceState {
                 source,
@@ -184,9 +215,15 @@ impl SequenceDetector {
     }
 
     /// Places and judges `e` within its ordering key; returns the key.
-    fn on_key_event(&mut self, cx: &mut Ctx, e: EventIdx, key: Sym, is_subject: bool) -> KeyNo {
+    fn on_key_event(
+        &mut self,
+        cx: &mut Ctx,
+        e: EventIdx,
+        key: (Sym, bool),
+        source_first: KeyNo,
+    ) -> KeyNo {
         let s = cx.store;
-        let Some(kid) = self.key_no(s, e, key, is_subject) else {
+        let Some(kid) = self.key_no(s, e, key, source_first) else {
             return self.keys.len() as KeyNo - 1;
         };
         let slot = &mut self.keys[kid as usize];
@@ -307,10 +344,12 @@ impl Detector for SequenceDetector {
         if self.sources[src as usize].mode == Mode::PerSource {
             return self.on_source_event(cx, src, idx);
         }
-        let Some((key, is_subject)) = key else {
+        let Some(key) = key else {
             return;
         };
-        let kid = self.on_key_event(cx, idx, key, is_subject);
+        // A source's first key is recorded in its state below (`first`), and found there.
+        let source_first = self.sources[src as usize].first.1;
+        let kid = self.on_key_event(cx, idx, key, source_first);
         let st = &mut self.sources[src as usize];
         if st.mode != Mode::Undecided {
             return;
