@@ -112,12 +112,14 @@ impl EventscopeApp {
     fn start_demo(&mut self) {
         self.session = Session::with_demo(self.demo_options(), self.waker.clone());
         self.view = ViewState::default();
+        self.files.clear();
     }
 
     #[cfg(feature = "kafka")]
     fn connect(&mut self, opts: crate::ingest::kafka::KafkaOptions, max_memory: u64) {
         self.session = Session::with_kafka(opts, max_memory, self.waker.clone());
         self.view = ViewState::default();
+        self.files.clear();
     }
 
     fn open(&mut self, paths: Vec<PathBuf>) {
@@ -138,6 +140,16 @@ impl EventscopeApp {
     /// be read is reported in the window with the files' problems.
     fn open_spans(&mut self, spans: SpanIndex) {
         self.profiles.spans = Some(Arc::new(spans));
+        if self.files.is_empty() {
+            // A live session (demo, Kafka) keeps running as it is; the spans are for files.
+            self.session
+                .messages
+                .push("span export read: it applies to the trace files opened from now on".into());
+            if let Some(spans) = &self.profiles.spans {
+                self.session.messages.extend_from_slice(spans.problems());
+            }
+            return;
+        }
         self.open(self.files.clone());
     }
 

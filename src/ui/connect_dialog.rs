@@ -111,9 +111,12 @@ impl SavedConnection {
     /// The librdkafka properties this form stands for (with the secrets, when given).
     pub fn properties(&self, secrets: &Secrets) -> Result<Vec<(String, String)>, String> {
         let mut p: Vec<(String, String)> = Vec::new();
+        // Paths and names are trimmed; a secret is passed exactly as typed (a password may
+        // start or end with a space), and only an empty one is left out.
         let mut set = |k: &str, v: &str| {
-            if !v.trim().is_empty() {
-                p.push((k.to_string(), v.trim().to_string()));
+            let v = if kafka::is_secret(k) { v } else { v.trim() };
+            if !v.is_empty() {
+                p.push((k.to_string(), v.to_string()));
             }
         };
         if self.security_protocol != "PLAINTEXT" {
@@ -443,6 +446,15 @@ mod tests {
         let props = f.properties(&secrets).unwrap();
         assert!(props.contains(&("sasl.password".into(), "pw".into())));
         assert!(props.contains(&("sasl.mechanisms".into(), "SCRAM-SHA-512".into())));
+        let spaced = Secrets {
+            password: " p w ".into(),
+            key_password: String::new(),
+        };
+        let props = f.properties(&spaced).unwrap();
+        assert!(
+            props.contains(&("sasl.password".into(), " p w ".into())),
+            "a password is passed as typed: {props:?}"
+        );
         let saved = f.for_saving(&secrets);
         let text = serde_json::to_string(&saved).unwrap();
         assert!(

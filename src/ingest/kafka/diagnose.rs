@@ -24,6 +24,8 @@ pub struct Security {
     pub client_cert: bool,
     /// `ssl.ca.location` (`probe` by default: the system's CA store).
     pub ca_location: String,
+    /// The CA is given inline (`ssl.ca.pem`): our own handshake cannot repeat that trust.
+    pub inline_ca: bool,
     /// `ssl.endpoint.identification.algorithm` is not `none`: the host name is checked.
     pub check_host: bool,
 }
@@ -44,6 +46,7 @@ impl Security {
             client_cert: get("ssl.certificate.location").is_some_and(|v| !v.is_empty())
                 || get("ssl.certificate.pem").is_some_and(|v| !v.is_empty()),
             ca_location: get("ssl.ca.location").unwrap_or("probe").to_string(),
+            inline_ca: get("ssl.ca.pem").is_some_and(|v| !v.is_empty()),
             check_host: get("ssl.endpoint.identification.algorithm")
                 .is_none_or(|v| !v.eq_ignore_ascii_case("none")),
         }
@@ -134,6 +137,9 @@ fn broker_of(reason: &str) -> Option<&str> {
 /// inline as `ssl.ca.pem`).
 pub fn verify_detail(reason: &str, sec: &Security) -> Option<String> {
     use openssl::ssl::{HandshakeError, SslConnector, SslMethod, SslVerifyMode};
+    if sec.inline_ca {
+        return None;
+    }
     let broker = broker_of(reason)?;
     let (host, _) = broker.rsplit_once(':')?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
