@@ -7,8 +7,13 @@ use std::fmt::Write as _;
 
 /// The metadata line that starts a trace (`{"eventscope_trace":1,...}`), with extra fields.
 pub fn header_line(extra: &[(&str, serde_json::Value)]) -> String {
-    // `eventscope_trace` must come first: readers recognise the metadata line by it.
-    let mut line = String::from("{\"eventscope_trace\":1");
+    metadata_line("{\"eventscope_trace\":1", extra)
+}
+
+/// A metadata line: `opening` (an unclosed object starting with `{"eventscope_trace":N`, which
+/// must come first: readers recognise the metadata line by it), then `extra`.
+pub(super) fn metadata_line(opening: &str, extra: &[(&str, serde_json::Value)]) -> String {
+    let mut line = String::from(opening);
     for (k, v) in extra {
         line.push(',');
         string(&mut line, k);
@@ -19,12 +24,12 @@ pub fn header_line(extra: &[(&str, serde_json::Value)]) -> String {
     line
 }
 
-fn string(out: &mut String, s: &str) {
+pub(super) fn string(out: &mut String, s: &str) {
     // serde_json escapes exactly as JSON requires; writing into a String cannot fail.
     out.push_str(&serde_json::to_string(s).expect("a string serialises"));
 }
 
-fn field(out: &mut String, name: &str) {
+pub(super) fn field(out: &mut String, name: &str) {
     out.push_str(if out.len() > 1 { ",\"" } else { "\"" });
     out.push_str(name);
     out.push_str("\":");

@@ -21,6 +21,7 @@
 
 use super::line::Text;
 use super::native::ms_to_ns;
+use super::native_write::{self, field, string};
 use super::record::{self, RawRecord};
 use super::{LineDecoder, TRACE_VERSION};
 use crate::model::{DecodedEvent, Header, TsType, format_time, parse_time};
@@ -35,27 +36,10 @@ pub const CONTENT: &str = "kafka-records";
 
 /// The metadata line that starts a recording, with extra fields.
 pub fn header_line(extra: &[(&str, serde_json::Value)]) -> String {
-    // `eventscope_trace` must come first: readers recognise the metadata line by it.
-    let mut line = format!("{{\"eventscope_trace\":{TRACE_VERSION},\"content\":\"{CONTENT}\"");
-    for (k, v) in extra {
-        line.push(',');
-        string(&mut line, k);
-        line.push(':');
-        line.push_str(&v.to_string());
-    }
-    line.push('}');
-    line
-}
-
-fn string(out: &mut String, s: &str) {
-    // serde_json escapes exactly as JSON requires; writing into a String cannot fail.
-    out.push_str(&serde_json::to_string(s).expect("a string serialises"));
-}
-
-fn field(out: &mut String, name: &str) {
-    out.push_str(if out.len() > 1 { ",\"" } else { "\"" });
-    out.push_str(name);
-    out.push_str("\":");
+    native_write::metadata_line(
+        &format!("{{\"eventscope_trace\":{TRACE_VERSION},\"content\":\"{CONTENT}\""),
+        extra,
+    )
 }
 
 /// A byte string: its text when UTF-8, else `{"base64":...}`; `null` for none.

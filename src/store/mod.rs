@@ -40,6 +40,16 @@ pub enum Seq {
     Text(Sym),
 }
 
+impl Seq {
+    /// The sequence as an integer, when it is one.
+    pub fn int(self) -> Option<i64> {
+        match self {
+            Seq::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 /// "No value" in the compact integer fields of [`EventRecord`].
 const NO_TIME: i64 = i64::MIN;
 const NO_PARTITION: i32 = i32::MIN;

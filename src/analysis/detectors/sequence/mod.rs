@@ -335,10 +335,7 @@ impl Detector for SequenceDetector {
         if r.sequence == Seq::None {
             return;
         }
-        let value = match r.sequence {
-            Seq::Int(n) => Some(n),
-            _ => None,
-        };
+        let value = r.sequence.int();
         let key = key_of(r);
         let src = self.source_state(r.source);
         if self.sources[src as usize].mode == Mode::PerSource {
@@ -362,10 +359,7 @@ impl Detector for SequenceDetector {
             }
             None => {
                 let (event, key) = st.first;
-                let value = match cx.store.get(event).sequence {
-                    Seq::Int(n) => Some(n),
-                    _ => None,
-                };
+                let value = cx.store.get(event).sequence.int();
                 let mut ev = Box::<Evidence>::default();
                 ev.observe(Sampled { value, key, event });
                 st.evidence.insert(ev)

@@ -89,10 +89,7 @@ pub(super) struct Shared {
 }
 
 fn int(s: &EventStore, e: EventIdx) -> Option<i64> {
-    match s.get(e).sequence {
-        Seq::Int(n) => Some(n),
-        _ => None,
-    }
+    s.get(e).sequence.int()
 }
 
 fn compare(s: &EventStore, a: Seq, b: Seq) -> Option<Ordering> {
