@@ -182,6 +182,8 @@ pub struct Lookup<'a> {
     cloudevent: OnceCell<bool>,
     /// Which frameworks' names the event carries, looked up once.
     frameworks: OnceCell<frameworks::Marks>,
+    /// The event's W3C trace context (trace id, parent span id), parsed once.
+    trace: OnceCell<Option<(u128, u64)>>,
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -200,6 +202,7 @@ impl<'a> Lookup<'a> {
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
             frameworks: OnceCell::new(),
+            trace: OnceCell::new(),
         }
     }
 
@@ -319,9 +322,10 @@ impl<'a> Lookup<'a> {
             Profile::EventStoreDb => frameworks::eventstoredb(self, f),
             Profile::Common => self.common(f),
             Profile::TraceContext => match f {
-                Field::Correlation => trace_id(&self.traceparent()?),
-                Field::Id => super::trace_context::parse_traceparent(&self.traceparent()?)
-                    .map(super::trace_context::derived_id),
+                Field::Correlation => self
+                    .trace_context()
+                    .map(|(t, _)| super::trace_context::trace_hex(t)),
+                Field::Id => self.trace_context().map(super::trace_context::derived_id),
                 _ => None,
             },
             _ => None,
@@ -332,6 +336,13 @@ impl<'a> Lookup<'a> {
     pub fn traceparent(&self) -> Option<String> {
         self.header("traceparent")
             .or_else(|| self.json_any(&["traceparent"]))
+    }
+
+    /// The valid trace context of the `traceparent`, if any, parsed once.
+    pub fn trace_context(&self) -> Option<(u128, u64)> {
+        *self
+            .trace
+            .get_or_init(|| super::trace_context::parse_traceparent(&self.traceparent()?))
     }
 
     /// The `common` profile: the usual names in headers, then top-level JSON, then `metadata`.
@@ -400,15 +411,6 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// The 32-hex-digit trace id of a W3C `traceparent` ("00-<trace id>-<parent id>-<flags>").
-pub fn trace_id(traceparent: &str) -> Option<String> {
-    let mut parts = traceparent.trim().split('-');
-    let _version = parts.next()?;
-    let id = parts.next()?;
-    (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && id.bytes().any(|b| b != b'0'))
-        .then(|| id.to_ascii_lowercase())
-}
-
 /// Fills the identifying fields an event lacks, records which profile supplied each, and applies
 /// overrides. `json_text` is the payload when it may be JSON.
 pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileConfig) {
@@ -438,9 +440,9 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
         ev.time = look.time();
     }
     // Only an id derived from the trace context (now or in a recording) needs it again.
-    let traceparent = (ev.provenance.id == Profile::TraceContext
+    let context = (ev.provenance.id == Profile::TraceContext
         || super::trace_context::looks_derived(&ev.id))
-    .then(|| look.traceparent())
+    .then(|| look.trace_context())
     .flatten();
     drop(look);
     ev.headers = headers;
@@ -450,7 +452,7 @@ pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileCon
         ev.id = format!("{t}/{p}@{o}").into();
         ev.provenance.id = Profile::Transport;
     }
-    super::trace_context::finish(ev, traceparent.as_deref(), cfg.spans.as_deref());
+    super::trace_context::finish(ev, context, cfg.spans.as_deref());
 }
 
 fn has(ev: &DecodedEvent, f: Field) -> bool {

@@ -94,9 +94,8 @@ fn content_hash(ev: &DecodedEvent) -> u64 {
 
 /// Runs after the profiles: credits a written-out derived id (a recording's) to the profile that
 /// derives it, hashes the content of events without an id of their own, and applies the spans.
-/// `tp` is the event's `traceparent`, if any.
-pub fn finish(ev: &mut DecodedEvent, tp: Option<&str>, spans: Option<&SpanIndex>) {
-    let context = tp.and_then(parse_traceparent);
+/// `context` is the event's valid trace context, if any.
+pub fn finish(ev: &mut DecodedEvent, context: Option<(u128, u64)>, spans: Option<&SpanIndex>) {
     if let Some(ctx) = context {
         // A recording writes the id and correlation it derived; reading it back credits them to
         // the same profile the live session did.
