@@ -86,7 +86,7 @@ impl KafkaArgs {
             topics: self.topic.clone(),
             topic_regex: self.topic_regex.clone().unwrap_or_default(),
             from: self.from,
-            properties,
+            properties: properties.into(),
             profiles,
             keep_payload,
         }

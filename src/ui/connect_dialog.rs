@@ -150,7 +150,7 @@ impl SavedConnection {
             topics: self.topics.split(',').map(String::from).collect(),
             topic_regex: self.topic_regex.clone(),
             from,
-            properties: self.properties(secrets)?,
+            properties: self.properties(secrets)?.into(),
             profiles: Default::default(),
             keep_payload: true,
         };

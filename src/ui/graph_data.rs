@@ -165,6 +165,20 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
     g
 }
 
+/// A node standing for an event that is not in the trace (a missing cause, an external trigger,
+/// a trace root whose causation is unknown); returns its index.
+fn placeholder(g: &mut GraphData, id: Sym, label: String) -> usize {
+    g.nodes.push(GNode {
+        kind: NodeKind::Missing(id),
+        label,
+        service: None,
+        anomalies: 0,
+        layer: 0,
+        pos: (0.0, 0.0),
+    });
+    g.nodes.len() - 1
+}
+
 /// The events of one level by (parent node, type), in order; missing causes get their node.
 fn buckets(
     scope: &Scope,
@@ -187,26 +201,14 @@ fn buckets(
                 } else {
                     "missing"
                 };
-                g.nodes.push(GNode {
-                    kind: NodeKind::Missing(c),
-                    label: format!("{what} {}", short(s.str(c))),
-                    service: None,
-                    anomalies: 0,
-                    layer: 0,
-                    pos: (0.0, 0.0),
-                });
-                g.nodes.len() - 1
+                placeholder(g, c, format!("{what} {}", short(s.str(c))))
             })),
             Parent::Trace(t) => Some(*missing.entry(t).or_insert_with(|| {
-                g.nodes.push(GNode {
-                    kind: NodeKind::Missing(t),
-                    label: format!("trace {} (causation unknown)", short(s.str(t))),
-                    service: None,
-                    anomalies: 0,
-                    layer: 0,
-                    pos: (0.0, 0.0),
-                });
-                g.nodes.len() - 1
+                placeholder(
+                    g,
+                    t,
+                    format!("trace {} (causation unknown)", short(s.str(t))),
+                )
             })),
         };
         let key = (parent_node, s.get(e).event_type);

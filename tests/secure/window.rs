@@ -33,7 +33,7 @@ fn window(props: Vec<(String, String)>, bootstrap: String) -> Harness<'static, E
         brokers: bootstrap,
         topics: vec!["orders".into()],
         from: StartFrom::Beginning,
-        properties: props,
+        properties: props.into(),
         keep_payload: true,
         ..Default::default()
     }

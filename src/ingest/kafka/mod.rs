@@ -4,7 +4,7 @@
 
 mod options;
 mod properties;
-pub use options::{KafkaOptions, KafkaRequest, RequestError, StartFrom};
+pub use options::{KafkaOptions, KafkaRequest, Properties, RequestError, StartFrom};
 pub use properties::{
     is_reference, is_secret, parse_properties, parse_property, read_properties, redacted,
     resolve_value,

@@ -37,16 +37,15 @@ impl std::str::FromStr for StartFrom {
     }
 }
 
-/// Everything needed to connect, checked. Its `Debug` hides secret property values (a panic
-/// message or a log line may print it).
-#[derive(Clone)]
+/// Everything needed to connect, checked. Its `Debug` hides secret property values.
+#[derive(Clone, Debug)]
 pub struct KafkaOptions {
     pub brokers: String,
     pub topics: Vec<String>,
     pub topic_regex: Option<Regex>,
     pub from: StartFrom,
     /// librdkafka properties (`-X key=value`, `--config FILE`), in order; later ones win.
-    pub properties: Vec<(String, String)>,
+    pub properties: Properties,
     pub profiles: ProfileConfig,
     pub keep_payload: bool,
     /// Also hand over each record as it came, as a recording line (`eventscope record`).
@@ -85,7 +84,7 @@ impl KafkaOptions {
 
 /// What a user asked to connect to, as typed: surrounding spaces and blank topics do not count.
 /// Its `Debug` hides secret property values.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct KafkaRequest {
     pub brokers: String,
     pub topics: Vec<String>,
@@ -93,47 +92,48 @@ pub struct KafkaRequest {
     pub topic_regex: String,
     pub from: StartFrom,
     /// Applied in order over the defaults (later ones win).
-    pub properties: Vec<(String, String)>,
+    pub properties: Properties,
     pub profiles: ProfileConfig,
     pub keep_payload: bool,
 }
 
-impl std::fmt::Debug for KafkaOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KafkaOptions")
-            .field("brokers", &self.brokers)
-            .field("topics", &self.topics)
-            .field("topic_regex", &self.topic_regex)
-            .field("from", &self.from)
-            .field("properties", &Redacted(&self.properties))
-            .field("profiles", &self.profiles)
-            .field("keep_payload", &self.keep_payload)
-            .finish()
-    }
-}
+/// librdkafka properties (`-X key=value`, `--config FILE`), in order; later ones win. Its
+/// `Debug` shows secret values as `***` (a panic message or a log line may print the options).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Properties(pub Vec<(String, String)>);
 
-impl std::fmt::Debug for KafkaRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KafkaRequest")
-            .field("brokers", &self.brokers)
-            .field("topics", &self.topics)
-            .field("topic_regex", &self.topic_regex)
-            .field("from", &self.from)
-            .field("properties", &Redacted(&self.properties))
-            .field("profiles", &self.profiles)
-            .field("keep_payload", &self.keep_payload)
-            .finish()
-    }
-}
-
-/// Properties as `key=value`, secret values as `***`.
-struct Redacted<'a>(&'a [(String, String)]);
-
-impl std::fmt::Debug for Redacted<'_> {
+impl std::fmt::Debug for Properties {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
             .entries(self.0.iter().map(|(k, v)| super::redacted(k, v)))
             .finish()
+    }
+}
+
+impl std::ops::Deref for Properties {
+    type Target = Vec<(String, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl From<Vec<(String, String)>> for Properties {
+    fn from(v: Vec<(String, String)>) -> Self {
+        Properties(v)
+    }
+}
+
+impl FromIterator<(String, String)> for Properties {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Properties(iter.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Properties {
+    type Item = &'a (String, String);
+    type IntoIter = std::slice::Iter<'a, (String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
 }
 
@@ -185,6 +185,7 @@ impl KafkaRequest {
         }
         let properties = self
             .properties
+            .0
             .into_iter()
             .map(|(k, v)| super::resolve_value(&k, &v).map(|v| (k, v)))
             .collect::<Result<_, _>>()
@@ -280,7 +281,8 @@ mod tests {
                 format!("@file:{}", file.display()),
             ),
             ("ssl.ca.location".into(), "/ca.pem".into()),
-        ];
+        ]
+        .into();
         let shown = format!("{r:?}");
         assert!(
             !shown.contains("typed-secret") && shown.contains("/ca.pem"),
@@ -297,7 +299,7 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("sasl.password=***"), "{shown}");
-        r.properties = vec![("sasl.password".into(), "@env:EVENTSCOPE_NO_SUCH_VAR".into())];
+        r.properties = vec![("sasl.password".into(), "@env:EVENTSCOPE_NO_SUCH_VAR".into())].into();
         assert_eq!(
             r.build().unwrap_err().to_string(),
             "sasl.password: environment variable EVENTSCOPE_NO_SUCH_VAR is not set"
