@@ -48,6 +48,12 @@ pub struct ProfileArgs {
     /// file `42.avsc`) or by subject `<topic>-value` (README, "Schemas").
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// A Confluent Schema Registry for the schemas of wire-format payloads, by id (read only,
+    /// each id fetched once). Its settings are Confluent's client properties, given with -X:
+    /// schema.registry.basic.auth.user.info=USER:PASS, schema.registry.ssl.ca.location,
+    /// schema.registry.ssl.certificate.location, schema.registry.ssl.key.location.
+    #[arg(long, value_name = "URL")]
+    pub schema_registry: Option<String>,
     /// OpenTelemetry span export (OTLP/JSON or Jaeger JSON), for causation between events that
     /// carry only a W3C traceparent (repeatable).
     #[arg(long, value_name = "FILE")]
@@ -55,6 +61,30 @@ pub struct ProfileArgs {
 }
 
 impl ProfileArgs {
+    /// `--schema-registry URL` as the property it stands for.
+    pub fn registry_url(&self) -> Option<(String, String)> {
+        (self.schema_registry.clone()).map(|u| ("schema.registry.url".to_string(), u))
+    }
+
+    /// The settings with the Schema Registry client of `--schema-registry` and the
+    /// `schema.registry.*` properties among `properties` (any other property is an error: files
+    /// are read without Kafka).
+    pub fn to_config_with_registry(
+        &self,
+        properties: &[(String, String)],
+    ) -> Result<ProfileConfig, String> {
+        let mut config = self.to_config()?;
+        let all: Vec<_> = self.registry_url().into_iter().chain(properties.iter().cloned()).collect();
+        let (registry, other) = crate::ingest::registry::split(&all);
+        if let Some((k, _)) = other.first() {
+            return Err(format!(
+                "-X {k}: only schema.registry.* properties apply when reading files"
+            ));
+        }
+        crate::ingest::registry::attach(&mut config, &registry)?;
+        Ok(config)
+    }
+
     pub fn to_config(&self) -> Result<ProfileConfig, String> {
         Ok(ProfileConfig {
             only: parse_profile(&self.profile)?,
@@ -102,6 +132,10 @@ pub struct CheckArgs {
     /// Decoder threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// A Schema Registry setting (schema.registry.basic.auth.user.info=USER:PASS,
+    /// schema.registry.ssl.*), as in Confluent's clients.
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
+    pub property: Vec<(String, String)>,
     #[command(flatten)]
     pub ids: ProfileArgs,
 }
@@ -110,7 +144,7 @@ impl CheckArgs {
     /// How the files are read: the profiles and threads given, payloads not kept.
     pub fn file_options(&self) -> Result<FileOptions, String> {
         Ok(FileOptions {
-            profiles: self.ids.to_config()?,
+            profiles: self.ids.to_config_with_registry(&self.property)?,
             keep_payload: false,
             threads: self.threads,
         })

@@ -46,6 +46,19 @@ pub struct DemoArgs {
     /// librdkafka properties for --to-kafka (security.protocol, sasl.*, ssl.*...).
     #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_kv)]
     pub property: Vec<(String, String)>,
+    /// The values --to-kafka publishes: json (as the demo makes them) or avro (Confluent wire
+    /// format, one schema per event type, written into --schemas DIR as <id>.avsc).
+    #[arg(long, value_enum, default_value = "json", requires = "to_kafka")]
+    pub format: DemoFormat,
+    /// Where --format avro writes its schemas (read them with `--schemas DIR`).
+    #[arg(long, value_name = "DIR", required_if_eq("format", "avro"))]
+    pub schemas: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoFormat {
+    Json,
+    Avro,
 }
 
 /// `-X key=value`, as `record` and `kafka` take it.
@@ -78,6 +91,19 @@ pub fn run_to_kafka(args: &DemoArgs) -> i32 {
             return 2;
         }
     };
+    let avro = match (&args.schemas, args.format) {
+        (Some(dir), DemoFormat::Avro) => match crate::ingest::demo::avro::AvroEncoder::write_schemas(dir) {
+            Ok(a) => {
+                eprintln!("demo: Avro schemas written to {} (read with --schemas)", dir.display());
+                Some(a)
+            }
+            Err(e) => {
+                eprintln!("eventscope demo: {e}");
+                return 2;
+            }
+        },
+        _ => None,
+    };
     let now = crate::model::now_ns;
     let start = now();
     let mut demo = crate::ingest::demo::Demo::new(&opts, start, false);
@@ -98,9 +124,12 @@ pub fn run_to_kafka(args: &DemoArgs) -> i32 {
                 });
             }
             let topic = crate::ingest::demo::shop::TOPICS[rec.topic as usize].name;
+            // A value that does not fit its schema (the poison fault's) goes as it is.
+            let encoded = (avro.as_ref()).and_then(|a| a.encode(rec.msg.facts.ty, &rec.msg.value));
+            let value = encoded.as_deref().unwrap_or(rec.msg.value.as_bytes());
             let record = BaseRecord::to(topic)
                 .key(&*rec.msg.key)
-                .payload(&*rec.msg.value)
+                .payload(value)
                 .headers(headers);
             match producer.send(record) {
                 Ok(()) => sent += 1,

@@ -4,6 +4,7 @@
 
 use super::check::ProfileArgs;
 use crate::decode::recording;
+use crate::decode::schema::{SchemaSet, sidecar};
 use crate::ingest::kafka::{
     self, Connection, KafkaOptions, KafkaRequest, KafkaStatus, RequestError, StartFrom,
 };
@@ -76,6 +77,7 @@ impl KafkaArgs {
             Some(p) => kafka::read_properties(p)?,
             None => Vec::new(),
         };
+        properties.extend(self.ids.registry_url());
         properties.extend(self.property.iter().cloned());
         let profiles = self.ids.to_config()?;
         for p in profiles.spans.iter().flat_map(|s| s.problems()) {
@@ -133,6 +135,33 @@ struct Recorder {
     duration: Option<i64>,
     started: Instant,
     link: Link,
+    sidecar: Sidecar,
+    /// (second of the recording, problems said in it).
+    problems_said: (u64, u32),
+}
+
+const PROBLEMS_PER_SECOND: u32 = 5;
+
+/// The recording's schemas (`<out>.schemas.json`, `decode::schema::sidecar`): written when
+/// recording starts and again whenever the registry gave a new schema.
+struct Sidecar {
+    schemas: Option<Arc<SchemaSet>>,
+    recording: PathBuf,
+    written: Option<u64>,
+}
+
+impl Sidecar {
+    fn update(&mut self) -> std::io::Result<()> {
+        let Some(set) = &self.schemas else {
+            return Ok(());
+        };
+        let generation = set.generation();
+        if self.written != Some(generation) {
+            sidecar::write(set, &self.recording)?;
+            self.written = Some(generation);
+        }
+        Ok(())
+    }
 }
 
 /// Watches the connection for `record`: says when it fails or comes back, and gives up when no
@@ -201,11 +230,27 @@ impl Tap for Recorder {
         self.max_events.is_none_or(|m| self.written < m)
     }
 
+    /// Said on stderr as it happens (at most [`PROBLEMS_PER_SECOND`]; all are counted in the
+    /// summary line), so a Schema Registry that went away is noticed while recording.
+    fn problem(&mut self, reason: &str) {
+        let second = self.started.elapsed().as_secs();
+        if self.problems_said.0 != second {
+            self.problems_said = (second, 0);
+        }
+        if self.problems_said.1 < PROBLEMS_PER_SECOND {
+            self.problems_said.1 += 1;
+            eprintln!("eventscope record: {reason}");
+        }
+    }
+
     /// Flushed at every delivery (about every 50 ms, and before any call that may block), so a
     /// killed recorder loses at most that much.
     fn delivered(&mut self) -> bool {
         if self.io_error.is_none() {
             self.io_error = self.out.flush().err();
+        }
+        if self.io_error.is_none() {
+            self.io_error = self.sidecar.update().err();
         }
         self.link.check(self.started)
             && self.io_error.is_none()
@@ -238,6 +283,9 @@ pub fn record(args: &RecordArgs) -> i32 {
     let result = session.consume_kafka(&opts, &AtomicBool::new(false), &status, &mut rec);
     if rec.io_error.is_none() {
         rec.io_error = rec.out.flush().err();
+    }
+    if rec.io_error.is_none() {
+        rec.io_error = rec.sidecar.update().err();
     }
     if let Some(e) = rec.io_error {
         eprintln!("eventscope record: {}: {e}", args.out.display());
@@ -282,6 +330,11 @@ fn start_recording(
     status: Arc<Mutex<KafkaStatus>>,
 ) -> std::io::Result<Recorder> {
     let file = std::fs::File::create(&args.out)?;
+    // A sidecar left by an earlier recording at this path would not belong to this one.
+    let old = sidecar::path_for(&args.out);
+    if opts.profiles.schemas.is_none() && old.exists() {
+        std::fs::remove_file(old)?;
+    }
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let header = recording::header_line(&[
         ("recorder", "eventscope record".into()),
@@ -298,6 +351,12 @@ fn start_recording(
         max_events: args.max_events,
         duration: args.duration,
         started: Instant::now(),
+        problems_said: (0, 0),
+        sidecar: Sidecar {
+            schemas: opts.profiles.schemas.clone(),
+            recording: args.out.clone(),
+            written: None,
+        },
         link: Link {
             status,
             brokers: opts.brokers.clone(),

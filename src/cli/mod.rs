@@ -123,7 +123,7 @@ fn window(
     files: Vec<std::path::PathBuf>,
     ids: &check::ProfileArgs,
 ) -> i32 {
-    let profiles = match ids.to_config() {
+    let profiles = match ids.to_config_with_registry(&[]) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("eventscope: {e}");

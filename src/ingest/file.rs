@@ -116,7 +116,10 @@ fn read_all(
     fill(&mut *reader, &mut buf, CHUNK_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
     let format = detect_format(&buf[..buf.len().min(1 << 16)]);
     let keep_payload = opts.keep_payload;
-    let decoder = Arc::new(LineDecoder::new(format, opts.profiles, keep_payload));
+    // A recording's schemas (`<file>.schemas.json`), so it decodes with no registry.
+    let mut profiles = opts.profiles;
+    crate::decode::schema::sidecar::apply(&mut profiles, path)?;
+    let decoder = Arc::new(LineDecoder::new(format, profiles, keep_payload));
     let threads = if opts.threads == 0 {
         thread::available_parallelism().map_or(2, |n| n.get())
     } else {

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod file;
 pub mod generate;
 pub mod kafka;
+pub mod registry;
 pub mod shapes;
 
 use crate::model::{PackedEvents, Problem};

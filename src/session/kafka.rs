@@ -21,6 +21,8 @@ pub trait Tap {
     /// After each delivery of records, maybe none: about every 50 ms and before any call that
     /// may block. False stops.
     fn delivered(&mut self) -> bool;
+    /// A record that was kept without being fully decoded (a schema missing, say), and why.
+    fn problem(&mut self, _reason: &str) {}
 }
 
 impl Session {
@@ -99,6 +101,7 @@ impl Session {
             let idx = self.engine.push(ev, o);
             fed += 1;
             if let Some(reason) = problem {
+                tap.problem(&reason);
                 let p = Problem {
                     line: 0,
                     reason,

@@ -33,6 +33,9 @@ pub struct SavedConnection {
     pub key_password_ref: String,
     /// Extra librdkafka properties, one `key=value` per line (secrets are dropped when saved).
     pub extra: String,
+    /// `schema.registry.url`: a Confluent Schema Registry for Avro/Protobuf/JSON Schema payloads
+    /// (its `schema.registry.*` settings go in the extra properties).
+    pub schema_registry: String,
 }
 
 /// The form's secrets, never saved: the SASL password and the client key's password, each the
@@ -135,6 +138,7 @@ impl SavedConnection {
             set("sasl.username", &self.username);
             set("sasl.password", &secrets.password);
         }
+        set("schema.registry.url", &self.schema_registry);
         p.extend(kafka::parse_properties(&self.extra, "extra properties")?);
         Ok(p)
     }
@@ -181,10 +185,26 @@ impl SavedConnection {
         };
         SavedConnection {
             extra,
+            schema_registry: without_password(&self.schema_registry),
             password_ref: reference(&secrets.password),
             key_password_ref: reference(&secrets.key_password),
             ..self.clone()
         }
+    }
+}
+
+/// A URL without the password it may hold (`http://bob:pw@host` -> `http://bob@host`).
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((info, host)) => {
+            let user = info.split_once(':').map_or(info, |(u, _)| u);
+            format!("{scheme}://{user}@{host}{}", &rest[end..])
+        }
+        None => url.to_string(),
     }
 }
 
@@ -254,6 +274,12 @@ fn fields_ui(
     );
     ui.end_row();
     security_ui(ui, f, secrets, out);
+    ui.label("Schema Registry");
+    ui.add(
+        egui::TextEdit::singleline(&mut f.schema_registry)
+            .hint_text("http://localhost:8081 (optional)"),
+    );
+    ui.end_row();
     ui.label("More properties");
     ui.add(
         egui::TextEdit::multiline(&mut f.extra)

@@ -9,10 +9,15 @@
 //! found by its id (an `ids.json` map `{"42": "orders-value.avsc"}`, or a file named `42.avsc`),
 //! else by its subject under the TopicNameStrategy, `<topic>-value` (a file named
 //! `orders-value.avsc`). Loading reads every file once; decoding does no I/O.
+//!
+//! A set may also ask a Schema Registry for ids it does not hold (`registry.rs`, once per id),
+//! and a recording carries the schemas it was decoded with in a sidecar (`sidecar.rs`).
 
 pub mod avro;
 pub mod json_schema;
 pub mod protobuf;
+pub mod registry;
+pub mod sidecar;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,8 +33,13 @@ pub enum Kind {
 
 #[derive(Debug)]
 pub struct Entry {
-    /// The file it came from (for messages).
+    /// The file (or registry URL) it came from (for messages).
     pub file: String,
+    /// Where it came from in the content type note: `file=orders-value.avsc`,
+    /// `registry=http://host:8081/schemas/ids/7`.
+    pub origin: String,
+    /// The schema as a registry holds it (what a recording's sidecar keeps).
+    pub source: registry::Registered,
     pub kind: Kind,
 }
 
@@ -43,12 +53,15 @@ impl Entry {
     }
 }
 
-/// The schemas of one `--schemas DIR`, shared by every decoder thread.
-#[derive(Debug, Default)]
+/// The schemas of one `--schemas DIR` (and/or a registry, a recording's sidecar), shared by
+/// every decoder thread.
+#[derive(Clone, Debug, Default)]
 pub struct SchemaSet {
     dir: String,
     by_id: HashMap<u32, Arc<Entry>>,
     by_subject: HashMap<String, Arc<Entry>>,
+    /// `--schema-registry`: asked for ids the set does not hold.
+    registry: Option<Arc<registry::Registry>>,
 }
 
 /// A body decoded with its schema.
@@ -67,22 +80,28 @@ fn load_file(path: &Path) -> Result<Option<Entry>, String> {
     if !["avsc", "json", "desc"].contains(&ext) {
         return Ok(None);
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = || String::from_utf8(bytes.clone()).map_err(|e| e.to_string());
-    let kind = match ext {
-        "avsc" => text()
-            .and_then(|t| avro::AvroSchema::parse(&t))
-            .map(Kind::Avro),
-        "json" => text()
-            .and_then(|t| json_schema::JsonSchema::parse(&t))
-            .map(Kind::Json),
-        _ => protobuf::ProtoSchema::parse(&bytes).map(Kind::Protobuf),
-    }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let shown = || path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", shown()))?;
+    let text = |schema_type: &str| {
+        String::from_utf8(bytes.clone())
+            .map(|schema| registry::Registered {
+                schema_type: schema_type.into(),
+                schema,
+                references: Vec::new(),
+            })
+            .map_err(|e| format!("{}: {e}", shown()))
+    };
+    let source = match ext {
+        "avsc" => text("AVRO")?,
+        "json" => text("JSON")?,
+        _ => registry::from_descriptor_set(&bytes).map_err(|e| format!("{}: {e}", shown()))?,
+    };
     let file = path
         .file_name()
         .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    Ok(Some(Entry { file, kind }))
+    let origin = format!("file={file}");
+    let entry = registry::entry(&source, file, origin).map_err(|e| format!("{}: {e}", shown()))?;
+    Ok(Some(entry))
 }
 
 impl SchemaSet {
@@ -141,6 +160,16 @@ impl SchemaSet {
         Ok(())
     }
 
+    /// This set, asking `registry` for the ids it does not hold.
+    pub fn with_registry(mut self, registry: Arc<registry::Registry>) -> SchemaSet {
+        self.registry = Some(registry);
+        self
+    }
+
+    pub fn registry(&self) -> Option<&Arc<registry::Registry>> {
+        self.registry.as_ref()
+    }
+
     /// How many schema ids and subjects the set knows.
     pub fn len(&self) -> usize {
         self.by_id.len() + self.by_subject.len()
@@ -150,23 +179,36 @@ impl SchemaSet {
         self.len() == 0
     }
 
-    /// Decodes the body of a wire-format record with schema id `id` on `topic`. The error names
-    /// the id, the subject tried and the directory.
+    fn missing(&self, id: u32, subject: &Option<String>) -> String {
+        format!(
+            "no schema for id {id}{} in {}",
+            subject
+                .as_ref()
+                .map_or(String::new(), |s| format!(" or subject {s}")),
+            self.dir
+        )
+    }
+
+    /// Decodes the body of a wire-format record with schema id `id` on `topic`: the schema held
+    /// for the id, else the registry's, else the subject's. The error names the id, the subject
+    /// tried, the directory and the registry.
     pub fn decode(&self, id: u32, topic: Option<&str>, body: &[u8]) -> Result<Decoded, String> {
         let subject = topic.map(|t| format!("{t}-value"));
-        let entry = self
-            .by_id
-            .get(&id)
-            .or_else(|| subject.as_ref().and_then(|s| self.by_subject.get(s)))
-            .ok_or_else(|| {
-                format!(
-                    "no schema for id {id}{} in {}",
-                    subject
-                        .as_ref()
-                        .map_or(String::new(), |s| format!(" or subject {s}")),
-                    self.dir
-                )
-            })?;
+        let by_subject = || subject.as_ref().and_then(|s| self.by_subject.get(s));
+        let fetched;
+        let entry = match (self.by_id.get(&id), &self.registry) {
+            (Some(e), _) => e,
+            (None, Some(r)) => match (r.entry(id), by_subject()) {
+                (Ok(e), _) => {
+                    fetched = e;
+                    &fetched
+                }
+                (Err(_), Some(e)) => e,
+                (Err(why), None) if self.dir.is_empty() => return Err(why),
+                (Err(why), None) => return Err(format!("{why}; {}", self.missing(id, &subject))),
+            },
+            (None, None) => by_subject().ok_or_else(|| self.missing(id, &subject))?,
+        };
         let decoded = match &entry.kind {
             Kind::Avro(s) => s.decode(body).map(|j| (j, s.name())),
             Kind::Json(s) => json_schema::JsonSchema::decode(body).map(|j| (j, s.name())),
@@ -174,7 +216,7 @@ impl SchemaSet {
         };
         let (json, name) = decoded
             .map_err(|e| format!("{} schema {} (id {id}): {e}", entry.format(), entry.file))?;
-        let mut note = format!("{}; schema-id={id}; file={}", entry.format(), entry.file);
+        let mut note = format!("{}; schema-id={id}; {}", entry.format(), entry.origin);
         if let Some(n) = &name {
             note.push_str("; name=");
             note.push_str(n);

@@ -6,6 +6,7 @@
 //! channel; headless ([`run_headless`]) the clock runs as fast as the CPU allows, from a fixed
 //! start time, so a seed reproduces a run exactly.
 
+pub mod avro;
 pub mod bus;
 pub mod shop;
 

@@ -183,9 +183,11 @@ impl KafkaRequest {
         if topics.is_empty() && regex.is_none() {
             return Err(RequestError::NoTopic);
         }
-        let properties = self
-            .properties
-            .0
+        // `schema.registry.*` configure the registry client, not librdkafka.
+        let (registry, properties) = super::super::registry::split(&self.properties);
+        let mut profiles = self.profiles;
+        super::super::registry::attach(&mut profiles, &registry).map_err(RequestError::Property)?;
+        let properties = properties
             .into_iter()
             .map(|(k, v)| super::resolve_value(&k, &v).map(|v| (k, v)))
             .collect::<Result<_, _>>()
@@ -196,7 +198,7 @@ impl KafkaRequest {
             topic_regex: regex,
             from: self.from,
             properties,
-            profiles: self.profiles,
+            profiles,
             keep_payload: self.keep_payload,
             record_lines: false,
         })

@@ -73,6 +73,8 @@ pub fn is_secret(key: &str) -> bool {
         "private.key",
         "ssl.key.pem",
         "credentials",
+        // schema.registry.basic.auth.user.info (user:password)
+        "user.info",
     ]
     .iter()
     .any(|w| k.contains(w))

@@ -16,6 +16,7 @@
 mod faults;
 mod oracle;
 mod payload;
+pub use payload::samples;
 mod services;
 mod topology;
 

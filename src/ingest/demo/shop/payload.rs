@@ -53,3 +53,25 @@ pub(super) fn payload(rng: &mut fastrand::Rng, f: &FlowState, ty: Ty) -> String 
         ),
     }
 }
+
+/// One value of each event type, by the type's number (`Facts::ty`): the demo's Avro schemas are
+/// inferred from them (`demo::avro`).
+pub fn samples() -> Vec<(&'static str, String)> {
+    let f = FlowState {
+        corr: "c".into(),
+        order: "order-0000001".into(),
+        seq: [0; 6],
+        customer: 10_000,
+        total_cents: 1_250,
+        payment_ok: true,
+        paid: None,
+        reserved: false,
+        confirmed: false,
+        fault: super::FlowFault::None,
+        started: 0,
+    };
+    let mut rng = fastrand::Rng::with_seed(1);
+    (super::topology::ALL_TYPES.iter())
+        .map(|ty| (ty.name(), payload(&mut rng, &f, *ty)))
+        .collect()
+}

@@ -1,0 +1,110 @@
+//! The Confluent Schema Registry client: the HTTP GET behind `decode::schema::registry` (which
+//! caches and resolves references). Configured with the property names of Confluent's clients
+//! (`schema.registry.url`, `schema.registry.basic.auth.user.info`, `schema.registry.ssl.*`),
+//! given as `--schema-registry URL` and `-X schema.registry.*=...`, in a `--config` file, or in
+//! the connect dialog's extra properties. Read only: only GET requests are ever sent.
+
+use crate::decode::ProfileConfig;
+use crate::decode::schema::registry::Registry;
+use std::sync::Arc;
+
+/// Properties with this prefix configure the registry client (not librdkafka).
+pub const PREFIX: &str = "schema.registry.";
+
+/// The registry client's settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    /// One URL, or several separated by commas (tried in order).
+    pub urls: Vec<String>,
+    /// `user:password` for HTTP basic authentication.
+    pub user_info: Option<String>,
+    /// PEM file of the CAs to trust (default: Mozilla's roots, webpki-roots).
+    pub ca_location: Option<String>,
+    /// PEM client certificate (chain), and its unencrypted PEM key (default: the same file).
+    pub certificate_location: Option<String>,
+    pub key_location: Option<String>,
+}
+
+const KNOWN: [&str; 7] = [
+    "url",
+    "basic.auth.user.info",
+    "basic.auth.credentials.source",
+    "ssl.ca.location",
+    "ssl.certificate.location",
+    "ssl.key.location",
+    "ssl.endpoint.identification.algorithm",
+];
+
+/// Splits properties into the registry's (`schema.registry.*`) and the others, order kept.
+pub fn split(props: &[(String, String)]) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    props.iter().cloned().partition(|(k, _)| k.starts_with(PREFIX))
+}
+
+impl Settings {
+    /// The settings in `props` (only `schema.registry.*` ones are read; later ones win); `None`
+    /// without a `schema.registry.url`. Values may be references (`@env:NAME`, `@file:PATH`).
+    pub fn from_properties(props: &[(String, String)]) -> Result<Option<Settings>, String> {
+        let mut s = Settings::default();
+        for (k, v) in props {
+            let Some(name) = k.strip_prefix(PREFIX) else {
+                continue;
+            };
+            let v = super::kafka::resolve_value(k, v)?;
+            let value = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+            match name {
+                "url" => {
+                    s.urls = (v.split(','))
+                        .map(|u| u.trim().trim_end_matches('/').to_string())
+                        .filter(|u| !u.is_empty())
+                        .collect();
+                }
+                "basic.auth.user.info" => s.user_info = value,
+                "ssl.ca.location" => s.ca_location = value,
+                "ssl.certificate.location" => s.certificate_location = value,
+                "ssl.key.location" => s.key_location = value,
+                "basic.auth.credentials.source" | "ssl.endpoint.identification.algorithm" => {}
+                _ => {
+                    return Err(format!(
+                        "{k}: not a Schema Registry setting Eventscope knows ({})",
+                        KNOWN.map(|n| format!("{PREFIX}{n}")).join(", ")
+                    ));
+                }
+            }
+        }
+        if s.urls.is_empty() {
+            return Ok(None);
+        }
+        for u in &s.urls {
+            if !u.starts_with("http://") && !u.starts_with("https://") {
+                return Err(format!(
+                    "{PREFIX}url: '{u}' is not an http:// or https:// URL"
+                ));
+            }
+        }
+        Ok(Some(s))
+    }
+}
+
+/// Adds the registry `props` configure (if any) to the profiles' schemas, so decoding asks it
+/// for the ids it does not hold.
+pub fn attach(profiles: &mut ProfileConfig, props: &[(String, String)]) -> Result<(), String> {
+    let Some(settings) = Settings::from_properties(props)? else {
+        return Ok(());
+    };
+    let registry = Arc::new(Registry::new(connect(&settings)?));
+    let base = profiles.schemas.as_deref().cloned().unwrap_or_default();
+    profiles.schemas = Some(Arc::new(base.with_registry(registry)));
+    Ok(())
+}
+
+#[cfg(not(feature = "registry"))]
+fn connect(
+    _: &Settings,
+) -> Result<Box<dyn crate::decode::schema::registry::Fetch>, String> {
+    Err("this build has no Schema Registry client (cargo feature `registry`)".into())
+}
+
+#[cfg(feature = "registry")]
+mod http;
+#[cfg(feature = "registry")]
+use http::connect;
