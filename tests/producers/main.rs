@@ -14,6 +14,9 @@ mod lossless;
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;
 mod otel;
+#[allow(dead_code)]
+#[path = "../secure/pki.rs"]
+mod pki;
 
 mod frameworks;
 mod registry;

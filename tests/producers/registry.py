@@ -10,6 +10,9 @@ Ids are in the payload only.
         -> JSON {"records", "flows", "links": [[id, cause]], "types": {id: type}, "ids": {topic: id}}
            N flows of orders (Avro), invoices (Protobuf), shipments (JSON Schema), then one
            `orders` record in the wire format with schema id 9999, which the registry does not have.
+    registry.py file OUT URL USER:PASSWORD N
+        -> JSON {"records", "types"}: N orders (Avro) and N invoices (Protobuf) written straight
+           into a recording (trace format version 2) at OUT, with no broker.
     registry.py payments BOOTSTRAP URL USER:PASSWORD N
         -> JSON {"id", "values_hex": [...]}: N PaymentTaken records (Avro, caused by order o-k),
            serialized now but produced later by the test (when the registry may be gone).
@@ -128,6 +131,29 @@ def shop(bootstrap, url, user_info, n):
     print(json.dumps({"records": 3 * n + 1, "flows": n, "links": links, "types": types, "ids": ids}))
 
 
+def recording(out, url, user_info, n):
+    import base64
+    sr = client(url, user_info)
+    sr.register_schema("shop.Money", Schema(json.dumps(MONEY), "AVRO"))
+    order_ser = AvroSerializer(sr, Schema(json.dumps(ORDER), "AVRO",
+                                          [SchemaReference("shop.Money", "shop.Money", 1)]))
+    Invoice = invoice_class()
+    invoice_ser = ProtobufSerializer(Invoice, sr, {"use.deprecated.format": False})
+    lines, types = ['{"eventscope_trace":2,"content":"kafka-records"}'], {}
+    for k in range(n):
+        order = {"eventId": f"o-{k}", "correlationId": f"order-{k}",
+                 "total": {"cents": 1000 + k, "currency": "EUR"}, "refund": None}
+        inv = Invoice(event_id=f"i-{k}", correlation_id=f"order-{k}", causation_id=f"o-{k}")
+        for topic, data in [("orders", order_ser(order, SerializationContext("orders", MessageField.VALUE))),
+                            ("invoices", invoice_ser(inv, SerializationContext("invoices", MessageField.VALUE)))]:
+            lines.append(json.dumps({"topic": topic, "partition": 0, "offset": k,
+                                     "value": {"base64": base64.b64encode(data).decode()}}))
+        types[f"o-{k}"], types[f"i-{k}"] = "OrderPlaced", "InvoiceSent"
+    with open(out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(json.dumps({"records": 2 * n, "types": types}))
+
+
 def payments(url, user_info, n):
     sr = client(url, user_info)
     ser = AvroSerializer(sr, json.dumps(PAYMENT))
@@ -140,5 +166,7 @@ if __name__ == "__main__":
     cmd, bootstrap, url, user_info, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
     if cmd == "shop":
         shop(bootstrap, url, user_info, n)
+    elif cmd == "file":
+        recording(bootstrap, url, user_info, n)
     else:
         payments(url, user_info, n)

@@ -285,3 +285,48 @@ fn the_demo_publishes_avro_that_decodes_with_its_schemas() {
     let (_, plain) = check(&bare, &[]);
     assert_eq!(plain["summary"]["undecodable"].as_u64(), Some(published), "{plain}");
 }
+
+/// The registry over TLS and mutual TLS (socat in front of the stand-in, certificates made with
+/// openssl as for the secure-cluster tests): `schema.registry.ssl.ca.location`,
+/// `.certificate.location` and `.key.location`; a registry that refuses the client or a CA that
+/// does not match are problems naming the registry, the records kept.
+#[test]
+fn a_registry_over_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Standin::start(&dir.path().join("registry.json"), 0);
+    let out = dir.path().join("rec.jsonl");
+    let o = out.to_str().unwrap();
+    let sent = json(&py("registry.py", &["file", o, &registry.url, CREDENTIALS, "3"]));
+    let pki = pki::Pki::new();
+    let tls = pki::Tls::on_free_port(&pki, "server.pem", registry.port, Some("ca.pem"));
+    let url = format!("https://127.0.0.1:{}", tls.port);
+    let ca = format!("schema.registry.ssl.ca.location={}", pki.path("ca.pem"));
+    let cert = format!("schema.registry.ssl.certificate.location={}", pki.path("client.pem"));
+    let key = format!("schema.registry.ssl.key.location={}", pki.path("client.key"));
+    let events_with = |extra: &[&str]| {
+        let mut args = vec!["events", "--schema-registry", &url, "-X", AUTH];
+        args.extend(extra);
+        args.push(o);
+        let run = eventscope(&args).output().unwrap();
+        succeeded(&run);
+        let evs: Vec<Value> = String::from_utf8(run.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (evs, String::from_utf8_lossy(&run.stderr).to_string())
+    };
+    let (evs, said) = events_with(&["-X", &ca, "-X", &cert, "-X", &key]);
+    assert_eq!(evs.len() as u64, sent["records"].as_u64().unwrap(), "{said}");
+    for e in &evs {
+        assert_eq!(sent["types"][e["id"].as_str().unwrap()], e["type"], "{e} {said}");
+    }
+    // No client certificate: the TLS terminator refuses the handshake.
+    let (evs, said) = events_with(&["-X", &ca]);
+    assert!(evs.iter().all(|e| e["profiles"]["id"] == "transport"), "kept as bytes");
+    assert!(said.contains(&format!("schema registry {url}: cannot reach it")), "{said}");
+    // A CA that did not sign the registry's certificate.
+    let wrong = format!("schema.registry.ssl.ca.location={}", pki.path("wrong-ca.pem"));
+    let (_, said) = events_with(&["-X", &wrong, "-X", &cert, "-X", &key]);
+    assert!(said.contains("UnknownIssuer"), "{said}");
+}

@@ -108,6 +108,9 @@ def handler(registry, credentials=None, log=None):
     expected = "Basic " + base64.b64encode(credentials.encode()).decode() if credentials else None
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as a real registry's HTTP server does.
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args):
             pass
 
@@ -137,9 +140,10 @@ def handler(registry, credentials=None, log=None):
             return out
 
         def do_POST(self):
+            # Read first: on a kept-alive connection an unread body would be the next request.
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             if not self.allowed():
                 return
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
             path = self.path_only()
             m = re.fullmatch(r"/subjects/(.+)/versions", path)
             if m:
