@@ -74,7 +74,11 @@ impl ProfileArgs {
         properties: &[(String, String)],
     ) -> Result<ProfileConfig, String> {
         let mut config = self.to_config()?;
-        let all: Vec<_> = self.registry_url().into_iter().chain(properties.iter().cloned()).collect();
+        let all: Vec<_> = self
+            .registry_url()
+            .into_iter()
+            .chain(properties.iter().cloned())
+            .collect();
         let (registry, other) = crate::ingest::registry::split(&all);
         if let Some((k, _)) = other.first() {
             return Err(format!(

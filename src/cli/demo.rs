@@ -92,16 +92,21 @@ pub fn run_to_kafka(args: &DemoArgs) -> i32 {
         }
     };
     let avro = match (&args.schemas, args.format) {
-        (Some(dir), DemoFormat::Avro) => match crate::ingest::demo::avro::AvroEncoder::write_schemas(dir) {
-            Ok(a) => {
-                eprintln!("demo: Avro schemas written to {} (read with --schemas)", dir.display());
-                Some(a)
+        (Some(dir), DemoFormat::Avro) => {
+            match crate::ingest::demo::avro::AvroEncoder::write_schemas(dir) {
+                Ok(a) => {
+                    eprintln!(
+                        "demo: Avro schemas written to {} (read with --schemas)",
+                        dir.display()
+                    );
+                    Some(a)
+                }
+                Err(e) => {
+                    eprintln!("eventscope demo: {e}");
+                    return 2;
+                }
             }
-            Err(e) => {
-                eprintln!("eventscope demo: {e}");
-                return 2;
-            }
-        },
+        }
         _ => None,
     };
     let now = crate::model::now_ns;

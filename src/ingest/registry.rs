@@ -35,9 +35,15 @@ const KNOWN: [&str; 7] = [
     "ssl.endpoint.identification.algorithm",
 ];
 
+/// `key=value` properties, in order.
+pub type Pairs = Vec<(String, String)>;
+
 /// Splits properties into the registry's (`schema.registry.*`) and the others, order kept.
-pub fn split(props: &[(String, String)]) -> (Vec<(String, String)>, Vec<(String, String)>) {
-    props.iter().cloned().partition(|(k, _)| k.starts_with(PREFIX))
+pub fn split(props: &[(String, String)]) -> (Pairs, Pairs) {
+    props
+        .iter()
+        .cloned()
+        .partition(|(k, _)| k.starts_with(PREFIX))
 }
 
 impl Settings {
@@ -98,9 +104,7 @@ pub fn attach(profiles: &mut ProfileConfig, props: &[(String, String)]) -> Resul
 }
 
 #[cfg(not(feature = "registry"))]
-fn connect(
-    _: &Settings,
-) -> Result<Box<dyn crate::decode::schema::registry::Fetch>, String> {
+fn connect(_: &Settings) -> Result<Box<dyn crate::decode::schema::registry::Fetch>, String> {
     Err("this build has no Schema Registry client (cargo feature `registry`)".into())
 }
 

@@ -474,12 +474,23 @@ mod tests {
         )));
         let o = f.options(&Secrets::default()).unwrap();
         assert!(
-            o.properties.iter().all(|(k, _)| !k.starts_with("schema.registry.")),
+            o.properties
+                .iter()
+                .all(|(k, _)| !k.starts_with("schema.registry.")),
             "not given to librdkafka: {:?}",
             o.properties
         );
-        let r = o.profiles.schemas.as_ref().and_then(|s| s.registry()).unwrap();
-        assert_eq!(r.url(), "https://registry:8081", "shown without its credentials");
+        let r = o
+            .profiles
+            .schemas
+            .as_ref()
+            .and_then(|s| s.registry())
+            .unwrap();
+        assert_eq!(
+            r.url(),
+            "https://registry:8081",
+            "shown without its credentials"
+        );
         let saved = f.for_saving(&Secrets::default());
         assert_eq!(saved.schema_registry.trim(), "https://bob@registry:8081");
         assert_eq!(

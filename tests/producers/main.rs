@@ -155,6 +155,30 @@ pub fn links(events: &[Value], sent: &[(String, String)]) -> (usize, usize, usiz
     (right, wrong, missing)
 }
 
+/// A schema producer's events (`events` output) against what it sent (`"types"`: id -> type,
+/// `"links"`: [id, cause]): every event it typed has that type from its schema (profile
+/// `schema`) and its ids from the payload (`common`), and every link is right. Returns how many
+/// events it typed.
+pub fn assert_schema_events(evs: &[Value], sent: &Value) -> usize {
+    let types = sent["types"].as_object().unwrap();
+    let mut typed = 0;
+    for e in evs {
+        let Some(ty) = types.get(e["id"].as_str().unwrap()) else {
+            continue;
+        };
+        assert_eq!(&e["type"], ty, "{e}");
+        assert_eq!(e["profiles"]["id"], "common", "{e}");
+        assert_eq!(e["profiles"]["correlation"], "common", "{e}");
+        assert_eq!(e["profiles"]["type"], "schema", "{e}");
+        typed += 1;
+    }
+    let sent_links: Vec<(String, String)> = (sent["links"].as_array().unwrap().iter())
+        .map(|l| (l[0].as_str().unwrap().into(), l[1].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(links(evs, &sent_links), (sent_links.len(), 0, 0));
+    typed
+}
+
 #[test]
 fn a_recording_of_plain_json_records_replays_as_live() {
     let b = Broker::start();

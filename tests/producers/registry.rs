@@ -26,10 +26,16 @@ struct Standin {
 
 impl Standin {
     fn start(state: &Path, port: u16) -> Standin {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/producers/registry_standin.py");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/producers/registry_standin.py");
         let mut child = Command::new("python3")
             .arg(script)
-            .args(["serve", &port.to_string(), state.to_str().unwrap(), CREDENTIALS])
+            .args([
+                "serve",
+                &port.to_string(),
+                state.to_str().unwrap(),
+                CREDENTIALS,
+            ])
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3");
@@ -38,7 +44,10 @@ impl Standin {
             .read_line(&mut url)
             .unwrap();
         let url = url.trim().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "stand-in said '{url}'");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "stand-in said '{url}'"
+        );
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
         Standin {
             child,
@@ -78,13 +87,26 @@ fn record_with(b: &Broker, topics: &[&str], out: &Path, n: u64, extra: &[&str]) 
     for t in topics {
         args.extend(["-t", t]);
     }
-    args.extend(["--max-events", &n_s, "--duration", "60s", "--format", "json"]);
+    args.extend([
+        "--max-events",
+        &n_s,
+        "--duration",
+        "60s",
+        "--format",
+        "json",
+    ]);
     args.extend(["--out", out.to_str().unwrap()]);
     args.extend(extra);
     let run = eventscope(&args).output().unwrap();
     succeeded(&run);
     let stderr = String::from_utf8_lossy(&run.stderr).to_string();
-    let summary = json(String::from_utf8(run.stdout).unwrap().lines().last().unwrap());
+    let summary = json(
+        String::from_utf8(run.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    );
     assert_eq!(summary["summary"]["events"].as_u64(), Some(n), "{stderr}");
     (summary, stderr)
 }
@@ -94,7 +116,8 @@ fn id_requests(r: &Standin) -> HashMap<String, usize> {
     let mut out = HashMap::new();
     for line in r.requests() {
         if let Some(id) = line.strip_prefix("GET /schemas/ids/") {
-            *out.entry(id.split('?').next().unwrap().to_string()).or_default() += 1;
+            *out.entry(id.split('?').next().unwrap().to_string())
+                .or_default() += 1;
         }
     }
     out
@@ -106,12 +129,21 @@ fn registry_schemas_with_references_decode_live_and_the_recording_checks_the_sam
     let dir = tempfile::tempdir().unwrap();
     let registry = Standin::start(&dir.path().join("registry.json"), 0);
     let url = registry.url.clone();
-    let sent = json(&py("registry.py", &["shop", &b.bootstrap(), &url, CREDENTIALS, "5"]));
+    let sent = json(&py(
+        "registry.py",
+        &["shop", &b.bootstrap(), &url, CREDENTIALS, "5"],
+    ));
     let records = sent["records"].as_u64().unwrap();
     let out = dir.path().join("rec.jsonl");
     let topics = ["orders", "invoices", "shipments"];
     let before = registry.requests().len();
-    let (live, said) = record_with(&b, &topics, &out, records, &["--schema-registry", &url, "-X", AUTH]);
+    let (live, said) = record_with(
+        &b,
+        &topics,
+        &out,
+        records,
+        &["--schema-registry", &url, "-X", AUTH],
+    );
 
     // Everything decoded but the record whose id the registry lacks, which is kept as bytes
     // with a problem naming the id and the registry.
@@ -131,55 +163,73 @@ fn registry_schemas_with_references_decode_live_and_the_recording_checks_the_sam
     }
     let mine: Vec<_> = registry.requests()[before..].to_vec();
     assert!(
-        mine.iter().any(|r| r == "GET /subjects/shop.Money/versions/1")
-            && mine.iter().any(|r| r == "GET /subjects/shop%2Faddress.proto/versions/1?format=serialized"),
+        mine.iter()
+            .any(|r| r == "GET /subjects/shop.Money/versions/1")
+            && mine
+                .iter()
+                .any(|r| r == "GET /subjects/shop%2Faddress.proto/versions/1?format=serialized"),
         "references read from their subjects: {mine:?}"
     );
-    assert!(mine.iter().all(|r| r.starts_with("GET ")), "read only: {mine:?}");
+    assert!(
+        mine.iter().all(|r| r.starts_with("GET ")),
+        "read only: {mine:?}"
+    );
 
-    // check/events with the registry (no sidecar: a copy of the recording), wrong password first.
+    // check/events with the registry (no sidecar: a copy of the recording).
     let bare = dir.path().join("bare.jsonl");
     std::fs::copy(&out, &bare).unwrap();
-    let wrong = eventscope(&["events", "--schema-registry", &url, "-X", "schema.registry.basic.auth.user.info=bob:nope", bare.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&wrong.stderr);
-    assert!(
-        stderr.contains(&format!("schema registry {url}: HTTP 401, error_code 401: Unauthorized")),
-        "{stderr}"
-    );
-    let (_, with_registry) = check(&bare, &["--schema-registry", &url, "-X", AUTH]);
-    assert_replays_as_live(&live, &with_registry);
+    check_through_the_registry(&url, &bare, &live);
 
     // The registry gone: the recording's sidecar holds what it needs.
     let sidecar = dir.path().join("rec.jsonl.schemas.json");
-    assert!(sidecar.exists(), "record wrote the schemas it used next to the recording");
+    assert!(
+        sidecar.exists(),
+        "record wrote the schemas it used next to the recording"
+    );
     drop(registry);
     let (anomalies, replayed) = check(&out, &[]);
     assert_replays_as_live(&live, &replayed);
     assert_eq!(anomalies.len(), 1, "{anomalies:?}");
     assert!(
-        anomalies[0]["message"].as_str().unwrap().contains("schema id 9999"),
+        anomalies[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("schema id 9999"),
         "{anomalies:?}"
     );
     let evs = events(&out, &[]);
-    let types: HashMap<&str, &str> = (sent["types"].as_object().unwrap().iter())
-        .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
-        .collect();
-    let decoded: Vec<_> = evs.iter().filter(|e| types.contains_key(e["id"].as_str().unwrap())).collect();
-    assert_eq!(decoded.len() as u64, records - 1);
-    for e in decoded {
-        assert_eq!(Some(&e["type"].as_str().unwrap()), types.get(e["id"].as_str().unwrap()), "{e}");
-        assert_eq!(e["profiles"]["id"], "common", "{e}");
-        assert_eq!(e["profiles"]["type"], "schema", "{e}");
-    }
-    let sent_links: Vec<(String, String)> = (sent["links"].as_array().unwrap().iter())
-        .map(|l| (l[0].as_str().unwrap().into(), l[1].as_str().unwrap().into()))
-        .collect();
-    assert_eq!(links(&evs, &sent_links), (sent_links.len(), 0, 0));
+    assert_eq!(assert_schema_events(&evs, &sent) as u64, records - 1);
     // Without its sidecar and without a registry, the same records stay bytes.
     let (_, plain) = check(&bare, &[]);
-    assert_eq!(plain["summary"]["undecodable"].as_u64(), Some(records), "{plain}");
+    assert_eq!(
+        plain["summary"]["undecodable"].as_u64(),
+        Some(records),
+        "{plain}"
+    );
+}
+
+/// `events` with a wrong password names the registry's refusal; `check` with the right one gives
+/// what the live session saw.
+fn check_through_the_registry(url: &str, recording: &Path, live: &Value) {
+    let wrong = eventscope(&[
+        "events",
+        "--schema-registry",
+        url,
+        "-X",
+        "schema.registry.basic.auth.user.info=bob:nope",
+        recording.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "schema registry {url}: HTTP 401, error_code 401: Unauthorized"
+        )),
+        "{stderr}"
+    );
+    let (_, with_registry) = check(recording, &["--schema-registry", url, "-X", AUTH]);
+    assert_replays_as_live(live, &with_registry);
 }
 
 /// Produces pre-serialized values (hex) to `topic`.
@@ -191,6 +241,24 @@ fn produce_hex(b: &Broker, topic: &str, values: &[Value]) {
     helper(&b.bootstrap(), &["produce"], &input);
 }
 
+/// `record` of the shop's topics and `payments` with the registry, watched as it runs.
+fn record_watched(bs: &str, n: &str, out: &Path, url: &str) -> Watched {
+    let mut args = vec!["record", "-b", bs, "--from", "beginning"];
+    for t in ["orders", "invoices", "shipments", "payments"] {
+        args.extend(["-t", t]);
+    }
+    args.extend(["--max-events", n, "--duration", "60s"]);
+    args.extend([
+        "--out",
+        out.to_str().unwrap(),
+        "--schema-registry",
+        url,
+        "-X",
+        AUTH,
+    ]);
+    Watched::spawn(&args)
+}
+
 #[test]
 fn a_registry_that_goes_away_mid_session_keeps_the_records_and_serves_later_ones() {
     let b = Broker::start();
@@ -200,30 +268,35 @@ fn a_registry_that_goes_away_mid_session_keeps_the_records_and_serves_later_ones
     let (url, port) = (registry.url.clone(), registry.port);
     let bs = b.bootstrap();
     let sent = json(&py("registry.py", &["shop", &bs, &url, CREDENTIALS, "2"]));
-    let pay = json(&py("registry.py", &["payments", &bs, &url, CREDENTIALS, "6"]));
+    let pay = json(&py(
+        "registry.py",
+        &["payments", &bs, &url, CREDENTIALS, "6"],
+    ));
     let payments = pay["values_hex"].as_array().unwrap();
     helper(&bs, &["create", "payments", "1"], "");
     let total = sent["records"].as_u64().unwrap() + 6;
     let out = dir.path().join("rec.jsonl");
     let n = total.to_string();
-    let rec = Watched::spawn(&[
-        "record", "-b", &bs, "--from", "beginning", "-t", "orders", "-t", "invoices", "-t",
-        "shipments", "-t", "payments", "--max-events", &n, "--duration", "60s", "--out",
-        out.to_str().unwrap(), "--schema-registry", &url, "-X", AUTH,
-    ]);
+    let rec = record_watched(&bs, &n, &out, &url);
     // The shop's schemas fetched (the sidecar is rewritten as they come), then the registry goes.
     let sidecar = dir.path().join("rec.jsonl.schemas.json");
     let has = |id: &Value| {
-        std::fs::read_to_string(&sidecar).is_ok_and(|t| json(&t)["ids"].get(id.to_string()).is_some())
+        std::fs::read_to_string(&sidecar)
+            .is_ok_and(|t| json(&t)["ids"].get(id.to_string()).is_some())
     };
     wait_until("the shop's schemas fetched", || {
-        ["orders", "invoices", "shipments"].iter().all(|t| has(&sent["ids"][*t]))
+        ["orders", "invoices", "shipments"]
+            .iter()
+            .all(|t| has(&sent["ids"][*t]))
     });
     drop(registry);
     produce_hex(&b, "payments", &payments[..3]);
     let mark = rec.mark();
     let pay_id = pay["id"].to_string();
-    rec.wait_for(&format!("schema id {pay_id}: schema registry {url}: cannot reach it"), mark);
+    rec.wait_for(
+        &format!("schema id {pay_id}: schema registry {url}: cannot reach it"),
+        mark,
+    );
     // Back, with the same schemas (its state file); after the backoff, later records decode.
     let registry = Standin::start(&state, port);
     std::thread::sleep(std::time::Duration::from_millis(2500));
@@ -235,15 +308,30 @@ fn a_registry_that_goes_away_mid_session_keeps_the_records_and_serves_later_ones
         .find_map(|p| p.strip_suffix(" undecodable"))
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or_else(|| panic!("{said}"));
-    assert_eq!(undecodable, 1 + 3, "the unknown id and the 3 payments sent while it was gone: {said}");
-    assert!(has(&pay["id"]), "the payments' schema fetched once the registry was back");
+    assert_eq!(
+        undecodable,
+        1 + 3,
+        "the unknown id and the 3 payments sent while it was gone: {said}"
+    );
+    assert!(
+        has(&pay["id"]),
+        "the payments' schema fetched once the registry was back"
+    );
     let asked = id_requests(&registry);
-    assert_eq!(asked.get(&pay_id), Some(&1), "one GET after the restart: {asked:?}");
+    assert_eq!(
+        asked.get(&pay_id),
+        Some(&1),
+        "one GET after the restart: {asked:?}"
+    );
     drop(registry);
     // Nothing was lost: the recording kept the bytes, and its sidecar decodes them now.
     let (_, replayed) = check(&out, &[]);
     assert_eq!(replayed["summary"]["events"].as_u64(), Some(total));
-    assert_eq!(replayed["summary"]["undecodable"].as_u64(), Some(1), "{replayed}");
+    assert_eq!(
+        replayed["summary"]["undecodable"].as_u64(),
+        Some(1),
+        "{replayed}"
+    );
 }
 
 /// `demo --to-kafka --format avro --schemas DIR`: the demo's traffic as Avro in the wire format,
@@ -253,27 +341,49 @@ fn a_registry_that_goes_away_mid_session_keeps_the_records_and_serves_later_ones
 fn the_demo_publishes_avro_that_decodes_with_its_schemas() {
     let b = Broker::start();
     let bs = b.bootstrap();
-    let topics = ["orders", "payments", "inventory", "inventory.commands", "shipping", "notifications"];
+    let topics = [
+        "orders",
+        "payments",
+        "inventory",
+        "inventory.commands",
+        "shipping",
+        "notifications",
+    ];
     for t in topics {
         helper(&bs, &["create", t, "1"], "");
     }
     let dir = tempfile::tempdir().unwrap();
     let schemas = dir.path().join("schemas");
     let s = schemas.to_str().unwrap();
-    let args = ["demo", "--to-kafka", "-b", &bs, "--duration", "3s", "--rate", "30"];
+    let args = [
+        "demo",
+        "--to-kafka",
+        "-b",
+        &bs,
+        "--duration",
+        "3s",
+        "--rate",
+        "30",
+    ];
     let run = eventscope(&args)
         .args(["--faults", "dup=0.02", "--format", "avro", "--schemas", s])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success() && said.contains("(0 failed)"), "{said}");
+    assert!(
+        run.status.success() && said.contains("(0 failed)"),
+        "{said}"
+    );
     let published: u64 = said
         .split("published ")
         .nth(1)
         .and_then(|t| t.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{said}"));
-    assert!(std::fs::read_dir(&schemas).unwrap().count() >= 12, "one .avsc per event type");
+    assert!(
+        std::fs::read_dir(&schemas).unwrap().count() >= 12,
+        "one .avsc per event type"
+    );
     let out = dir.path().join("rec.jsonl");
     let (live, _) = record_with(&b, &topics, &out, published, &["--schemas", s]);
     assert_eq!(live["summary"]["undecodable"].as_u64(), Some(0), "{live}");
@@ -283,7 +393,11 @@ fn the_demo_publishes_avro_that_decodes_with_its_schemas() {
     let bare = dir.path().join("bare.jsonl");
     std::fs::copy(&out, &bare).unwrap();
     let (_, plain) = check(&bare, &[]);
-    assert_eq!(plain["summary"]["undecodable"].as_u64(), Some(published), "{plain}");
+    assert_eq!(
+        plain["summary"]["undecodable"].as_u64(),
+        Some(published),
+        "{plain}"
+    );
 }
 
 /// The registry over TLS and mutual TLS (socat in front of the stand-in, certificates made with
@@ -296,13 +410,22 @@ fn a_registry_over_mutual_tls() {
     let registry = Standin::start(&dir.path().join("registry.json"), 0);
     let out = dir.path().join("rec.jsonl");
     let o = out.to_str().unwrap();
-    let sent = json(&py("registry.py", &["file", o, &registry.url, CREDENTIALS, "3"]));
+    let sent = json(&py(
+        "registry.py",
+        &["file", o, &registry.url, CREDENTIALS, "3"],
+    ));
     let pki = pki::Pki::new();
     let tls = pki::Tls::on_free_port(&pki, "server.pem", registry.port, Some("ca.pem"));
     let url = format!("https://127.0.0.1:{}", tls.port);
     let ca = format!("schema.registry.ssl.ca.location={}", pki.path("ca.pem"));
-    let cert = format!("schema.registry.ssl.certificate.location={}", pki.path("client.pem"));
-    let key = format!("schema.registry.ssl.key.location={}", pki.path("client.key"));
+    let cert = format!(
+        "schema.registry.ssl.certificate.location={}",
+        pki.path("client.pem")
+    );
+    let key = format!(
+        "schema.registry.ssl.key.location={}",
+        pki.path("client.key")
+    );
     let events_with = |extra: &[&str]| {
         let mut args = vec!["events", "--schema-registry", &url, "-X", AUTH];
         args.extend(extra);
@@ -317,16 +440,33 @@ fn a_registry_over_mutual_tls() {
         (evs, String::from_utf8_lossy(&run.stderr).to_string())
     };
     let (evs, said) = events_with(&["-X", &ca, "-X", &cert, "-X", &key]);
-    assert_eq!(evs.len() as u64, sent["records"].as_u64().unwrap(), "{said}");
+    assert_eq!(
+        evs.len() as u64,
+        sent["records"].as_u64().unwrap(),
+        "{said}"
+    );
     for e in &evs {
-        assert_eq!(sent["types"][e["id"].as_str().unwrap()], e["type"], "{e} {said}");
+        assert_eq!(
+            sent["types"][e["id"].as_str().unwrap()],
+            e["type"],
+            "{e} {said}"
+        );
     }
     // No client certificate: the TLS terminator refuses the handshake.
     let (evs, said) = events_with(&["-X", &ca]);
-    assert!(evs.iter().all(|e| e["profiles"]["id"] == "transport"), "kept as bytes");
-    assert!(said.contains(&format!("schema registry {url}: cannot reach it")), "{said}");
+    assert!(
+        evs.iter().all(|e| e["profiles"]["id"] == "transport"),
+        "kept as bytes"
+    );
+    assert!(
+        said.contains(&format!("schema registry {url}: cannot reach it")),
+        "{said}"
+    );
     // A CA that did not sign the registry's certificate.
-    let wrong = format!("schema.registry.ssl.ca.location={}", pki.path("wrong-ca.pem"));
+    let wrong = format!(
+        "schema.registry.ssl.ca.location={}",
+        pki.path("wrong-ca.pem")
+    );
     let (_, said) = events_with(&["-X", &wrong, "-X", &cert, "-X", &key]);
     assert!(said.contains("UnknownIssuer"), "{said}");
 }

@@ -9,7 +9,6 @@
 use super::*;
 use eventscope::decode::schema::SchemaSet;
 use serde_json::Value;
-use std::collections::HashMap;
 
 #[test]
 fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
@@ -46,20 +45,7 @@ fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
     assert!(anomalies.is_empty(), "{anomalies:?}");
     let evs = events(&out, &["--schemas", s]);
     assert_eq!(evs.len() as u64, records);
-    let types: HashMap<&str, &str> = (sent["types"].as_object().unwrap().iter())
-        .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
-        .collect();
-    for e in &evs {
-        let id = e["id"].as_str().unwrap();
-        assert_eq!(Some(&e["type"].as_str().unwrap()), types.get(id), "{e}");
-        assert_eq!(e["profiles"]["id"], "common", "{e}");
-        assert_eq!(e["profiles"]["correlation"], "common", "{e}");
-        assert_eq!(e["profiles"]["type"], "schema", "{e}");
-    }
-    let sent_links: Vec<(String, String)> = (sent["links"].as_array().unwrap().iter())
-        .map(|l| (l[0].as_str().unwrap().into(), l[1].as_str().unwrap().into()))
-        .collect();
-    assert_eq!(links(&evs, &sent_links), (sent_links.len(), 0, 0));
+    assert_eq!(assert_schema_events(&evs, &sent) as u64, records);
 
     // Without them: the same recording keeps every record as bytes, named by its schema id, and
     // replays exactly as the live session (which had no schemas) saw it.

@@ -70,7 +70,11 @@ impl std::fmt::Display for FetchError {
                 }
                 match serde_json::from_str::<Error>(body) {
                     Ok(e) => write!(f, "HTTP {code}, error_code {}: {}", e.error_code, e.message),
-                    Err(_) => write!(f, "HTTP {code}: {}", body.chars().take(200).collect::<String>()),
+                    Err(_) => write!(
+                        f,
+                        "HTTP {code}: {}",
+                        body.chars().take(200).collect::<String>()
+                    ),
                 }
             }
             FetchError::Transport(e) => write!(f, "cannot reach it: {e}"),

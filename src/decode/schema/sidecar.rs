@@ -54,7 +54,12 @@ impl SchemaSet {
             ..Default::default()
         };
         let fetched = self.registry.iter().flat_map(|r| r.fetched());
-        for (id, e) in self.by_id.iter().map(|(id, e)| (*id, e.clone())).chain(fetched) {
+        for (id, e) in self
+            .by_id
+            .iter()
+            .map(|(id, e)| (*id, e.clone()))
+            .chain(fetched)
+        {
             out.ids.entry(id).or_insert_with(|| e.source.clone());
         }
         for (s, e) in &self.by_subject {

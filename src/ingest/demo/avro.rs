@@ -126,7 +126,8 @@ mod tests {
             assert_eq!(d.name, Some(format!("shop.{name}")));
         }
         // The poison record's value (a string where items are) does not fit: sent as it is.
-        let poison = r#"{"orderId":"o","customerId":"c","items":"<binary 0x1f8b0800>","total":"NaN"}"#;
+        let poison =
+            r#"{"orderId":"o","customerId":"c","items":"<binary 0x1f8b0800>","total":"NaN"}"#;
         assert!(enc.encode(0, poison).is_none());
     }
 }

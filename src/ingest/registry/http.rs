@@ -153,13 +153,20 @@ mod tests {
                 Some("bob:s3cret".into())
             )
         );
-        assert_eq!(userinfo("http://reg:8081"), ("http://reg:8081".into(), None));
+        assert_eq!(
+            userinfo("http://reg:8081"),
+            ("http://reg:8081".into(), None)
+        );
         let r = connect(&Settings {
             urls: vec!["http://bob:pw@127.0.0.1:1".into()],
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(r.url(), "http://127.0.0.1:1", "never shown with its password");
+        assert_eq!(
+            r.url(),
+            "http://127.0.0.1:1",
+            "never shown with its password"
+        );
         assert!(matches!(
             r.get("/schemas/ids/1"),
             Err(FetchError::Transport(_))

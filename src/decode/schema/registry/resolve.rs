@@ -37,12 +37,15 @@ fn collect_avro(
         if depth < 32 {
             collect_avro(&reg.references, defs, depth + 1)?;
         }
-        let mut v: Value = serde_json::from_str(&reg.schema)
-            .map_err(|e| format!("reference {}: {e}", r.name))?;
+        let mut v: Value =
+            serde_json::from_str(&reg.schema).map_err(|e| format!("reference {}: {e}", r.name))?;
         // A referenced type keeps its own namespace wherever it is written out.
         if let Value::Object(m) = &mut v
             && !m.contains_key("namespace")
-            && !m.get("name").and_then(Value::as_str).is_some_and(|n| n.contains('.'))
+            && !m
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.contains('.'))
         {
             m.insert("namespace".into(), Value::String(String::new()));
         }

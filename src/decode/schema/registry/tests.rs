@@ -24,7 +24,10 @@ impl Fetch for Fake {
             return Err(FetchError::Transport("Connection refused".into()));
         }
         self.answers.get(path).cloned().ok_or_else(|| {
-            FetchError::Status(404, r#"{"error_code":40403,"message":"Schema not found"}"#.into())
+            FetchError::Status(
+                404,
+                r#"{"error_code":40403,"message":"Schema not found"}"#.into(),
+            )
         })
     }
 }
@@ -122,7 +125,11 @@ fn one_request_per_id_however_many_records_and_threads() {
             });
         }
     });
-    assert_eq!(r.requests(), 2, "10,000 records, one fetch of the id and its reference");
+    assert_eq!(
+        r.requests(),
+        2,
+        "10,000 records, one fetch of the id and its reference"
+    );
     assert_eq!(r.fetched().len(), 1);
 }
 
@@ -138,7 +145,11 @@ fn an_unknown_id_names_the_registry_and_is_not_asked_again_at_once() {
         let again = set.decode(99, Some("orders"), &[]).err().unwrap();
         assert!(again.contains("asked again in"), "{again}");
     }
-    assert_eq!(r.requests(), 1, "failures are remembered until the backoff ends");
+    assert_eq!(
+        r.requests(),
+        1,
+        "failures are remembered until the backoff ends"
+    );
 }
 
 #[test]
@@ -156,10 +167,17 @@ fn a_registry_that_comes_back_serves_later_records() {
     let e = set.decode(2, None, &order_body()).err().unwrap();
     assert!(e.contains("cannot reach it: Connection refused"), "{e}");
     down.store(false, Ordering::Relaxed);
-    assert!(set.decode(2, None, &order_body()).is_err(), "still within the backoff");
+    assert!(
+        set.decode(2, None, &order_body()).is_err(),
+        "still within the backoff"
+    );
     std::thread::sleep(backoff(1) + Duration::from_millis(50));
     assert!(set.decode(2, None, &order_body()).is_ok());
-    assert_eq!(r.requests(), 3, "the failed GET, then the id and its reference");
+    assert_eq!(
+        r.requests(),
+        3,
+        "the failed GET, then the id and its reference"
+    );
 }
 
 fn proto_file(name: &str, deps: &[&str], message: &str, fields: &[(&str, i32, &str)]) -> String {
@@ -178,7 +196,11 @@ fn proto_file(name: &str, deps: &[&str], message: &str, fields: &[(&str, i32, &s
                     json_name: Some(n.to_string()),
                     number: Some(*num),
                     label: Some(Label::Optional as i32),
-                    r#type: Some(if ty.is_empty() { Type::String } else { Type::Message } as i32),
+                    r#type: Some(if ty.is_empty() {
+                        Type::String
+                    } else {
+                        Type::Message
+                    } as i32),
                     type_name: (!ty.is_empty()).then(|| ty.to_string()),
                     ..Default::default()
                 })
