@@ -91,6 +91,30 @@ impl Settings {
     }
 }
 
+/// `http://user:pass@host:8081` -> (`http://host:8081`, `user:pass`).
+pub fn userinfo(url: &str) -> (String, Option<String>) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((info, host)) => (
+            format!("{scheme}://{host}{}", &rest[authority_end..]),
+            Some(info.to_string()),
+        ),
+        None => (url.to_string(), None),
+    }
+}
+
+/// A URL without the password it may hold (`http://bob:pw@host` -> `http://bob@host`), to save.
+pub fn without_password(url: &str) -> String {
+    match userinfo(url.trim()) {
+        (bare, Some(info)) => {
+            let user = info.split_once(':').map_or(info.as_str(), |(u, _)| u);
+            bare.replacen("://", &format!("://{user}@"), 1)
+        }
+        (_, None) => url.to_string(),
+    }
+}
+
 /// Adds the registry `props` configure (if any) to the profiles' schemas, so decoding asks it
 /// for the ids it does not hold.
 pub fn attach(profiles: &mut ProfileConfig, props: &[(String, String)]) -> Result<(), String> {
@@ -112,3 +136,52 @@ fn connect(_: &Settings) -> Result<Box<dyn crate::decode::schema::registry::Fetc
 mod http;
 #[cfg(feature = "registry")]
 use http::connect;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_a_url() {
+        assert_eq!(
+            userinfo("https://bob:s3cret@reg.example:8081/base"),
+            (
+                "https://reg.example:8081/base".into(),
+                Some("bob:s3cret".into())
+            )
+        );
+        assert_eq!(
+            userinfo("http://reg:8081"),
+            ("http://reg:8081".into(), None)
+        );
+        assert_eq!(
+            without_password("https://bob:s3cret@reg:8081/a@b"),
+            "https://bob@reg:8081/a@b"
+        );
+        assert_eq!(without_password("http://reg:8081"), "http://reg:8081");
+    }
+
+    #[test]
+    fn registry_settings_are_confluents_property_names() {
+        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let s = Settings::from_properties(&[
+            p("security.protocol", "SSL"),
+            p("schema.registry.url", "https://a:8081/, https://b:8081"),
+            p("schema.registry.basic.auth.user.info", "bob:pw"),
+            p("schema.registry.ssl.ca.location", "/ca.pem"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(s.urls, ["https://a:8081", "https://b:8081"]);
+        assert_eq!(s.user_info.as_deref(), Some("bob:pw"));
+        assert_eq!(s.ca_location.as_deref(), Some("/ca.pem"));
+        assert_eq!(Settings::from_properties(&[p("a", "b")]), Ok(None));
+        let bad = Settings::from_properties(&[p("schema.registry.ssl.key.password", "x")]);
+        assert!(bad.unwrap_err().contains("not a Schema Registry setting"));
+        let bad = Settings::from_properties(&[p("schema.registry.url", "registry:8081")]);
+        assert!(bad.unwrap_err().contains("not an http:// or https:// URL"));
+        assert!(crate::ingest::kafka::is_secret(
+            "schema.registry.basic.auth.user.info"
+        ));
+    }
+}

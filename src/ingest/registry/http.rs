@@ -1,7 +1,7 @@
 //! HTTP(S) GETs to the registry with `ureq` (blocking; run on the decoding thread that needs the
 //! schema, never the window's) and rustls.
 
-use super::Settings;
+use super::{Settings, userinfo};
 use crate::decode::schema::registry::{Fetch, FetchError};
 use base64::Engine;
 use std::time::Duration;
@@ -19,19 +19,6 @@ struct Http {
     shown: String,
     /// The `Authorization` header value.
     auth: Option<String>,
-}
-
-/// `http://user:pass@host:8081` -> (`http://host:8081`, `user:pass`).
-fn userinfo(url: &str) -> (String, Option<String>) {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
-        Some((info, host)) => (
-            format!("{scheme}://{host}{}", &rest[authority_end..]),
-            Some(info.to_string()),
-        ),
-        None => (url.to_string(), None),
-    }
 }
 
 fn read(what: &str, path: &str) -> Result<Vec<u8>, String> {
