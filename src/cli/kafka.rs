@@ -157,7 +157,10 @@ impl Sidecar {
         };
         let generation = set.generation();
         if self.written != Some(generation) {
-            sidecar::write(set, &self.recording)?;
+            sidecar::write(set, &self.recording).map_err(|e| {
+                let path = sidecar::path_for(&self.recording);
+                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+            })?;
             self.written = Some(generation);
         }
         Ok(())
