@@ -100,7 +100,8 @@ def shop(bootstrap, url, user_info, n):
     invoice_ser = ProtobufSerializer(Invoice, sr, {"use.deprecated.format": False})
     conf = {"bootstrap.servers": bootstrap}
     topics = ["orders", "invoices", "shipments"]
-    for _, f in AdminClient(conf).create_topics(
+    admin = AdminClient(conf)  # kept alive until the topics exist
+    for _, f in admin.create_topics(
             [NewTopic(t, num_partitions=1, replication_factor=1) for t in topics]).items():
         f.result(30)
     p = Producer(conf)
