@@ -133,17 +133,6 @@ mod tests {
 
     #[test]
     fn credentials_in_the_url_are_taken_out_of_it() {
-        assert_eq!(
-            userinfo("https://bob:s3cret@reg.example:8081/base"),
-            (
-                "https://reg.example:8081/base".into(),
-                Some("bob:s3cret".into())
-            )
-        );
-        assert_eq!(
-            userinfo("http://reg:8081"),
-            ("http://reg:8081".into(), None)
-        );
         let r = connect(&Settings {
             urls: vec!["http://bob:pw@127.0.0.1:1".into()],
             ..Default::default()
