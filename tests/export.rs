@@ -248,7 +248,7 @@ fn the_native_trace_reopens_to_the_same_flows_and_anomalies() {
 }
 
 #[test]
-fn a_selection_of_flows_and_bad_input_are_reported_like_check() {
+fn a_selection_of_flows_and_one_flow_formats() {
     let dir = tempfile::tempdir().unwrap();
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
     let dup = samples.join("duplicate.jsonl");
@@ -288,7 +288,13 @@ fn a_selection_of_flows_and_bad_input_are_reported_like_check() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("svg draws one flow"));
     assert!(!dir.path().join("x.svg").exists(), "nothing written");
+}
 
+#[test]
+fn missing_files_undecodable_lines_and_bad_filters_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
+    let dup = samples.join("duplicate.jsonl");
     // A missing file is an error; what could be read is still written.
     let out = dir.path().join("some.json");
     let o = export(

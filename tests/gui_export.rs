@@ -82,14 +82,20 @@ fn export(h: &mut Harness<'static, EventscopeApp>, choice: &str, scope: Option<&
     h.get_by_label_contains(&format!("to {}", path.display()));
 }
 
-#[test]
-fn file_export_writes_the_flow_the_tables_and_a_trace_that_reopens() {
-    let dir = tempfile::tempdir().unwrap();
-    let session = session_of(&trace(dir.path()));
+/// The app showing the test trace, loaded.
+fn loaded(dir: &Path) -> Harness<'static, EventscopeApp> {
+    let session = session_of(&trace(dir));
     let mut h = Harness::builder()
         .with_size([1500.0, 950.0])
         .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
     until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+    h
+}
+
+#[test]
+fn file_export_writes_the_flow_the_tables_and_a_trace_that_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = loaded(dir.path());
     h.get_by_label("corr-A").click();
     h.run_steps(3);
     // A filter that hides the selected flow: the flow exports use the selection, the trace
@@ -159,11 +165,7 @@ fn file_export_writes_the_flow_the_tables_and_a_trace_that_reopens() {
 #[test]
 fn a_flow_export_without_a_selected_flow_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let session = session_of(&trace(dir.path()));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
-    until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+    let mut h = loaded(dir.path());
     h.state_mut().view.export.open = true;
     h.run_steps(2);
     h.get_by_label("Select a flow in the flows table first");

@@ -15,12 +15,13 @@ impl EventscopeApp {
                 return Err("type the path of the file to write".into());
             }
             write_file(engine, &sel, req.format, &req.path)?;
+            let shown = std::path::absolute(&req.path).unwrap_or_else(|_| req.path.clone());
             Ok(format!(
                 "Wrote {} {} as {} to {}",
                 sel.len(),
                 if sel.len() == 1 { "flow" } else { "flows" },
                 format_name(req.format),
-                req.path.display()
+                shown.display()
             ))
         });
         self.view.export.outcome = Some(outcome);

@@ -227,11 +227,13 @@ pub fn svg(layout: &Layout) -> String {
         "fill=\"#555\"/></marker></defs>\n"
     ));
     let _ = writeln!(out, r##"<rect width="{w}" height="{h}" fill="#ffffff"/>"##);
-    let _ = writeln!(
-        out,
-        r##"<text x="{MARGIN}" y="{}" font-size="16" fill="#222">{}</text>"##,
-        MARGIN + 8.0,
-        esc(&layout.title)
+    text_svg(
+        &mut out,
+        (MARGIN, MARGIN + 8.0),
+        16,
+        "#222",
+        "start",
+        &layout.title,
     );
     for &(p, c, latency) in &layout.edges {
         let (px, py) = xy(&layout.nodes[p]);
@@ -244,13 +246,10 @@ pub fn svg(layout: &Layout) -> String {
             x2 - 30.0
         );
         if let Some(l) = latency {
-            let _ = writeln!(
-                out,
-                r##"<text x="{}" y="{}" font-size="11" fill="#444" text-anchor="middle">{}</text>"##,
-                (x1 + x2) / 2.0,
-                (y1 + y2) / 2.0 - 4.0,
-                esc(&format_duration(l))
-            );
+            // Above the arrow's last stretch, which runs level into the effect (clear of the
+            // curve whatever the rows).
+            let at = (x2 - 14.0, y2 - 6.0);
+            text_svg(&mut out, at, 11, "#444", "end", &format_duration(l));
         }
     }
     for n in &layout.nodes {
@@ -258,6 +257,15 @@ pub fn svg(layout: &Layout) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// A line of text at (x, y): `size` px, in `fill`, anchored at its `anchor` (start, middle, end).
+fn text_svg(out: &mut String, (x, y): (f32, f32), size: u8, fill: &str, anchor: &str, text: &str) {
+    let _ = writeln!(
+        out,
+        r#"<text x="{x}" y="{y}" font-size="{size}" fill="{fill}" text-anchor="{anchor}">{}</text>"#,
+        esc(text)
+    );
 }
 
 fn node_svg(out: &mut String, n: &Node) {
@@ -271,29 +279,27 @@ fn node_svg(out: &mut String, n: &Node) {
         out,
         r#"<g><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" fill-opacity="0.35" stroke="{stroke}" stroke-width="{width}"/>"#
     );
-    let _ = writeln!(
+    let start = "start";
+    text_svg(
         out,
-        r##"<text x="{}" y="{}" font-size="13" fill="#111">{}</text>"##,
-        x + 8.0,
-        y + 19.0,
-        esc(&clip(&n.event_type, 26))
+        (x + 8.0, y + 19.0),
+        13,
+        "#111",
+        start,
+        &clip(&n.event_type, 26),
     );
-    let _ = writeln!(
+    text_svg(
         out,
-        r##"<text x="{}" y="{}" font-size="11" fill="#333">{}</text>"##,
-        x + 8.0,
-        y + 36.0,
-        esc(&clip(&n.service, 30))
+        (x + 8.0, y + 36.0),
+        11,
+        "#333",
+        start,
+        &clip(&n.service, 30),
     );
     if let Some((sev, kinds)) = &n.anomaly {
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="{}" font-size="11" fill="{}">⚠ {}</text>"#,
-            x + 4.0,
-            y + NODE_H + 13.0,
-            rgb(severity_rgb(*sev)),
-            esc(&clip(kinds, 34))
-        );
+        let warn = format!("⚠ {}", clip(kinds, 34));
+        let color = rgb(severity_rgb(*sev));
+        text_svg(out, (x + 4.0, y + NODE_H + 13.0), 11, &color, start, &warn);
     }
     out.push_str("</g>\n");
 }

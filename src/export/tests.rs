@@ -93,7 +93,7 @@ fn otlp_spans_follow_causation() {
         ]
     );
     let a1 = &spans[0].1;
-    assert_eq!(spans[0].0["stringValue"], "orders");
+    assert_eq!(spans[0].0, "orders");
     assert_eq!(a1["traceId"].as_str().unwrap(), otlp::trace_id("corr-A"));
     assert_eq!(a1["traceId"].as_str().unwrap().len(), 32);
     assert_eq!(a1["name"], "OrderPlaced");

@@ -95,6 +95,7 @@ pub fn export_window_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<C
     egui::Window::new("Export")
         .open(&mut open)
         .default_width(420.0)
+        .default_pos([700.0, 90.0])
         .show(ui.ctx(), |ui| {
             ui.label("What");
             for (label, format) in CHOICES {
