@@ -21,6 +21,7 @@ const ROW: f32 = 72.0;
 const MARGIN: f32 = 20.0;
 const TITLE: f32 = 36.0;
 /// The longest side of a PNG, in pixels (a bigger drawing is scaled down to fit).
+#[cfg(feature = "gui")]
 pub const MAX_PNG_SIDE: u32 = 8192;
 
 /// The window's service colours (stable per name), as RGB.
