@@ -6,6 +6,7 @@
 //! - [`analysis`]: stitching into flows and the anomaly detectors, fed one event at a time.
 //! - [`decode`]: line decoders for the trace formats and the correlation profiles.
 //! - [`ingest`]: sources that run on their own thread and hand batches over a bounded channel.
+//! - [`export`]: flows written for other tools (OTLP, OCEL 2.0, Mermaid, SVG/PNG, CSV/JSON).
 //! - [`cli`]: the command line (`check`, `gen`, `demo`) and how the window is launched.
 //! - `app` and `ui` (feature `gui`): the eframe app and its panels.
 //!
@@ -17,6 +18,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod decode;
+pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod session;

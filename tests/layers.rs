@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["decode"],
     &["ingest"],
     &["session"],
+    &["export"],
     &["ui"],
     &["app"],
     &["cli"],

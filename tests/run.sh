@@ -49,6 +49,11 @@ if ! python3 -c "import re, sys; from opentelemetry.instrumentation.confluent_ka
     OTEL="opentelemetry-sdk opentelemetry-instrumentation-confluent-kafka>=0.66b1"
     python3 -m pip install --quiet $OTEL 2>/dev/null || python3 -m pip install --quiet --break-system-packages $OTEL
 fi
+# OpenTelemetry's protobuf definitions and PM4Py read the exports in tests/export.rs.
+if ! python3 -c "import opentelemetry.proto.collector.trace.v1.trace_service_pb2, pm4py" >/dev/null 2>&1; then
+    python3 -m pip install --quiet opentelemetry-proto pm4py 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages opentelemetry-proto pm4py
+fi
 if ! command -v socat >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
     echo "tests/run.sh: installing socat and openssl (apt)" >&2
     apt-get update -qq && apt-get install -y -qq socat openssl

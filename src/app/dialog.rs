@@ -58,6 +58,22 @@ impl FileDialog<PathBuf> {
     }
 }
 
+impl FileDialog<PathBuf> {
+    /// Shows a save dialog starting at `path` (File > Export).
+    pub fn save(&mut self, waker: Waker, path: PathBuf) {
+        self.open_with(waker, move || {
+            let mut d = rfd::FileDialog::new().set_title("Export to");
+            if let Some(name) = path.file_name() {
+                d = d.set_file_name(name.to_string_lossy());
+            }
+            if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+                d = d.set_directory(dir);
+            }
+            d.save_file()
+        });
+    }
+}
+
 impl<T: Send + 'static> FileDialog<T> {
     /// Runs `pick` (the dialog) on its own thread.
     fn open_with(&mut self, waker: Waker, pick: impl FnOnce() -> Option<T> + Send + 'static) {

@@ -6,6 +6,7 @@
 //! by `logic()`.
 
 mod dialog;
+mod export;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -43,6 +44,8 @@ pub struct EventscopeApp {
     cert_dialog: dialog::FileDialog<PathBuf>,
     cert_field: Option<crate::ui::connect_dialog::CertFile>,
     spans_dialog: dialog::FileDialog<SpanIndex>,
+    /// File > Export's save dialog.
+    export_dialog: dialog::FileDialog<PathBuf>,
     /// Profile settings the files open with (File > Open spans sets the spans).
     profiles: ProfileConfig,
     /// The files last opened, opened again when spans are given.
@@ -73,6 +76,7 @@ impl EventscopeApp {
             cert_dialog: dialog::FileDialog::default(),
             cert_field: None,
             spans_dialog: dialog::FileDialog::default(),
+            export_dialog: dialog::FileDialog::default(),
             profiles: ProfileConfig::default(),
             files: Vec::new(),
         };
@@ -164,6 +168,10 @@ impl EventscopeApp {
                     self.cert_dialog.pick_certificate(self.waker.clone());
                 }
                 Command::OpenSpansDialog => self.spans_dialog.open_spans(self.waker.clone()),
+                Command::Export(req) => self.export(&req),
+                Command::ExportBrowse(path) => {
+                    self.export_dialog.save(self.waker.clone(), path);
+                }
                 Command::StartDemo => self.start_demo(),
                 Command::ResetDemo(seed) => {
                     self.demo_seed = seed;
@@ -214,6 +222,9 @@ impl eframe::App for EventscopeApp {
         }
         if let Some(spans) = self.spans_dialog.poll() {
             self.open_spans(spans);
+        }
+        if let Some(path) = self.export_dialog.poll() {
+            self.view.export.path = path.display().to_string();
         }
         self.apply_commands();
         let more = self.session.drain(INGEST_BUDGET);

@@ -155,24 +155,30 @@ impl CheckArgs {
     }
 }
 
-fn parse_now(text: &str) -> Result<i64, String> {
+pub(super) fn parse_now(text: &str) -> Result<i64, String> {
     parse_time(text)
         .ok_or_else(|| format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))
 }
 
 /// Loads the files into a finished engine. Returns the engine and the I/O errors met.
 pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
+    analyse_with(args, false)
+}
+
+/// [`analyse`], keeping payloads and headers when `keep_details` (for exports).
+pub fn analyse_with(args: &CheckArgs, keep_details: bool) -> Result<(Engine, Vec<String>), String> {
     let mut config = Config {
         stuck_after: args.stuck_after,
         expect: args.expect.clone(),
-        keep_details: false,
+        keep_details,
         ..Config::default()
     };
     if let Some(p) = &args.dlq_pattern {
         config.dead_letter_topics =
             regex::Regex::new(p).map_err(|e| format!("--dlq-pattern: {e}"))?;
     }
-    let opts = args.file_options()?;
+    let mut opts = args.file_options()?;
+    opts.keep_payload = keep_details;
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
     let estimate: u64 = args.files.iter().map(|f| estimate_events(f)).sum();

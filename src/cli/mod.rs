@@ -4,6 +4,7 @@
 pub mod check;
 pub mod demo;
 pub mod events;
+pub mod export;
 pub mod generate;
 #[cfg(feature = "kafka")]
 pub mod kafka;
@@ -35,6 +36,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Print every event as resolved (ids, type, position, profiles), one JSON line each.
     Events(check::CheckArgs),
+    /// Write the flows of trace files for other tools: OTLP/JSON, OCEL 2.0, the native trace,
+    /// Mermaid, SVG/PNG, CSV/JSON tables (README, "Export").
+    Export(export::ExportArgs),
     /// Write a synthetic e-commerce trace with known injected anomalies.
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
@@ -73,6 +77,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     match cli.command {
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Events(a)) => events::run(&a),
+        Some(Command::Export(a)) => export::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
         #[cfg(feature = "kafka")]

@@ -33,6 +33,10 @@ pub enum Command {
     /// Show a file dialog for a certificate field of the connect dialog (on its own thread; the
     /// choice fills the field).
     PickCertFile(crate::ui::connect_dialog::CertFile),
+    /// Write an export (File > Export).
+    Export(Box<crate::ui::export_dialog::ExportRequest>),
+    /// Show a save dialog for the export's path (on its own thread; the choice fills the path).
+    ExportBrowse(PathBuf),
     /// Stop consuming Kafka; keep what arrived.
     #[cfg(feature = "kafka")]
     Disconnect,

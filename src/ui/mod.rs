@@ -13,6 +13,7 @@ pub mod changes;
 mod command;
 pub mod connect_dialog;
 pub mod demo_panel;
+pub mod export_dialog;
 pub mod filter;
 pub mod flows_data;
 pub mod flows_panel;
@@ -69,6 +70,8 @@ pub struct ViewState {
     /// The session generation these views were derived for.
     pub generation: u64,
     pub connect: connect_dialog::ConnectForm,
+    /// File > Export's window.
+    pub export: export_dialog::ExportForm,
 }
 
 impl ViewState {
@@ -80,6 +83,7 @@ impl ViewState {
             center: old.center,
             severity: old.severity,
             generation,
+            export: old.export.clone(),
             ..Default::default()
         };
         v.flows.sort = old.flows.sort;
@@ -182,6 +186,7 @@ pub fn root_ui(
         demo_panel::demo_window_ui(ui, demo, prefs, out);
     }
     connect_dialog::connect_window_ui(ui, session, view, prefs, out);
+    export_dialog::export_window_ui(ui, view, out);
 }
 
 fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>) {
@@ -199,21 +204,10 @@ fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>)
     }
 }
 
-/// A stable colour per service (or topic) name.
+/// A stable colour per service (or topic) name (the exports' drawings use the same).
 pub fn service_color(name: &str) -> Color32 {
-    const PALETTE: [Color32; 10] = [
-        Color32::from_rgb(0x4e, 0x79, 0xa7),
-        Color32::from_rgb(0xf2, 0x8e, 0x2b),
-        Color32::from_rgb(0x59, 0xa1, 0x4f),
-        Color32::from_rgb(0xb0, 0x7a, 0xa1),
-        Color32::from_rgb(0x76, 0xb7, 0xb2),
-        Color32::from_rgb(0xed, 0xc9, 0x48),
-        Color32::from_rgb(0x9c, 0x75, 0x5f),
-        Color32::from_rgb(0xff, 0x9d, 0xa7),
-        Color32::from_rgb(0x8c, 0xd1, 0x7d),
-        Color32::from_rgb(0xa0, 0xcb, 0xe8),
-    ];
-    PALETTE[(crate::model::Interner::hash(name) % PALETTE.len() as u64) as usize]
+    let [r, g, b] = crate::export::service_rgb(name);
+    Color32::from_rgb(r, g, b)
 }
 
 pub fn sym_color(engine: &Engine, sym: Option<Sym>) -> Color32 {
@@ -221,11 +215,8 @@ pub fn sym_color(engine: &Engine, sym: Option<Sym>) -> Color32 {
 }
 
 pub fn severity_color(s: Severity) -> Color32 {
-    match s {
-        Severity::Error => Color32::from_rgb(0xe0, 0x4b, 0x4b),
-        Severity::Warning => Color32::from_rgb(0xe8, 0xa3, 0x2c),
-        Severity::Note => Color32::from_rgb(0x5b, 0x9b, 0xd5),
-    }
+    let [r, g, b] = crate::export::severity_rgb(s);
+    Color32::from_rgb(r, g, b)
 }
 
 pub fn status_color(status: FlowStatus) -> Color32 {

@@ -63,6 +63,10 @@ fn file_menu_ui(
         out.push(Command::OpenSpansDialog);
         ui.close();
     }
+    if ui.button("Export…").clicked() {
+        view.export.open = true;
+        ui.close();
+    }
     #[cfg(feature = "kafka")]
     if ui.button("Connect to Kafka…").clicked() {
         view.connect.open = true;
@@ -74,7 +78,7 @@ fn file_menu_ui(
         ui.close();
     }
     #[cfg(not(feature = "kafka"))]
-    let _ = (view, session);
+    let _ = session;
     if ui.button("Start demo").clicked() {
         out.push(Command::StartDemo);
         ui.close();
