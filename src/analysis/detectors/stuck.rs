@@ -131,11 +131,17 @@ impl StuckDetector {
 
     /// Whether the type is declared or learned to have follow-ups (ignoring age), for flow status.
     pub fn awaits_follow_up(&self, store: &EventStore, expect: &[String], e: EventIdx) -> bool {
+        self.childless(e) && self.expects_follow_up(store, expect, e)
+    }
+
+    /// Whether `e`'s type is declared or learned to have follow-ups and `e` was not dead-lettered
+    /// (whether it has had one yet aside), for flow status as of a replay time.
+    pub fn expects_follow_up(&self, store: &EventStore, expect: &[String], e: EventIdx) -> bool {
         let ty = store.get(e).event_type;
         let Some(st) = self.types.get(&ty) else {
             return false;
         };
-        if !self.childless(e) {
+        if self.excused.get(e) {
             return false;
         }
         // Every childless instance counts here: the question is whether the type has follow-ups.
@@ -201,6 +207,10 @@ impl StuckDetector {
                 ),
                 Some(s.location_label(e)),
             );
+            // Stuck since its timeout ran out, whenever the judgement came.
+            if let Some(t) = r.effective_time() {
+                cx.anomalies.backdate(id, t.saturating_add(timeout).saturating_add(1));
+            }
             self.flagged.insert(e, id);
         }
     }
