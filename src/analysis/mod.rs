@@ -331,7 +331,7 @@ impl Engine {
         let repeat = |c: EventIdx| {
             self.flags[c as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0
         };
-        stuck.expects_follow_up(s, expect, e)
+        stuck.expects_follow_up(s, expect, e, at)
             && !s
                 .children_of(s.get(e).id)
                 .any(|c| c != e && !repeat(c) && self.happened_by(c, Some(t)))

@@ -22,16 +22,16 @@ pub enum SortColumn {
 
 pub const COLUMNS: [(SortColumn, &str); 8] = [
     (SortColumn::Correlation, "Correlation id"),
-    (SortColumn::Root, "Root type"),
+    (SortColumn::Status, "Status"),
+    (SortColumn::Anomalies, "⚠"),
     (SortColumn::Events, "Events"),
+    (SortColumn::Root, "Root type"),
     (SortColumn::Services, "Services"),
     (SortColumn::Start, "Start"),
     (SortColumn::Duration, "Duration"),
-    (SortColumn::Status, "Status"),
-    (SortColumn::Anomalies, "⚠"),
 ];
 
-/// The flows table's optional columns (View menu of the table: "Columns").
+/// The flows table's optional columns (its "Columns" menu), after the fixed ones.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ExtraColumns {

@@ -142,18 +142,19 @@ fn extra_names(e: ExtraColumns) -> Vec<&'static str> {
         .collect()
 }
 
-/// Column widths: the Status column fits its longest word, Start fits a date when shown.
+/// Column widths (in [`COLUMNS`] order): Status and ⚠ come right after the id, so they are in
+/// view at any panel width, and Status fits its longest word; Start fits a date when shown.
 fn columns(extra: ExtraColumns, style: TimeStyle) -> Vec<Column> {
-    let start = if style.dates { 185.0 } else { 100.0 };
+    let start = if style.dates { 185.0 } else { 95.0 };
     let mut c = vec![
-        Column::initial(150.0).at_least(60.0).clip(true),
+        Column::initial(140.0).at_least(60.0).clip(true),
+        Column::initial(92.0).at_least(92.0),
+        Column::initial(48.0).at_least(36.0),
+        Column::initial(52.0).at_least(40.0),
         Column::initial(120.0).at_least(50.0).clip(true),
-        Column::initial(55.0).at_least(40.0),
         Column::initial(110.0).at_least(40.0).clip(true),
         Column::initial(start).at_least(60.0).clip(true),
         Column::initial(75.0).at_least(40.0).clip(true),
-        Column::initial(100.0).at_least(100.0),
-        Column::initial(50.0).at_least(36.0),
     ];
     for on in [extra.topic, extra.key, extra.kinds] {
         if on {
@@ -288,18 +289,6 @@ impl RowCells<'_> {
         let mut cell = |row: &mut TableRow<'_, '_>, text, terms| cell_ui(row, text, terms, &mut action);
         let key = s.str(f.key);
         cell(row, key.into(), vec![quoted(key)]);
-        let root = sum.and_then(|x| x.root).map_or("", |t| s.str(t));
-        cell(row, root.into(), term("type", root));
-        let events = sum.map_or(f.events.len() as u32, |x| x.events);
-        cell(row, events.to_string().into(), vec![]);
-        let services: Vec<&str> = f.services.iter().map(|x| s.str(*x)).collect();
-        let terms = services.iter().flat_map(|x| term("service", x)).collect();
-        cell(row, services.join(", ").into(), terms);
-        let start = f.first().map_or(String::new(), |t| self.style.time(t));
-        cell(row, start.into(), vec![]);
-        let last = sum.and_then(|x| x.last);
-        let duration = last.and_then(|l| Some(l.saturating_sub(f.first()?)));
-        cell(row, duration.map_or(String::new(), format_duration).into(), vec![]);
         let status = sum.map_or(egui::RichText::new(""), |x| {
             egui::RichText::new(format!("⏺ {}", x.status.name())).color(status_color(x.status))
         });
@@ -312,6 +301,18 @@ impl RowCells<'_> {
             egui::RichText::new("")
         };
         cell(row, warn, if n > 0 { vec!["has:anomaly".into()] } else { vec![] });
+        let events = sum.map_or(f.events.len() as u32, |x| x.events);
+        cell(row, events.to_string().into(), vec![]);
+        let root = sum.and_then(|x| x.root).map_or("", |t| s.str(t));
+        cell(row, root.into(), term("type", root));
+        let services: Vec<&str> = f.services.iter().map(|x| s.str(*x)).collect();
+        let terms = services.iter().flat_map(|x| term("service", x)).collect();
+        cell(row, services.join(", ").into(), terms);
+        let start = f.first().map_or(String::new(), |t| self.style.time(t));
+        cell(row, start.into(), vec![]);
+        let last = sum.and_then(|x| x.last);
+        let duration = last.and_then(|l| Some(l.saturating_sub(f.first()?)));
+        cell(row, duration.map_or(String::new(), format_duration).into(), vec![]);
         self.extra_ui(row, &mut action);
         action
     }

@@ -181,7 +181,7 @@ pub fn root_ui(
         });
     egui::Panel::left("flows")
         .resizable(true)
-        .default_size((width * 0.36).clamp(300.0, 620.0))
+        .default_size((width * 0.4).clamp(320.0, 680.0))
         .max_size((width * 0.45).max(300.0))
         .show(ui, |ui| {
             flows_panel::flows_ui(ui, &session.engine, view, prefs, out)
