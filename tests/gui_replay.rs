@@ -130,7 +130,11 @@ fn times(path: &Path) -> Vec<i64> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut t: Vec<i64> = text
         .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok()?["time"].as_str().map(String::from))
+        .filter_map(|l| {
+            serde_json::from_str::<Value>(l).ok()?["time"]
+                .as_str()
+                .map(String::from)
+        })
         .map(|t| parse_time(&t).unwrap())
         .collect();
     t.sort_unstable();
@@ -174,7 +178,9 @@ fn assert_replay_matches_check(h: &mut App, path: &Path, at: i64) {
             let a = engine
                 .anomalies
                 .get(view.replay_anomalies.nth_newest(k.kind, i).unwrap());
-            let id = a.event.map_or(String::new(), |e| engine.store.id_str(e).to_string());
+            let id = a
+                .event
+                .map_or(String::new(), |e| engine.store.id_str(e).to_string());
             listed.push((k.name.to_string(), id));
         }
     }
@@ -191,11 +197,19 @@ fn assert_replay_matches_check(h: &mut App, path: &Path, at: i64) {
     let ids = view.flows.ids.clone();
     let app = h.state_mut();
     for f in ids {
-        let key = app.session.engine.store.str(app.session.engine.flows.get(f).key).to_string();
+        let key = app
+            .session
+            .engine
+            .store
+            .str(app.session.engine.flows.get(f).key)
+            .to_string();
         let s = (app.view.flows)
             .row(&app.session.engine, f, cutoff)
             .unwrap();
-        rows.insert(key, (s.events as usize, s.status.name().to_string(), s.anomalies));
+        rows.insert(
+            key,
+            (s.events as usize, s.status.name().to_string(), s.anomalies),
+        );
     }
     let mut want_rows = BTreeMap::new();
     for (key, (events, status)) in &want.flows {
@@ -363,7 +377,9 @@ fn every_bad_filter_says_why() {
     let input = h.get_by_role(Role::TextInput);
     input.focus();
     input.type_text("status:failed");
-    until(&mut h, "filtered", |h| h.query_by_label("3 of 4 flows").is_some());
+    until(&mut h, "filtered", |h| {
+        h.query_by_label("3 of 4 flows").is_some()
+    });
     for (bad, why) in [
         (" ((", "no grouping"),
         (" foo:bar", "unknown key 'foo:'"),
@@ -397,7 +413,11 @@ fn keyboard_right_click_and_columns() {
     h.key_press(egui::Key::ArrowDown);
     h.run_steps(2);
     assert_eq!(h.state().view.flows.cursor, Some(ids[1]));
-    assert_eq!(h.state().view.selected_flow, None, "moving is not selecting");
+    assert_eq!(
+        h.state().view.selected_flow,
+        None,
+        "moving is not selecting"
+    );
     h.key_press(egui::Key::Enter);
     h.run_steps(3);
     assert_eq!(h.state().view.selected_flow, Some(ids[1]));
@@ -420,9 +440,15 @@ fn keyboard_right_click_and_columns() {
     assert_eq!(id_of(&h), "dl-2");
 
     // Right-click a status cell: filter on its value.
-    h.get_all_by_label("⏺ failed").next().unwrap().click_secondary();
+    h.get_all_by_label("⏺ failed")
+        .next()
+        .unwrap()
+        .click_secondary();
     h.run_steps(2);
-    assert!(h.query_by_label("Copy").is_some(), "the cell's menu is open");
+    assert!(
+        h.query_by_label("Copy").is_some(),
+        "the cell's menu is open"
+    );
     h.get_by_label("Filter on status:failed").click();
     until(&mut h, "filtered on status", |h| {
         h.query_by_label("3 of 4 flows").is_some()
@@ -454,7 +480,10 @@ fn status_is_not_clipped_and_anomaly_rows_are_full_height() {
             .x
     });
     assert!(rect.width() + 0.5 >= width, "{} < {width}", rect.width());
-    assert!(rect.right() <= 600.0, "in the flows panel's default width: {rect:?}");
+    assert!(
+        rect.right() <= 600.0,
+        "in the flows panel's default width: {rect:?}"
+    );
     h.get_by_label_contains("dead_letter (3)").click();
     h.run_steps(3);
     let row = h.get_by_label_contains("ShipmentRequested dl-3").rect();
@@ -520,4 +549,3 @@ fn the_path_box_opens_a_typed_file() {
     }
     assert!(!h.state().view.open_path.open);
 }
-

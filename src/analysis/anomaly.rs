@@ -274,7 +274,11 @@ impl Anomalies {
     }
 
     /// Anomalies on one event that were active at `at` (`None`: now).
-    pub fn on_event_at(&self, e: EventIdx, at: Option<Timestamp>) -> impl Iterator<Item = &Anomaly> {
+    pub fn on_event_at(
+        &self,
+        e: EventIdx,
+        at: Option<Timestamp>,
+    ) -> impl Iterator<Item = &Anomaly> {
         self.by_event
             .get(&e)
             .into_iter()

@@ -134,7 +134,10 @@ pub fn anomalies_ui(
     ui.horizontal(|ui| {
         ui.strong("Anomalies");
         let total = match view.replay {
-            Some(_) => format!("{} active at the replay cursor", view.replay_anomalies.total()),
+            Some(_) => format!(
+                "{} active at the replay cursor",
+                view.replay_anomalies.total()
+            ),
             None => format!("{} active", engine.anomalies.total()),
         };
         ui.label(total);
@@ -150,9 +153,19 @@ pub fn anomalies_ui(
     if let Some(sev) = view.severity {
         severity_off = ui.button(format!("{} only ✕", sev.name())).clicked();
     }
-    let row_h = ui.spacing().interact_size.y.max(ui.text_style_height(&egui::TextStyle::Body) + 6.0);
+    let row_h = ui
+        .spacing()
+        .interact_size
+        .y
+        .max(ui.text_style_height(&egui::TextStyle::Body) + 6.0);
     let total: usize = (kinds.iter())
-        .map(|k| 1 + if view.anomaly_view.open[k.info.kind as usize] { k.count } else { 0 })
+        .map(|k| {
+            1 + if view.anomaly_view.open[k.info.kind as usize] {
+                k.count
+            } else {
+                0
+            }
+        })
         .sum();
     let mut toggle = None;
     let list = egui::ScrollArea::vertical()
@@ -201,7 +214,11 @@ fn locate<'a, 'b>(
             return Some((k, None));
         }
         r -= 1;
-        let n = if open[k.info.kind as usize] { k.count } else { 0 };
+        let n = if open[k.info.kind as usize] {
+            k.count
+        } else {
+            0
+        };
         if r < n {
             return Some((k, Some(r)));
         }
@@ -225,7 +242,12 @@ fn kind_header_ui(ui: &mut egui::Ui, k: &KindRows, open: bool) -> bool {
     .color(severity_color(info.severity))
     .strong();
     ui.add(egui::Button::new(text).frame(false).truncate())
-        .on_hover_text(format!("{}: {}\ngroup: {}", info.name, info.summary, info.group.name()))
+        .on_hover_text(format!(
+            "{}: {}\ngroup: {}",
+            info.name,
+            info.summary,
+            info.group.name()
+        ))
         .clicked()
 }
 

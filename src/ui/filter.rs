@@ -223,12 +223,20 @@ mod tests {
         );
         assert!(Filter::parse("status:late").is_err());
         assert_eq!(hits(&e, "\"X-42\""), ["c1"], "quoted text");
-        assert_eq!(hits(&e, "09:00"), Vec::<String>::new(), "a colon after digits is text");
+        assert_eq!(
+            hits(&e, "09:00"),
+            Vec::<String>::new(),
+            "a colon after digits is text"
+        );
         for bad in ["((", "a)", "nope:x", "type:", "\"open", "kind:", "has:x"] {
             assert!(Filter::parse(bad).is_err(), "{bad} is an error");
         }
         assert!(Filter::parse("((").unwrap_err().contains("no grouping"));
-        assert!(Filter::parse("foo:bar").unwrap_err().contains("unknown key 'foo:'"));
+        assert!(
+            Filter::parse("foo:bar")
+                .unwrap_err()
+                .contains("unknown key 'foo:'")
+        );
         assert!(Filter::parse("\"((\"").is_ok(), "quoted brackets are text");
         assert!(
             Filter::parse("status:ok")

@@ -208,7 +208,12 @@ impl FlowsData {
 
     /// What a row shows: the flow's summary, as of the replay cursor `cutoff` when replaying
     /// (made once per cursor position and kept).
-    pub fn row(&mut self, engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> Option<FlowSummary> {
+    pub fn row(
+        &mut self,
+        engine: &Engine,
+        flow: FlowId,
+        cutoff: Option<i64>,
+    ) -> Option<FlowSummary> {
         let Some(at) = cutoff else {
             return self.summary(flow);
         };
@@ -217,18 +222,20 @@ impl FlowsData {
             self.at.clear();
             self.at_key = key;
         }
-        Some(*self.at.entry(flow).or_insert_with(|| FlowSummary::at(engine, flow, at)))
+        Some(
+            *self
+                .at
+                .entry(flow)
+                .or_insert_with(|| FlowSummary::at(engine, flow, at)),
+        )
     }
 
     /// Whether sorting reads each flow's state (status, anomalies, events).
     fn sorts_by_state(&self) -> bool {
         matches!(
-                self.sort,
-                SortColumn::Events
-                    | SortColumn::Duration
-                    | SortColumn::Status
-                    | SortColumn::Anomalies
-            )
+            self.sort,
+            SortColumn::Events | SortColumn::Duration | SortColumn::Status | SortColumn::Anomalies
+        )
     }
 
     /// Recomputes the summaries of the flows that changed. A status also depends on what the
@@ -273,7 +280,8 @@ impl FlowsData {
         self.seen = key;
         self.dirty = false;
         self.last = Some(now);
-        let started = |f: &crate::analysis::Flow| cutoff.is_none_or(|c| f.first().is_some_and(|t| t <= c));
+        let started =
+            |f: &crate::analysis::Flow| cutoff.is_none_or(|c| f.first().is_some_and(|t| t <= c));
         let mut ids: Vec<FlowId> = (engine.flows.iter())
             .filter(|(_, f)| started(f))
             .map(|(id, _)| id)
@@ -326,7 +334,9 @@ impl FlowsData {
             SortColumn::Start => ids.sort_by_key(|&f| (fl.get(f).first(), f)),
             SortColumn::Duration => ids.sort_by_key(|&f| match cutoff {
                 None => fl.get(f).duration(),
-                Some(_) => summary(f).and_then(|x| Some(x.last?.saturating_sub(fl.get(f).first()?))),
+                Some(_) => {
+                    summary(f).and_then(|x| Some(x.last?.saturating_sub(fl.get(f).first()?)))
+                }
             }),
             SortColumn::Status => ids.sort_by_key(|&f| summary(f).map(FlowSummary::rank)),
             SortColumn::Anomalies => {

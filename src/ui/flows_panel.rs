@@ -136,10 +136,14 @@ pub fn flows_ui(
 }
 
 fn extra_names(e: ExtraColumns) -> Vec<&'static str> {
-    [(e.topic, "Topic"), (e.key, "Key"), (e.kinds, "Anomaly kinds")]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
+    [
+        (e.topic, "Topic"),
+        (e.key, "Key"),
+        (e.kinds, "Anomaly kinds"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect()
 }
 
 /// Column widths (in [`COLUMNS`] order): Status and ⚠ come right after the id, so they are in
@@ -286,7 +290,8 @@ impl RowCells<'_> {
         let f = self.engine.flows.get(self.fid);
         let sum = self.summary;
         let mut action = None;
-        let mut cell = |row: &mut TableRow<'_, '_>, text, terms| cell_ui(row, text, terms, &mut action);
+        let mut cell =
+            |row: &mut TableRow<'_, '_>, text, terms| cell_ui(row, text, terms, &mut action);
         let key = s.str(f.key);
         cell(row, key.into(), vec![quoted(key)]);
         let status = sum.map_or(egui::RichText::new(""), |x| {
@@ -300,7 +305,15 @@ impl RowCells<'_> {
         } else {
             egui::RichText::new("")
         };
-        cell(row, warn, if n > 0 { vec!["has:anomaly".into()] } else { vec![] });
+        cell(
+            row,
+            warn,
+            if n > 0 {
+                vec!["has:anomaly".into()]
+            } else {
+                vec![]
+            },
+        );
         let events = sum.map_or(f.events.len() as u32, |x| x.events);
         cell(row, events.to_string().into(), vec![]);
         let root = sum.and_then(|x| x.root).map_or("", |t| s.str(t));
@@ -312,7 +325,11 @@ impl RowCells<'_> {
         cell(row, start.into(), vec![]);
         let last = sum.and_then(|x| x.last);
         let duration = last.and_then(|l| Some(l.saturating_sub(f.first()?)));
-        cell(row, duration.map_or(String::new(), format_duration).into(), vec![]);
+        cell(
+            row,
+            duration.map_or(String::new(), format_duration).into(),
+            vec![],
+        );
         self.extra_ui(row, &mut action);
         action
     }
@@ -337,7 +354,11 @@ impl RowCells<'_> {
         }
         if self.extra.key {
             let k = (f.events.iter().take(SCAN)).find_map(|&e| s.opt_str(s.get(e).key));
-            cell(row, k.unwrap_or("").into(), k.map(quoted).into_iter().collect());
+            cell(
+                row,
+                k.unwrap_or("").into(),
+                k.map(quoted).into_iter().collect(),
+            );
         }
         if self.extra.kinds {
             let bits = self.summary.map_or(0, |x| x.kinds);

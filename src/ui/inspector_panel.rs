@@ -151,7 +151,11 @@ fn anomalies_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx, at: Option<i64>
         return;
     }
     ui.separator();
-    let when = if at.is_some() { " at the replay cursor" } else { "" };
+    let when = if at.is_some() {
+        " at the replay cursor"
+    } else {
+        ""
+    };
     ui.strong(format!("Anomalies ({}){when}", anomalies.len()));
     for a in anomalies {
         ui.horizontal_wrapped(|ui| {

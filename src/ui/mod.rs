@@ -121,7 +121,8 @@ impl ViewState {
         self.changes.update(engine, &self.anomalies.changed_events);
         self.flows.summarize(engine, &self.changes.touched);
         self.timeline.update(engine, prefs.lanes_by_topic);
-        self.time_style = clock::TimeStyle::for_span(prefs.utc, self.timeline.min, self.timeline.max);
+        self.time_style =
+            clock::TimeStyle::for_span(prefs.utc, self.timeline.min, self.timeline.max);
         if let (Some(r), Some(max)) = (&mut self.replay, self.timeline.max) {
             r.advance(max, now);
         }

@@ -66,7 +66,11 @@ impl PathBox {
         if self.listed.as_ref().is_none_or(|(t, _)| *t != self.text) {
             self.listed = Some((self.text.clone(), suggestions(&self.text)));
         }
-        let listed = self.listed.as_ref().map(|l| l.1.clone()).unwrap_or_default();
+        let listed = self
+            .listed
+            .as_ref()
+            .map(|l| l.1.clone())
+            .unwrap_or_default();
         for s in listed {
             let name = s.display().to_string();
             if ui.add(egui::Button::new(&name).frame(false)).clicked() {
@@ -124,7 +128,11 @@ pub fn suggestions(text: &str) -> Vec<PathBuf> {
     };
     let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(prefix)))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(prefix))
+        })
         .map(|e| e.path())
         .filter(|e| e != p)
         .collect();

@@ -135,7 +135,11 @@ impl ReplayAnomalies {
         for k in &mut kinds {
             // Raised in id order, and nearly in time order too: the sort is close to linear.
             k.order.sort_by_key(|&id| all[id as usize].raised_at);
-            k.raised = k.order.iter().map(|&id| all[id as usize].raised_at).collect();
+            k.raised = k
+                .order
+                .iter()
+                .map(|&id| all[id as usize].raised_at)
+                .collect();
             k.withdrawn = (k.order.iter().enumerate())
                 .filter_map(|(pos, &id)| Some((all[id as usize].withdrawn_at?, pos as u32)))
                 .collect();
@@ -160,7 +164,9 @@ impl ReplayAnomalies {
 
     /// Anomalies of `kind` active at the cursor.
     pub fn count(&self, kind: AnomalyKind) -> usize {
-        self.kinds.get(kind as usize).map_or(0, |k| k.active.total())
+        self.kinds
+            .get(kind as usize)
+            .map_or(0, |k| k.active.total())
     }
 
     pub fn count_severity(&self, sev: Severity) -> usize {

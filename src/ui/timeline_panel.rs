@@ -3,9 +3,9 @@
 //! for the whole session (click to jump). Only the visible range is looked at: markers when few,
 //! one density bar per pixel column when many.
 
+use super::clock::TimeStyle;
 use super::timeline_data::Lane;
 use super::{ViewState, sym_color};
-use super::clock::TimeStyle;
 use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
 use crate::ui::{Command, Prefs};

@@ -219,8 +219,9 @@ impl StuckDetector {
             };
             for (e, age) in old {
                 if !self.flagged.contains_key(&e) {
-                    let since = (s.get(e).effective_time())
-                        .map_or(now, |t| t.saturating_add(timeout).saturating_add(1).max(known));
+                    let since = (s.get(e).effective_time()).map_or(now, |t| {
+                        t.saturating_add(timeout).saturating_add(1).max(known)
+                    });
                     found.push((e, age, timeout, why.clone(), since));
                 }
             }
