@@ -23,7 +23,8 @@ pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
             "This event comes after the replay cursor: move the cursor on to see it.",
         );
     }
-    egui::ScrollArea::vertical()
+    // Scrolls both ways: long values never widen the panel over the graph.
+    egui::ScrollArea::both()
         .id_salt("inspector_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
