@@ -173,18 +173,17 @@ pub fn anomalies_ui(
         .auto_shrink([false, false])
         .show_rows(ui, row_h, total, |ui, range| {
             for r in range {
-                match locate(&kinds, &view.anomaly_view.open, r) {
-                    Some((k, None)) => {
-                        if kind_header_ui(ui, k, view.anomaly_view.open[k.info.kind as usize]) {
-                            toggle = Some(k.info.kind as usize);
-                        }
+                let open = &view.anomaly_view.open;
+                match locate(&kinds, open, r) {
+                    Some((k, None)) if kind_header_ui(ui, k, open[k.info.kind as usize]) => {
+                        toggle = Some(k.info.kind as usize);
                     }
                     Some((k, Some(i))) => {
                         if let Some(id) = k.nth_newest(view, i) {
                             anomaly_row_ui(ui, engine, view, id, out);
                         }
                     }
-                    None => {}
+                    _ => {}
                 }
             }
         });

@@ -30,27 +30,7 @@ pub fn flows_ui(
     out: &mut Vec<Command>,
 ) {
     filter_ui(ui, view);
-    ui.horizontal(|ui| {
-        ui.label(format!(
-            "{} of {} flows",
-            view.flows.ids.len(),
-            engine.flows.len()
-        ));
-        if view.replay.is_some() {
-            ui.weak("(as of the replay cursor)");
-        }
-        let new = view.flows.unseen(engine);
-        if new > 0
-            && ui
-                .button(format!("{new} new"))
-                .on_hover_text("Flows that arrived while the mouse was over the table")
-                .clicked()
-        {
-            view.flows.invalidate();
-            view.flows.scroll_top = true;
-        }
-        columns_menu_ui(ui, prefs, out);
-    });
+    ui.horizontal(|ui| count_line_ui(ui, engine, view, prefs, out));
     let scroll_to = keys_ui(ui, view, out);
     let table_rect = ui.available_rect_before_wrap();
     let extra = prefs.flow_columns;
@@ -123,6 +103,11 @@ pub fn flows_ui(
         view.flows.cursor = Some(f);
         out.push(Command::SelectFlow(f));
     }
+    cell_action_ui(ui, view, action);
+}
+
+/// Applies what a cell's right-click menu asked for.
+fn cell_action_ui(ui: &egui::Ui, view: &mut ViewState, action: Option<CellAction>) {
     match action {
         Some(CellAction::Copy(text)) => ui.copy_text(text),
         Some(CellAction::Filter(term)) => {
@@ -133,6 +118,35 @@ pub fn flows_ui(
         }
         None => {}
     }
+}
+
+/// How many flows are listed, the "N new" chip and the column chooser.
+fn count_line_ui(
+    ui: &mut egui::Ui,
+    engine: &Engine,
+    view: &mut ViewState,
+    prefs: &Prefs,
+    out: &mut Vec<Command>,
+) {
+    ui.label(format!(
+        "{} of {} flows",
+        view.flows.ids.len(),
+        engine.flows.len()
+    ));
+    if view.replay.is_some() {
+        ui.weak("(as of the replay cursor)");
+    }
+    let new = view.flows.unseen(engine);
+    if new > 0
+        && ui
+            .button(format!("{new} new"))
+            .on_hover_text("Flows that arrived while the mouse was over the table")
+            .clicked()
+    {
+        view.flows.invalidate();
+        view.flows.scroll_top = true;
+    }
+    columns_menu_ui(ui, prefs, out);
 }
 
 fn extra_names(e: ExtraColumns) -> Vec<&'static str> {
