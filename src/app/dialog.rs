@@ -119,14 +119,20 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// A waker that reports each call on the returned channel.
+    fn woken() -> (Waker, Receiver<()>) {
+        let (tx, rx) = channel::<()>();
+        let tx = std::sync::Mutex::new(tx);
+        let waker: Waker = Arc::new(move || {
+            let _ = tx.lock().map(|t| t.send(()));
+        });
+        (waker, rx)
+    }
+
     #[test]
     fn the_frame_goes_on_while_the_dialog_is_open() {
         let (release, wait) = channel::<()>();
-        let (woken_tx, woken) = channel::<()>();
-        let woken_tx = std::sync::Mutex::new(woken_tx);
-        let waker: Waker = Arc::new(move || {
-            let _ = woken_tx.lock().map(|t| t.send(()));
-        });
+        let (waker, woken) = woken();
         let mut d = FileDialog::default();
         d.open_with(waker.clone(), move || {
             let _ = wait.recv();
@@ -143,11 +149,7 @@ mod tests {
 
     #[test]
     fn a_dialog_that_gives_nothing_at_once_never_showed() {
-        let (woken_tx, woken) = channel::<()>();
-        let woken_tx = std::sync::Mutex::new(woken_tx);
-        let waker: Waker = Arc::new(move || {
-            let _ = woken_tx.lock().map(|t| t.send(()));
-        });
+        let (waker, woken) = woken();
         let mut d: FileDialog = FileDialog::default();
         d.open_with(waker, || None);
         woken.recv().unwrap();
@@ -158,11 +160,7 @@ mod tests {
 
     #[test]
     fn span_exports_are_read_on_the_dialog_thread() {
-        let (woken_tx, woken) = channel::<()>();
-        let woken_tx = std::sync::Mutex::new(woken_tx);
-        let waker: Waker = Arc::new(move || {
-            let _ = woken_tx.lock().map(|t| t.send(()));
-        });
+        let (waker, woken) = woken();
         let mut d: FileDialog<SpanIndex> = FileDialog::default();
         d.open_with(waker, || {
             let export = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000b1","kind":4}]}]}]}"#;
