@@ -2,7 +2,7 @@
 //! group, default severity and summary. Detectors attach instances with evidence; the CLI and the
 //! GUI only read them.
 
-use crate::model::Sym;
+use crate::model::{Sym, Timestamp};
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -173,6 +173,22 @@ pub struct Anomaly {
     pub location: Option<String>,
     /// False once withdrawn (e.g. a gap filled later, a stuck event that got its follow-up).
     pub active: bool,
+    /// When it was raised, in event time: the latest event time seen by then (for `stuck`, the
+    /// moment its timeout ran out). `Timestamp::MIN` before any timed event. Replay shows an
+    /// anomaly from then on.
+    pub raised_at: Timestamp,
+    /// When it was withdrawn, in event time (the latest event time seen by then).
+    pub withdrawn_at: Option<Timestamp>,
+}
+
+impl Anomaly {
+    /// Whether it was active at `at` (`None`: now).
+    pub fn active_at(&self, at: Option<Timestamp>) -> bool {
+        match at {
+            None => self.active,
+            Some(t) => self.raised_at <= t && self.withdrawn_at.is_none_or(|w| w > t),
+        }
+    }
 }
 
 /// All anomalies ever raised, with counts of the active ones.
@@ -183,6 +199,9 @@ pub struct Anomalies {
     active_by_kind: [usize; KIND_COUNT],
     /// Bumped on every change, so views can tell when to refresh.
     pub generation: u64,
+    /// The event time anomalies raised or withdrawn now are stamped with (the engine sets it to
+    /// the latest event time seen).
+    pub clock: Option<Timestamp>,
 }
 
 impl Anomalies {
@@ -203,6 +222,8 @@ impl Anomalies {
             message,
             location,
             active: true,
+            raised_at: self.clock.unwrap_or(Timestamp::MIN),
+            withdrawn_at: None,
         });
         if let Some(e) = event {
             self.by_event.entry(e).or_default().push(id);
@@ -216,9 +237,17 @@ impl Anomalies {
         let a = &mut self.list[id as usize];
         if a.active {
             a.active = false;
+            a.withdrawn_at = Some(self.clock.unwrap_or(Timestamp::MIN).max(a.raised_at));
             self.active_by_kind[a.kind as usize] -= 1;
             self.generation += 1;
         }
+    }
+
+    /// Dates an anomaly back to `at` when that is earlier than the clock it was raised at (a
+    /// `stuck` judged late was stuck since its timeout ran out).
+    pub fn backdate(&mut self, id: AnomalyId, at: Timestamp) {
+        let a = &mut self.list[id as usize];
+        a.raised_at = a.raised_at.min(at);
     }
 
     pub fn get(&self, id: AnomalyId) -> &Anomaly {
@@ -241,12 +270,21 @@ impl Anomalies {
 
     /// Active anomalies on one event.
     pub fn on_event(&self, e: EventIdx) -> impl Iterator<Item = &Anomaly> {
+        self.on_event_at(e, None)
+    }
+
+    /// Anomalies on one event that were active at `at` (`None`: now).
+    pub fn on_event_at(
+        &self,
+        e: EventIdx,
+        at: Option<Timestamp>,
+    ) -> impl Iterator<Item = &Anomaly> {
         self.by_event
             .get(&e)
             .into_iter()
             .flatten()
             .map(|id| &self.list[*id as usize])
-            .filter(|a| a.active)
+            .filter(move |a| a.active_at(at))
     }
 
     pub fn count(&self, kind: AnomalyKind) -> usize {

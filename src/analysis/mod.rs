@@ -168,6 +168,7 @@ impl Engine {
         if let Some(t) = r.effective_time() {
             self.stats.max_time = Some(self.stats.max_time.map_or(t, |m| m.max(t)));
         }
+        self.anomalies.clock = self.stats.max_time;
         let mut f = if self.store.first_with_id(r.id) == Some(idx) {
             flags::FIRST_OF_ID
         } else {
@@ -254,12 +255,14 @@ impl Engine {
 
     /// Live sources: judges time-dependent anomalies against the wall clock `now`.
     pub fn tick(&mut self, now: Timestamp) {
+        self.anomalies.clock = Some(now);
         self.run_detectors(None, |d, cx| d.on_tick(cx, now));
     }
 
     /// End of input: judges what is still open. `now` defaults to the latest event time.
     pub fn finish(&mut self, now: Option<Timestamp>) {
         let now = now.or(self.stats.max_time).unwrap_or(0);
+        self.anomalies.clock = Some(now);
         self.run_detectors(None, |d, cx| d.on_finish(cx, now));
     }
 
@@ -274,13 +277,28 @@ impl Engine {
     }
 
     pub fn status(&self, flow: FlowId) -> FlowStatus {
+        self.status_at(flow, None)
+    }
+
+    /// Whether event `e` had happened by `at` (`None`: now; events without a time always count).
+    pub fn happened_by(&self, e: EventIdx, at: Option<Timestamp>) -> bool {
+        at.is_none_or(|t| self.store.get(e).effective_time().is_none_or(|x| x <= t))
+    }
+
+    /// A flow's state as of `at` (replay; `None`: now): its events up to then, the anomalies
+    /// active then, follow-ups that had come by then (which types expect one is what the whole
+    /// session taught).
+    pub fn status_at(&self, flow: FlowId, at: Option<Timestamp>) -> FlowStatus {
         let s = &self.store;
         let (mut stuck, mut open) = (false, false);
         for &e in &self.flows.get(flow).events {
+            if !self.happened_by(e, at) {
+                continue;
+            }
             let failure_type = FAILURE_WORDS
                 .iter()
                 .any(|w| s.str(s.get(e).event_type).ends_with(w));
-            for a in self.anomalies.on_event(e) {
+            for a in self.anomalies.on_event_at(e, at) {
                 match a.kind {
                     AnomalyKind::DeadLetter => return FlowStatus::Failed,
                     AnomalyKind::Stuck => stuck = true,
@@ -294,11 +312,7 @@ impl Engine {
             // dead-letter copy of it waits for nothing.
             let canonical = self.flags[e as usize] & flags::FIRST_OF_ID != 0
                 && self.flags[e as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0;
-            open |= canonical
-                && self
-                    .detectors
-                    .stuck
-                    .awaits_follow_up(s, &self.config.expect, e);
+            open |= canonical && self.awaits_follow_up_at(e, at);
         }
         if stuck {
             FlowStatus::Stuck
@@ -309,12 +323,36 @@ impl Engine {
         }
     }
 
-    /// Active anomalies on the events of a flow.
-    pub fn flow_anomalies(&self, flow: FlowId) -> impl Iterator<Item = &Anomaly> {
+    fn awaits_follow_up_at(&self, e: EventIdx, at: Option<Timestamp>) -> bool {
+        let (s, stuck, expect) = (&self.store, &self.detectors.stuck, &self.config.expect);
+        let Some(t) = at else {
+            return stuck.awaits_follow_up(s, expect, e);
+        };
+        let repeat = |c: EventIdx| {
+            self.flags[c as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0
+        };
+        stuck.expects_follow_up(s, expect, e, at)
+            && !s
+                .children_of(s.get(e).id)
+                .any(|c| c != e && !repeat(c) && self.happened_by(c, Some(t)))
+    }
+
+    /// Anomalies on the events of a flow that were active at `at` (`None`: now).
+    pub fn flow_anomalies_at(
+        &self,
+        flow: FlowId,
+        at: Option<Timestamp>,
+    ) -> impl Iterator<Item = &Anomaly> {
         self.flows
             .get(flow)
             .events
             .iter()
-            .flat_map(|&e| self.anomalies.on_event(e))
+            .filter(move |&&e| self.happened_by(e, at))
+            .flat_map(move |&e| self.anomalies.on_event_at(e, at))
+    }
+
+    /// Active anomalies on the events of a flow.
+    pub fn flow_anomalies(&self, flow: FlowId) -> impl Iterator<Item = &Anomaly> {
+        self.flow_anomalies_at(flow, None)
     }
 }

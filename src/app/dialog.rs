@@ -6,16 +6,26 @@ use crate::decode::spans::SpanIndex;
 use crate::ingest::Waker;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::{Duration, Instant};
+
+/// A dialog that gives nothing back sooner than this never showed (no desktop portal or zenity,
+/// as under a bare X server): no one can cancel that fast.
+const NO_ANSWER: Duration = Duration::from_millis(1500);
 
 /// A dialog on its own thread and what it gives: the chosen paths, or (`FileDialog<SpanIndex>`)
 /// the span exports read from them on that same thread.
 pub struct FileDialog<T = Vec<PathBuf>> {
-    pending: Option<Receiver<Option<T>>>,
+    pending: Option<Receiver<(Option<T>, Duration)>>,
+    /// The last dialog gave nothing at once: it never showed.
+    unanswered: bool,
 }
 
 impl<T> Default for FileDialog<T> {
     fn default() -> Self {
-        FileDialog { pending: None }
+        FileDialog {
+            pending: None,
+            unanswered: false,
+        }
     }
 }
 
@@ -84,7 +94,9 @@ impl<T: Send + 'static> FileDialog<T> {
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
-                let _ = tx.send(pick());
+                let t0 = Instant::now();
+                let got = pick();
+                let _ = tx.send((got, t0.elapsed()));
                 waker();
             });
         if spawned.is_ok() {
@@ -97,9 +109,10 @@ impl<T: Send + 'static> FileDialog<T> {
     pub fn poll(&mut self) -> Option<T> {
         let rx = self.pending.as_ref()?;
         match rx.try_recv() {
-            Ok(paths) => {
+            Ok((got, took)) => {
                 self.pending = None;
-                paths
+                self.unanswered = got.is_none() && took < NO_ANSWER;
+                got
             }
             Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
@@ -110,19 +123,32 @@ impl<T: Send + 'static> FileDialog<T> {
     }
 }
 
+impl<T> FileDialog<T> {
+    /// True once after a dialog that never showed (the app offers its own path box then).
+    pub fn take_unanswered(&mut self) -> bool {
+        std::mem::take(&mut self.unanswered)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// A waker that reports each call on the returned channel.
+    fn woken() -> (Waker, Receiver<()>) {
+        let (tx, rx) = channel::<()>();
+        let tx = std::sync::Mutex::new(tx);
+        let waker: Waker = Arc::new(move || {
+            let _ = tx.lock().map(|t| t.send(()));
+        });
+        (waker, rx)
+    }
+
     #[test]
     fn the_frame_goes_on_while_the_dialog_is_open() {
         let (release, wait) = channel::<()>();
-        let (woken_tx, woken) = channel::<()>();
-        let woken_tx = std::sync::Mutex::new(woken_tx);
-        let waker: Waker = Arc::new(move || {
-            let _ = woken_tx.lock().map(|t| t.send(()));
-        });
+        let (waker, woken) = woken();
         let mut d = FileDialog::default();
         d.open_with(waker.clone(), move || {
             let _ = wait.recv();
@@ -134,15 +160,23 @@ mod tests {
         woken.recv().unwrap();
         assert_eq!(d.poll(), Some(vec![PathBuf::from("a.jsonl")]));
         assert_eq!(d.poll(), None);
+        assert!(!d.take_unanswered());
+    }
+
+    #[test]
+    fn a_dialog_that_gives_nothing_at_once_never_showed() {
+        let (waker, woken) = woken();
+        let mut d: FileDialog = FileDialog::default();
+        d.open_with(waker, || None);
+        woken.recv().unwrap();
+        assert_eq!(d.poll(), None);
+        assert!(d.take_unanswered(), "the app offers its path box");
+        assert!(!d.take_unanswered(), "once");
     }
 
     #[test]
     fn span_exports_are_read_on_the_dialog_thread() {
-        let (woken_tx, woken) = channel::<()>();
-        let woken_tx = std::sync::Mutex::new(woken_tx);
-        let waker: Waker = Arc::new(move || {
-            let _ = woken_tx.lock().map(|t| t.send(()));
-        });
+        let (waker, woken) = woken();
         let mut d: FileDialog<SpanIndex> = FileDialog::default();
         d.open_with(waker, || {
             let export = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000b1","kind":4}]}]}]}"#;

@@ -50,6 +50,9 @@ pub struct EventscopeApp {
     profiles: ProfileConfig,
     /// The files last opened, opened again when spans are given.
     files: Vec<PathBuf>,
+    /// View > Reset layout was chosen: egui forgets panel sizes and window positions in the next
+    /// `logic()`.
+    reset_layout: bool,
 }
 
 impl EventscopeApp {
@@ -79,6 +82,7 @@ impl EventscopeApp {
             export_dialog: dialog::FileDialog::default(),
             profiles: ProfileConfig::default(),
             files: Vec::new(),
+            reset_layout: false,
         };
         match launch {
             Launch::Demo(opts) => {
@@ -199,6 +203,9 @@ impl EventscopeApp {
                 Command::SetDark(d) => self.prefs.dark = d,
                 Command::SetLanesByTopic(b) => self.prefs.lanes_by_topic = b,
                 Command::ShowDemoPanel(b) => self.prefs.show_demo_panel = b,
+                Command::SetUtc(b) => self.prefs.utc = b,
+                Command::SetFlowColumns(c) => self.prefs.flow_columns = c,
+                Command::ResetLayout => self.reset_layout = true,
                 Command::RememberConnection(c) => self.prefs.remember_connection(*c),
                 #[cfg(feature = "kafka")]
                 Command::Connect(opts) => self.connect(*opts, crate::session::DEFAULT_BUDGET),
@@ -215,6 +222,11 @@ impl eframe::App for EventscopeApp {
         if let Some(paths) = self.file_dialog.poll() {
             self.commands.push(Command::Open(paths));
         }
+        if self.file_dialog.take_unanswered() {
+            self.view.open_path.show(
+                "No file dialog answered (no desktop portal or zenity here): type the trace file's path.",
+            );
+        }
         if let Some(path) = self.cert_dialog.poll()
             && let Some(field) = self.cert_field
         {
@@ -227,6 +239,12 @@ impl eframe::App for EventscopeApp {
             self.view.export.path = path.display().to_string();
         }
         self.apply_commands();
+        if std::mem::take(&mut self.reset_layout) {
+            ctx.memory_mut(|m| {
+                m.data = Default::default();
+                m.reset_areas();
+            });
+        }
         let more = self.session.drain(INGEST_BUDGET);
         if self.session.generation != self.view.generation {
             // Eviction rebuilt the engine: indexes changed, derived views start over.

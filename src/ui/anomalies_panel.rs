@@ -1,5 +1,7 @@
 //! The anomalies panel, like Wireshark's Expert Info: grouped by kind with counts, severities and
-//! each kind's group (delivery, ordering, ...); clicking a row selects its event and flow.
+//! each kind's group (delivery, ordering, ...); clicking a row selects its event and flow. One
+//! virtualised list of kind headers and their rows (normal height), as of the replay cursor when
+//! replaying; it holds still while the mouse is over it (new anomalies counted in a chip).
 
 use super::{ViewState, severity_color};
 use crate::analysis::anomaly::{KIND_COUNT, KindInfo};
@@ -64,81 +66,240 @@ impl AnomalyIndex {
     }
 }
 
+/// The anomalies panel's own state: which kinds are open, and the list held still under the
+/// mouse.
+#[derive(Default)]
+pub struct AnomaliesView {
+    pub open: [bool; KIND_COUNT],
+    /// While the mouse is over the list: only anomalies raised before this many were raised are
+    /// listed (new ones are counted in a chip instead of pushing rows down).
+    held: Option<usize>,
+}
+
+/// What one kind lists: its anomalies (active now, or at the replay cursor), newest first.
+struct KindRows<'a> {
+    info: &'static KindInfo,
+    /// Live: active ids, oldest first (a prefix of them when held).
+    live: &'a [AnomalyId],
+    replay: bool,
+    count: usize,
+}
+
+impl KindRows<'_> {
+    fn nth_newest(&self, view: &ViewState, i: usize) -> Option<AnomalyId> {
+        if self.replay {
+            view.replay_anomalies.nth_newest(self.info.kind, i)
+        } else {
+            self.live.get(self.live.len().checked_sub(i + 1)?).copied()
+        }
+    }
+}
+
+fn kind_rows(view: &ViewState) -> (Vec<KindRows<'_>>, usize) {
+    let replay = view.replay.is_some();
+    let mut new = 0;
+    let rows = (REGISTRY.iter())
+        .filter(|info| view.severity.is_none_or(|s| s == info.severity))
+        .filter_map(|info| {
+            let all = view.anomalies.active(info);
+            let live = match view.anomaly_view.held {
+                Some(n) if !replay => &all[..all.partition_point(|&id| (id as usize) < n)],
+                _ => all,
+            };
+            new += all.len() - live.len();
+            let count = if replay {
+                view.replay_anomalies.count(info.kind)
+            } else {
+                live.len()
+            };
+            (count > 0).then_some(KindRows {
+                info,
+                live,
+                replay,
+                count,
+            })
+        })
+        .collect();
+    (rows, new)
+}
+
 pub fn anomalies_ui(
     ui: &mut egui::Ui,
     engine: &Engine,
     view: &mut ViewState,
     out: &mut Vec<Command>,
 ) {
+    let (kinds, new) = kind_rows(view);
+    let mut release = false;
     ui.horizontal(|ui| {
         ui.strong("Anomalies");
-        ui.label(format!("{} active", engine.anomalies.total()));
-        if let Some(sev) = view.severity
-            && ui.button(format!("{} only ✕", sev.name())).clicked()
-        {
-            view.severity = None;
+        let total = match view.replay {
+            Some(_) => format!(
+                "{} active at the replay cursor",
+                view.replay_anomalies.total()
+            ),
+            None => format!("{} active", engine.anomalies.total()),
+        };
+        ui.label(total);
+        if new > 0 {
+            release = ui
+                .button(format!("{new} new"))
+                .on_hover_text("Raised while the mouse was over the list")
+                .clicked();
         }
+        ui.weak("n / p: next / previous");
     });
-    egui::ScrollArea::vertical()
+    let mut severity_off = false;
+    if let Some(sev) = view.severity {
+        severity_off = ui.button(format!("{} only ✕", sev.name())).clicked();
+    }
+    let row_h = ui
+        .spacing()
+        .interact_size
+        .y
+        .max(ui.text_style_height(&egui::TextStyle::Body) + 6.0);
+    let total: usize = (kinds.iter())
+        .map(|k| {
+            1 + if view.anomaly_view.open[k.info.kind as usize] {
+                k.count
+            } else {
+                0
+            }
+        })
+        .sum();
+    let mut toggle = None;
+    let list = egui::ScrollArea::vertical()
         .id_salt("anomalies_scroll")
         .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for info in REGISTRY.iter() {
-                if view.severity.is_none_or(|s| s == info.severity) {
-                    kind_ui(ui, engine, view, info, out);
+        .show_rows(ui, row_h, total, |ui, range| {
+            for r in range {
+                let open = &view.anomaly_view.open;
+                match locate(&kinds, open, r) {
+                    Some((k, None)) if kind_header_ui(ui, k, open[k.info.kind as usize]) => {
+                        toggle = Some(k.info.kind as usize);
+                    }
+                    Some((k, Some(i))) => {
+                        if let Some(id) = k.nth_newest(view, i) {
+                            anomaly_row_ui(ui, engine, view, id, out);
+                        }
+                    }
+                    _ => {}
                 }
             }
         });
+    let hovered = ui.rect_contains_pointer(list.inner_rect);
+    let av = &mut view.anomaly_view;
+    av.held = match (hovered && !release, av.held) {
+        (true, Some(n)) => Some(n),
+        (true, None) => Some(engine.anomalies.all().len()),
+        (false, _) => None,
+    };
+    if let Some(k) = toggle {
+        av.open[k] = !av.open[k];
+    }
+    if severity_off {
+        view.severity = None;
+    }
 }
 
-/// One kind: a header with its count and group, opening to its anomalies, newest first.
-fn kind_ui(
-    ui: &mut egui::Ui,
-    engine: &Engine,
-    view: &ViewState,
-    info: &KindInfo,
-    out: &mut Vec<Command>,
-) {
-    let active = view.anomalies.active(info);
-    if active.is_empty() {
-        return;
+/// Row `r` of the list: a kind's header (`None`) or its `i`-th newest anomaly.
+fn locate<'a, 'b>(
+    kinds: &'b [KindRows<'a>],
+    open: &[bool; KIND_COUNT],
+    mut r: usize,
+) -> Option<(&'b KindRows<'a>, Option<usize>)> {
+    for k in kinds {
+        if r == 0 {
+            return Some((k, None));
+        }
+        r -= 1;
+        let n = if open[k.info.kind as usize] {
+            k.count
+        } else {
+            0
+        };
+        if r < n {
+            return Some((k, Some(r)));
+        }
+        r -= n;
     }
-    let header = egui::RichText::new(format!(
-        "{} {} ({}) [{}] — {}",
+    None
+}
+
+/// A kind's header: severity, name, count, group and summary; true when clicked (opens/closes).
+fn kind_header_ui(ui: &mut egui::Ui, k: &KindRows, open: bool) -> bool {
+    let info = k.info;
+    let text = egui::RichText::new(format!(
+        "{} {} {} ({}) [{}] — {}",
+        if open { "⏷" } else { "⏵" },
         info.severity.name(),
         info.name,
-        active.len(),
+        k.count,
         info.group.name(),
         info.summary
     ))
-    .color(severity_color(info.severity));
-    egui::CollapsingHeader::new(header)
-        .id_salt(info.name)
-        .show(ui, |ui| {
-            let row_h = 18.0;
-            egui::ScrollArea::vertical()
-                .id_salt(info.name)
-                .max_height(240.0)
-                .show_rows(ui, row_h, active.len(), |ui, range| {
-                    for i in range {
-                        let a = engine.anomalies.get(active[active.len() - 1 - i]);
-                        let r = ui.add(
-                            egui::Button::selectable(
-                                a.event.is_some() && a.event == view.selected_event,
-                                egui::RichText::new(&a.message).small(),
-                            )
-                            .truncate(),
-                        );
-                        if r.clicked()
-                            && let Some(e) = a.event
-                        {
-                            out.push(Command::SelectEvent(e));
-                        }
-                    }
-                });
-        })
-        .header_response
-        .on_hover_text(format!("group: {}", info.group.name()));
+    .color(severity_color(info.severity))
+    .strong();
+    ui.add(egui::Button::new(text).frame(false).truncate())
+        .on_hover_text(format!(
+            "{}: {}\ngroup: {}",
+            info.name,
+            info.summary,
+            info.group.name()
+        ))
+        .clicked()
+}
+
+fn anomaly_row_ui(
+    ui: &mut egui::Ui,
+    engine: &Engine,
+    view: &ViewState,
+    id: AnomalyId,
+    out: &mut Vec<Command>,
+) {
+    let a = engine.anomalies.get(id);
+    ui.horizontal(|ui| {
+        ui.add_space(16.0);
+        let r = ui.add(
+            egui::Button::selectable(
+                a.event.is_some() && a.event == view.selected_event,
+                &a.message,
+            )
+            .truncate(),
+        );
+        let r = match &a.location {
+            Some(l) => r.on_hover_text(format!("{}\n{l}", a.message)),
+            None => r.on_hover_text(&a.message),
+        };
+        if r.clicked()
+            && let Some(e) = a.event
+        {
+            out.push(Command::SelectEvent(e));
+        }
+    });
+}
+
+/// The event of the next (or previous) anomaly after the selected event, in event order (as
+/// `check` lists them), among those active now or at the replay cursor; wraps around.
+pub fn step_anomaly(engine: &Engine, view: &ViewState, forward: bool) -> Option<EventIdx> {
+    let at = view.cutoff();
+    let mut events: Vec<EventIdx> = (engine.anomalies.all().iter())
+        .filter(|a| a.active_at(at) && view.severity.is_none_or(|s| s == a.severity))
+        .filter_map(|a| a.event)
+        .collect();
+    events.sort_unstable();
+    events.dedup();
+    let sel = view.selected_event;
+    if forward {
+        let i = sel.map_or(0, |s| events.partition_point(|&e| e <= s));
+        events.get(i).or(events.first()).copied()
+    } else {
+        let i = sel.map_or(events.len(), |s| events.partition_point(|&e| e < s));
+        i.checked_sub(1)
+            .and_then(|i| events.get(i))
+            .or(events.last())
+            .copied()
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,12 @@ pub enum Command {
     /// Timeline swimlanes per topic (true) or per service.
     SetLanesByTopic(bool),
     ShowDemoPanel(bool),
+    /// Times in UTC (true) or local time.
+    SetUtc(bool),
+    /// The flows table's optional columns.
+    SetFlowColumns(crate::ui::flows_data::ExtraColumns),
+    /// Forget panel sizes and window positions (View > Reset layout).
+    ResetLayout,
     /// Keep a connection (without secrets) among the recent ones.
     RememberConnection(Box<crate::ui::connect_dialog::SavedConnection>),
     #[cfg(feature = "kafka")]

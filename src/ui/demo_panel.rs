@@ -4,12 +4,20 @@
 use crate::ingest::demo::{DemoControl, DemoHandle, FAULTS};
 use crate::ui::{Command, Prefs};
 
-pub fn demo_window_ui(ui: &mut egui::Ui, demo: &DemoHandle, prefs: &Prefs, out: &mut Vec<Command>) {
+/// The window, kept inside `area` (the graph's).
+pub fn demo_window_ui(
+    ui: &mut egui::Ui,
+    demo: &DemoHandle,
+    prefs: &Prefs,
+    area: egui::Rect,
+    out: &mut Vec<Command>,
+) {
     let status = demo.status.lock().map(|s| s.clone()).unwrap_or_default();
     let mut open = prefs.show_demo_panel;
     egui::Window::new("Demo controls")
         .open(&mut open)
-        .default_pos([1000.0, 60.0])
+        .default_pos(area.left_top() + egui::vec2(8.0, 8.0))
+        .constrain_to(area)
         .default_open(false)
         .default_width(330.0)
         .show(ui.ctx(), |ui| {

@@ -1,9 +1,11 @@
 //! The flows filter: free text (matched in ids, types, services, keys and payloads, any case) and
 //! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly` terms; all terms
-//! must match. No egui here: tested as plain logic.
+//! must match. `"quoted text"` is searched as it is. Anything else that cannot mean what it seems
+//! to (an unknown key, a key without a value, brackets, an unclosed quote) is an error that says
+//! why. Replay matches the flow as of the cursor. No egui here: tested as plain logic.
 
-use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus};
-use crate::model::Payload;
+use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus, REGISTRY};
+use crate::model::{Payload, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Term {
@@ -30,31 +32,87 @@ pub const STATUSES: [FlowStatus; 4] = [
     FlowStatus::Failed,
 ];
 
+/// The keys a term can start with (`key:value`).
+pub const KEYS: [&str; 6] = ["type", "service", "topic", "kind", "status", "has"];
+
+/// Splits the text into words; a word in double quotes is taken as it is (spaces, colons and
+/// brackets included). An unclosed quote is an error.
+fn words(text: &str) -> Result<Vec<(String, bool)>, String> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        if let Some(q) = rest.strip_prefix('"') {
+            let end = q
+                .find('"')
+                .ok_or_else(|| format!("unclosed quote in {rest}: end it with \""))?;
+            out.push((q[..end].to_string(), true));
+            rest = q[end + 1..].trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            out.push((rest[..end].to_string(), false));
+            rest = rest[end..].trim_start();
+        }
+    }
+    Ok(out)
+}
+
+/// One unquoted word as a term; unknown keys, empty values and brackets are errors (the filter
+/// has no grouping or operators: every term must match).
+fn term(word: &str) -> Result<Term, String> {
+    if word.contains(['(', ')']) {
+        return Err(format!(
+            "'{word}': the filter has no grouping (every term must match); to search for brackets, quote them: \"{word}\""
+        ));
+    }
+    let Some((key, v)) = word.split_once(':') else {
+        return Ok(Term::Text(word.to_lowercase()));
+    };
+    // Only a word-like key is one: "09:00" or "a:b:c" stay text when the key is not a name.
+    if !key.chars().all(|c| c.is_ascii_alphabetic() || c == '_') || key.is_empty() {
+        return Ok(Term::Text(word.to_lowercase()));
+    }
+    if !KEYS.contains(&key) {
+        return Err(format!(
+            "unknown key '{key}:' (keys: {}); to search for the text, quote it: \"{word}\"",
+            KEYS.map(|k| format!("{k}:")).join(" ")
+        ));
+    }
+    if v.is_empty() {
+        return Err(format!("'{key}:' needs a value"));
+    }
+    Ok(match key {
+        "type" => Term::Type(v.to_lowercase()),
+        "service" => Term::Service(v.to_lowercase()),
+        "topic" => Term::Topic(v.to_lowercase()),
+        "kind" => Term::Kind(AnomalyKind::from_name(v).ok_or_else(|| {
+            let names: Vec<&str> = REGISTRY.iter().map(|k| k.name).collect();
+            format!("unknown anomaly kind '{v}' (one of {})", names.join(", "))
+        })?),
+        "status" => {
+            let v = v.to_lowercase();
+            let st = STATUSES.into_iter().find(|s| s.name() == v);
+            Term::Status(st.ok_or_else(|| {
+                let names: Vec<&str> = STATUSES.iter().map(|s| s.name()).collect();
+                format!("unknown status '{v}' (one of {})", names.join(", "))
+            })?)
+        }
+        _ if v == "anomaly" => Term::HasAnomaly,
+        _ => return Err(format!("has:{v}: only has:anomaly is known")),
+    })
+}
+
 impl Filter {
     pub fn parse(text: &str) -> Result<Filter, String> {
-        let mut terms = Vec::new();
-        for word in text.split_whitespace() {
-            let term = match word.split_once(':') {
-                Some(("type", v)) => Term::Type(v.to_lowercase()),
-                Some(("service", v)) => Term::Service(v.to_lowercase()),
-                Some(("topic", v)) => Term::Topic(v.to_lowercase()),
-                Some(("kind", v)) => Term::Kind(AnomalyKind::from_name(v).ok_or_else(|| {
-                    format!("unknown anomaly kind '{v}' (e.g. duplicate, stuck, out_of_order)")
-                })?),
-                Some(("status", v)) => {
-                    let v = v.to_lowercase();
-                    let st = STATUSES.into_iter().find(|s| s.name() == v);
-                    Term::Status(st.ok_or_else(|| {
-                        let names: Vec<&str> = STATUSES.iter().map(|s| s.name()).collect();
-                        format!("unknown status '{v}' (one of {})", names.join(", "))
-                    })?)
+        let terms = words(text)?
+            .into_iter()
+            .map(|(w, quoted)| {
+                if quoted {
+                    Ok(Term::Text(w.to_lowercase()))
+                } else {
+                    term(&w)
                 }
-                Some(("has", "anomaly")) => Term::HasAnomaly,
-                Some(("has", v)) => return Err(format!("has:{v}: only has:anomaly is known")),
-                _ => Term::Text(word.to_lowercase()),
-            };
-            terms.push(term);
-        }
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Filter { terms })
     }
 
@@ -63,7 +121,13 @@ impl Filter {
     }
 
     pub fn matches(&self, engine: &Engine, flow: FlowId) -> bool {
-        self.terms.iter().all(|t| term_matches(t, engine, flow))
+        self.matches_at(engine, flow, None)
+    }
+
+    /// Whether the flow as of replay time `at` matches (`None`: now): only its events up to
+    /// then, its state and the anomalies active then.
+    pub fn matches_at(&self, engine: &Engine, flow: FlowId, at: Option<Timestamp>) -> bool {
+        self.terms.iter().all(|t| term_matches(t, engine, flow, at))
     }
 }
 
@@ -71,17 +135,19 @@ fn contains(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(needle)
 }
 
-fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
+fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp>) -> bool {
     let s = &engine.store;
     let f = engine.flows.get(flow);
-    let any = |pred: &dyn Fn(u32) -> bool| f.events.iter().any(|&e| pred(e));
+    let any = |pred: &dyn Fn(u32) -> bool| {
+        (f.events.iter()).any(|&e| engine.happened_by(e, at) && pred(e))
+    };
     match term {
         Term::Type(t) => any(&|e| contains(s.str(s.get(e).event_type), t)),
         Term::Service(v) => any(&|e| s.opt_str(s.get(e).source).is_some_and(|x| contains(x, v))),
         Term::Topic(v) => any(&|e| s.opt_str(s.get(e).topic).is_some_and(|x| contains(x, v))),
-        Term::Kind(k) => engine.flow_anomalies(flow).any(|a| a.kind == *k),
-        Term::HasAnomaly => engine.flow_anomalies(flow).next().is_some(),
-        Term::Status(st) => engine.status(flow) == *st,
+        Term::Kind(k) => engine.flow_anomalies_at(flow, at).any(|a| a.kind == *k),
+        Term::HasAnomaly => engine.flow_anomalies_at(flow, at).next().is_some(),
+        Term::Status(st) => engine.status_at(flow, at) == *st,
         Term::Text(t) => {
             contains(s.str(f.key), t)
                 || any(&|e| {
@@ -156,6 +222,22 @@ mod tests {
                 .contains("unknown anomaly kind")
         );
         assert!(Filter::parse("status:late").is_err());
+        assert_eq!(hits(&e, "\"X-42\""), ["c1"], "quoted text");
+        assert_eq!(
+            hits(&e, "09:00"),
+            Vec::<String>::new(),
+            "a colon after digits is text"
+        );
+        for bad in ["((", "a)", "nope:x", "type:", "\"open", "kind:", "has:x"] {
+            assert!(Filter::parse(bad).is_err(), "{bad} is an error");
+        }
+        assert!(Filter::parse("((").unwrap_err().contains("no grouping"));
+        assert!(
+            Filter::parse("foo:bar")
+                .unwrap_err()
+                .contains("unknown key 'foo:'")
+        );
+        assert!(Filter::parse("\"((\"").is_ok(), "quoted brackets are text");
         assert!(
             Filter::parse("status:ok")
                 .unwrap_err()

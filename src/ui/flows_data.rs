@@ -5,7 +5,8 @@
 
 use super::filter::{Filter, STATUSES};
 use crate::analysis::{Engine, FlowId, FlowStatus};
-use crate::model::Sym;
+use crate::model::{Sym, Timestamp};
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortColumn {
@@ -21,14 +22,26 @@ pub enum SortColumn {
 
 pub const COLUMNS: [(SortColumn, &str); 8] = [
     (SortColumn::Correlation, "Correlation id"),
-    (SortColumn::Root, "Root type"),
+    (SortColumn::Status, "Status"),
+    (SortColumn::Anomalies, "⚠"),
     (SortColumn::Events, "Events"),
+    (SortColumn::Root, "Root type"),
     (SortColumn::Services, "Services"),
     (SortColumn::Start, "Start"),
     (SortColumn::Duration, "Duration"),
-    (SortColumn::Status, "Status"),
-    (SortColumn::Anomalies, "⚠"),
 ];
+
+/// The flows table's optional columns (its "Columns" menu), after the fixed ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ExtraColumns {
+    /// The topics of the flow's events (the first, and how many more).
+    pub topic: bool,
+    /// The record key of the flow's first event that has one.
+    pub key: bool,
+    /// The kinds of the flow's active anomalies.
+    pub kinds: bool,
+}
 
 /// Rebuilds while streaming happen at most this often (seconds of egui's input time).
 pub const REFRESH: f64 = 0.3;
@@ -39,16 +52,50 @@ pub struct FlowSummary {
     pub status: FlowStatus,
     /// Active anomalies on the flow's events.
     pub anomalies: u32,
+    /// Their kinds, one bit per [`crate::analysis::AnomalyKind`].
+    pub kinds: u16,
     /// The type of its root event.
     pub root: Option<Sym>,
+    /// Its events (as of the replay cursor, when replaying).
+    pub events: u32,
+    /// Its latest event time (as of the replay cursor, when replaying).
+    pub last: Option<Timestamp>,
 }
 
 impl FlowSummary {
     pub fn of(engine: &Engine, flow: FlowId) -> FlowSummary {
+        let (anomalies, kinds) = kinds_of(engine.flow_anomalies(flow));
         FlowSummary {
             status: engine.status(flow),
-            anomalies: engine.flow_anomalies(flow).count() as u32,
+            anomalies,
+            kinds,
             root: root_type(engine, flow),
+            events: engine.flows.get(flow).events.len() as u32,
+            last: engine.flows.get(flow).last(),
+        }
+    }
+
+    /// As of replay time `at`: the flow's events up to then, its state and the anomalies active
+    /// then (one pass over the flow's events).
+    pub fn at(engine: &Engine, flow: FlowId, at: Timestamp) -> FlowSummary {
+        let s = &engine.store;
+        let (mut events, mut last) = (0, None::<Timestamp>);
+        for &e in &engine.flows.get(flow).events {
+            if engine.happened_by(e, Some(at)) {
+                events += 1;
+                if let Some(t) = s.get(e).effective_time() {
+                    last = Some(last.map_or(t, |l| l.max(t)));
+                }
+            }
+        }
+        let (anomalies, kinds) = kinds_of(engine.flow_anomalies_at(flow, Some(at)));
+        FlowSummary {
+            status: engine.status_at(flow, Some(at)),
+            anomalies,
+            kinds,
+            root: root_type(engine, flow),
+            events,
+            last,
         }
     }
 
@@ -76,6 +123,20 @@ pub struct FlowsData {
     seen: (u64, u64, Option<i64>),
     last: Option<f64>,
     dirty: bool,
+    /// Replay: summaries as of the cursor, for the (engine events, anomaly generation, cursor)
+    /// they were made for; filled for the rows shown, or for all listed flows when the sort or
+    /// the filter needs them.
+    at: FxHashMap<FlowId, FlowSummary>,
+    at_key: (u64, u64, Option<i64>),
+    /// The mouse is over the table: new data does not move its rows (a changed filter, sort or
+    /// replay cursor still does).
+    pub hold: bool,
+    /// Flows in the engine when the rows were last rebuilt.
+    built_total: usize,
+    /// The keyboard cursor's row (Up/Down; Enter selects it).
+    pub cursor: Option<FlowId>,
+    /// Scroll the table to its top on the next frame.
+    pub scroll_top: bool,
 }
 
 impl Default for FlowsData {
@@ -90,8 +151,19 @@ impl Default for FlowsData {
             seen: (u64::MAX, u64::MAX, None),
             last: None,
             dirty: true,
+            at: FxHashMap::default(),
+            at_key: (0, 0, None),
+            hold: false,
+            built_total: 0,
+            cursor: None,
+            scroll_top: false,
         }
     }
+}
+
+/// How many anomalies, and their kinds as bits.
+fn kinds_of<'a>(list: impl Iterator<Item = &'a crate::analysis::Anomaly>) -> (u32, u16) {
+    list.fold((0, 0), |(n, k), a| (n + 1, k | 1 << a.kind as u16))
 }
 
 /// The type of the flow's root: its first event whose cause is not in the flow.
@@ -134,6 +206,38 @@ impl FlowsData {
         self.summaries.get(flow as usize).copied().flatten()
     }
 
+    /// What a row shows: the flow's summary, as of the replay cursor `cutoff` when replaying
+    /// (made once per cursor position and kept).
+    pub fn row(
+        &mut self,
+        engine: &Engine,
+        flow: FlowId,
+        cutoff: Option<i64>,
+    ) -> Option<FlowSummary> {
+        let Some(at) = cutoff else {
+            return self.summary(flow);
+        };
+        let key = (engine.stats.events, engine.anomalies.generation, cutoff);
+        if self.at_key != key {
+            self.at.clear();
+            self.at_key = key;
+        }
+        Some(
+            *self
+                .at
+                .entry(flow)
+                .or_insert_with(|| FlowSummary::at(engine, flow, at)),
+        )
+    }
+
+    /// Whether sorting reads each flow's state (status, anomalies, events).
+    fn sorts_by_state(&self) -> bool {
+        matches!(
+            self.sort,
+            SortColumn::Events | SortColumn::Duration | SortColumn::Status | SortColumn::Anomalies
+        )
+    }
+
     /// Recomputes the summaries of the flows that changed. A status also depends on what the
     /// analysis learned from other flows (which event types expect a follow-up), so when nothing
     /// changed (a file loaded, a live source idle) every flow is brought up to date, once.
@@ -169,28 +273,50 @@ impl FlowsData {
         if !self.dirty && self.last.is_some_and(|t| now - t < REFRESH) {
             return true;
         }
+        if self.hold && !self.dirty && key.2 == self.seen.2 {
+            // Held under the mouse: rebuilt once it leaves (its move brings a frame).
+            return false;
+        }
         self.seen = key;
         self.dirty = false;
         self.last = Some(now);
-        self.ids = engine
-            .flows
-            .iter()
-            .filter(|(id, f)| {
-                cutoff.is_none_or(|c| f.first().is_some_and(|t| t <= c))
-                    && (self.filter.is_empty() || self.filter.matches(engine, *id))
-            })
+        let started =
+            |f: &crate::analysis::Flow| cutoff.is_none_or(|c| f.first().is_some_and(|t| t <= c));
+        let mut ids: Vec<FlowId> = (engine.flows.iter())
+            .filter(|(_, f)| started(f))
             .map(|(id, _)| id)
             .collect();
-        let mut ids = std::mem::take(&mut self.ids);
-        self.sort_ids(engine, &mut ids);
+        if cutoff.is_some() && self.sorts_by_state() {
+            // Replay: the whole table as of the cursor (throttled like any rebuild).
+            for &f in &ids {
+                self.row(engine, f, cutoff);
+            }
+        }
+        if !self.filter.is_empty() {
+            ids.retain(|&f| self.filter.matches_at(engine, f, cutoff));
+        }
+        self.sort_ids(engine, &mut ids, cutoff);
         self.ids = ids;
+        self.built_total = engine.flows.len();
         false
     }
 
-    fn sort_ids(&self, engine: &Engine, ids: &mut [FlowId]) {
+    /// Flows that arrived since the rows were last rebuilt (while the table was held).
+    pub fn unseen(&self, engine: &Engine) -> usize {
+        if self.hold {
+            engine.flows.len().saturating_sub(self.built_total)
+        } else {
+            0
+        }
+    }
+
+    fn sort_ids(&self, engine: &Engine, ids: &mut [FlowId], cutoff: Option<i64>) {
         let s = &engine.store;
         let fl = &engine.flows;
-        let summary = |f: FlowId| self.summary(f);
+        let summary = |f: FlowId| match cutoff {
+            None => self.summary(f),
+            Some(_) => self.at.get(&f).copied(),
+        };
         match self.sort {
             SortColumn::Correlation => {
                 ids.sort_by_cached_key(|&f| s.str(fl.get(f).key).to_string())
@@ -200,10 +326,18 @@ impl FlowsData {
                     .and_then(|x| x.root)
                     .map(|t| s.str(t).to_string())
             }),
-            SortColumn::Events => ids.sort_by_key(|&f| fl.get(f).events.len()),
+            SortColumn::Events => ids.sort_by_key(|&f| match cutoff {
+                None => Some(fl.get(f).events.len() as u32),
+                Some(_) => summary(f).map(|x| x.events),
+            }),
             SortColumn::Services => ids.sort_by_key(|&f| fl.get(f).services.len()),
             SortColumn::Start => ids.sort_by_key(|&f| (fl.get(f).first(), f)),
-            SortColumn::Duration => ids.sort_by_key(|&f| fl.get(f).duration()),
+            SortColumn::Duration => ids.sort_by_key(|&f| match cutoff {
+                None => fl.get(f).duration(),
+                Some(_) => {
+                    summary(f).and_then(|x| Some(x.last?.saturating_sub(fl.get(f).first()?)))
+                }
+            }),
             SortColumn::Status => ids.sort_by_key(|&f| summary(f).map(FlowSummary::rank)),
             SortColumn::Anomalies => {
                 ids.sort_by_key(|&f| summary(f).map(FlowSummary::anomalies_first))

@@ -156,6 +156,13 @@ pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
             add_bucket(&mut g, engine, parent, ty, d, &events);
         }
     }
+    if cutoff.is_some() {
+        // Replay: the anomalies active at the cursor, not now.
+        g.nodes.iter_mut().for_each(|n| n.anomalies = 0);
+        for (&e, &n) in &g.node_of {
+            g.nodes[n].anomalies += engine.anomalies.on_event_at(e, cutoff).count();
+        }
+    }
     for n in &mut g.nodes {
         if n.anomalies > 0 {
             n.label = format!("⚠ {}", n.label);

@@ -81,6 +81,12 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
     let Some(g) = cache.graph.as_mut() else {
         return;
     };
+    if n == 0 {
+        // Replay before the flow's first event: nothing to draw (fitting no nodes zooms without
+        // bound).
+        ui.centered_and_justified(|ui| ui.label("No event of this flow yet at the replay cursor."));
+        return;
+    }
     let fit = cache.frames < 3;
     cache.frames = cache.frames.saturating_add(1);
     let resp = GraphView::<FixedState, FixedLayout>::new()

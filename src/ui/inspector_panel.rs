@@ -15,7 +15,16 @@ pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
         ui.label("Click an event in the graph, the timeline or the anomalies list.");
         return;
     };
-    egui::ScrollArea::vertical()
+    let at = view.cutoff();
+    if !engine.happened_by(e, at) {
+        // Replay: this event comes after the cursor.
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "This event comes after the replay cursor: move the cursor on to see it.",
+        );
+    }
+    // Scrolls both ways: long values never widen the panel over the graph.
+    egui::ScrollArea::both()
         .id_salt("inspector_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -24,7 +33,7 @@ pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
             times_ui(ui, engine, e);
             ui.separator();
             transport_ui(ui, engine, e);
-            anomalies_ui(ui, engine, e);
+            anomalies_ui(ui, engine, e, at);
             ui.separator();
             headers_ui(ui, engine, e);
             egui::CollapsingHeader::new("Payload")
@@ -136,13 +145,19 @@ fn transport_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
     });
 }
 
-fn anomalies_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
-    let anomalies: Vec<_> = engine.anomalies.on_event(e).collect();
+/// The event's anomalies (those active at the replay cursor `at`, when replaying).
+fn anomalies_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx, at: Option<i64>) {
+    let anomalies: Vec<_> = engine.anomalies.on_event_at(e, at).collect();
     if anomalies.is_empty() {
         return;
     }
     ui.separator();
-    ui.strong(format!("Anomalies ({})", anomalies.len()));
+    let when = if at.is_some() {
+        " at the replay cursor"
+    } else {
+        ""
+    };
+    ui.strong(format!("Anomalies ({}){when}", anomalies.len()));
     for a in anomalies {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(

@@ -10,6 +10,7 @@
 
 pub mod anomalies_panel;
 pub mod changes;
+pub mod clock;
 mod command;
 pub mod connect_dialog;
 pub mod demo_panel;
@@ -22,8 +23,10 @@ pub mod graph_data;
 pub mod graph_panel;
 pub mod inspector_data;
 pub mod inspector_panel;
+pub mod path_box;
 mod prefs;
 mod recent;
+pub mod replay_data;
 pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;
@@ -63,15 +66,22 @@ pub struct ViewState {
     pub timeline: timeline_data::TimelineData,
     pub timeline_view: timeline_panel::TimelineView,
     pub anomalies: anomalies_panel::AnomalyIndex,
+    pub anomaly_view: anomalies_panel::AnomaliesView,
     /// Only anomalies of this severity in the anomalies panel.
     pub severity: Option<Severity>,
     pub focus_filter: bool,
     pub replay: Option<timeline_panel::Replay>,
+    /// The anomalies active at the replay cursor (empty when not replaying).
+    pub replay_anomalies: replay_data::ReplayAnomalies,
+    /// How times are written (zone, dates when the session spans days).
+    pub time_style: clock::TimeStyle,
     /// The session generation these views were derived for.
     pub generation: u64,
     pub connect: connect_dialog::ConnectForm,
     /// File > Export's window.
     pub export: export_dialog::ExportForm,
+    /// File > Open's in-window path box (when no file dialog answers, or File > Open path…).
+    pub open_path: path_box::PathBox,
 }
 
 impl ViewState {
@@ -90,6 +100,7 @@ impl ViewState {
         v.flows.ascending = old.flows.ascending;
         v.flows.set_filter(old.flows.filter.clone());
         v.timeline_view.span = old.timeline_view.span;
+        v.anomaly_view.open = old.anomaly_view.open;
         v
     }
 
@@ -114,6 +125,8 @@ impl ViewState {
         self.changes.update(engine, &self.anomalies.changed_events);
         self.flows.summarize(engine, &self.changes.touched);
         self.timeline.update(engine, prefs.lanes_by_topic);
+        self.time_style =
+            clock::TimeStyle::for_span(prefs.utc, self.timeline.min, self.timeline.max);
         if let (Some(r), Some(max)) = (&mut self.replay, self.timeline.max) {
             r.advance(max, now);
         }
@@ -123,7 +136,9 @@ impl ViewState {
             self.timeline_view.start = max - self.timeline_view.span * 95 / 100;
         }
         let cutoff = self.cutoff();
-        let pending = self.filter_error.is_none() && self.flows.refresh(engine, cutoff, now);
+        // A filter being edited into shape keeps the last one that parsed, applied as data comes.
+        let mut pending = self.flows.refresh(engine, cutoff, now);
+        pending |= self.replay_anomalies.update(engine, cutoff, now);
         let flow = self.selected_flow.map(|f| (f, self.changes.revision(f)));
         self.timeline.select(engine, flow);
         self.graph.update(engine, flow, self.selected_event, cutoff);
@@ -132,6 +147,14 @@ impl ViewState {
         self.service_map_graph
             .update(engine, &self.service_map, now);
         pending
+    }
+
+    /// Active anomalies of a severity, as of the replay cursor when replaying.
+    pub fn severity_count(&self, engine: &Engine, sev: Severity) -> usize {
+        match self.replay {
+            Some(_) => self.replay_anomalies.count_severity(sev),
+            None => engine.anomalies.count_severity(sev),
+        }
     }
 
     /// True while the replay cursor plays (the app keeps asking for frames then).
@@ -148,28 +171,35 @@ pub fn root_ui(
     prefs: &Prefs,
     out: &mut Vec<Command>,
 ) {
-    shortcuts_ui(ui, view, out);
+    shortcuts_ui(ui, &session.engine, view, out);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar::top_bar_ui(ui, session, view, prefs, out));
+    // Side panels never take more than their share (a width saved by an earlier run included),
+    // so the graph keeps at least a third of the window.
+    let width = ui.available_width();
     egui::Panel::bottom("timeline")
         .resizable(true)
         .default_size(240.0)
         .min_size(140.0)
+        .max_size((ui.available_height() * 0.5).max(140.0))
         .show(ui, |ui| {
             timeline_panel::timeline_ui(ui, session, view, prefs, out)
         });
     egui::Panel::left("flows")
         .resizable(true)
-        .default_size(560.0)
+        .default_size((width * 0.4).clamp(320.0, 680.0))
+        .max_size((width * 0.45).max(300.0))
         .show(ui, |ui| {
-            flows_panel::flows_ui(ui, &session.engine, view, out)
+            flows_panel::flows_ui(ui, &session.engine, view, prefs, out)
         });
     egui::Panel::right("inspector")
         .resizable(true)
-        .default_size(400.0)
+        .default_size((width * 0.25).clamp(260.0, 420.0))
+        .max_size((width * 0.3).max(260.0))
         .show(ui, |ui| {
             egui::Panel::bottom("anomalies")
                 .resizable(true)
                 .default_size(300.0)
+                .max_size((ui.available_height() * 0.7).max(120.0))
                 .show(ui, |ui| {
                     anomalies_panel::anomalies_ui(ui, &session.engine, view, out)
                 });
@@ -177,19 +207,26 @@ pub fn root_ui(
                 inspector_panel::inspector_ui(ui, &session.engine, view)
             });
         });
-    egui::CentralPanel::default().show(ui, |ui| {
-        graph_panel::center_ui(ui, &session.engine, view, out)
-    });
+    let center = egui::CentralPanel::default()
+        .show(ui, |ui| {
+            graph_panel::center_ui(ui, &session.engine, view, out)
+        })
+        .response
+        .rect;
     if let Some(demo) = &session.demo
         && prefs.show_demo_panel
     {
-        demo_panel::demo_window_ui(ui, demo, prefs, out);
+        // Kept over the graph, never over the inspector or the lists.
+        demo_panel::demo_window_ui(ui, demo, prefs, center, out);
+    }
+    if let Some(p) = view.open_path.window_ui(ui, "Open a trace file") {
+        out.push(Command::Open(vec![p]));
     }
     connect_dialog::connect_window_ui(ui, session, view, prefs, out);
     export_dialog::export_window_ui(ui, view, out);
 }
 
-fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>) {
+fn shortcuts_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &mut Vec<Command>) {
     use egui::{Key, Modifiers};
     if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::O)) {
         out.push(Command::OpenDialog);
@@ -197,10 +234,19 @@ fn shortcuts_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<Command>)
     if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::F)) {
         view.focus_filter = true;
     }
-    if !ui.egui_wants_keyboard_input()
-        && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space))
-    {
+    if ui.egui_wants_keyboard_input() {
+        return;
+    }
+    if ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space)) {
         out.push(Command::TogglePause);
+    }
+    // n / p: the next / previous anomaly's event (and its flow).
+    for (key, forward) in [(Key::N, true), (Key::P, false)] {
+        if ui.input_mut(|i| i.consume_key(Modifiers::NONE, key))
+            && let Some(e) = anomalies_panel::step_anomaly(engine, view, forward)
+        {
+            out.push(Command::SelectEvent(e));
+        }
     }
 }
 

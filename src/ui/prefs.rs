@@ -17,6 +17,10 @@ pub struct Prefs {
     pub show_demo_panel: bool,
     /// Recent Kafka connections (never with passwords).
     pub connections: Vec<crate::ui::connect_dialog::SavedConnection>,
+    /// Times in UTC rather than local time.
+    pub utc: bool,
+    /// The flows table's optional columns.
+    pub flow_columns: crate::ui::flows_data::ExtraColumns,
 }
 
 impl Default for Prefs {
@@ -29,6 +33,8 @@ impl Default for Prefs {
             demo_faults: Faults::modest().0.to_vec(),
             show_demo_panel: true,
             connections: Vec::new(),
+            utc: false,
+            flow_columns: Default::default(),
         }
     }
 }

@@ -3,9 +3,10 @@
 //! for the whole session (click to jump). Only the visible range is looked at: markers when few,
 //! one density bar per pixel column when many.
 
+use super::clock::TimeStyle;
 use super::timeline_data::Lane;
 use super::{ViewState, sym_color};
-use crate::model::{Timestamp, format_duration, format_time};
+use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
 use crate::ui::{Command, Prefs};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
@@ -124,7 +125,12 @@ pub fn timeline_ui(
     };
     let visuals = ui.visuals().clone();
     painter.rect_filled(plot, 0.0, visuals.extreme_bg_color);
-    ruler(&painter, plot, fr.t0, fr.span, visuals.text_color());
+    ruler(
+        &painter,
+        (plot, fr.t0, fr.span),
+        view.time_style,
+        visuals.text_color(),
+    );
     let lane_h = (plot.height() / view.timeline.lanes.len().max(1) as f32).clamp(8.0, 40.0);
     let best = lanes_paint(
         &painter,
@@ -142,7 +148,9 @@ pub fn timeline_ui(
             "{} {}\n{}",
             engine.store.str(r.event_type),
             engine.store.str(r.id),
-            r.effective_time().map(format_time).unwrap_or_default()
+            r.effective_time()
+                .map(|t| view.time_style.full(t))
+                .unwrap_or_default()
         ));
         if resp.clicked() {
             out.push(Command::SelectEvent(e));
@@ -187,6 +195,7 @@ fn toolbar_ui(
 /// The replay toggle and, when on, play/pause, speed and a scrubber. The cursor moves in
 /// `logic()` ([`Replay::advance`]).
 fn replay_ui(ui: &mut egui::Ui, view: &mut ViewState, (min, max): (Timestamp, Timestamp)) {
+    let style = view.time_style;
     let mut on = view.replay.is_some();
     if ui
         .toggle_value(&mut on, "⏺ Replay")
@@ -216,7 +225,7 @@ fn replay_ui(ui: &mut egui::Ui, view: &mut ViewState, (min, max): (Timestamp, Ti
         r.at = min + (rel * 1e9) as i64;
         r.playing = false;
     }
-    ui.monospace(format_time(r.at));
+    ui.monospace(style.full(r.at));
 }
 
 /// Zoom around the pointer (wheel or pinch), pan by dragging; either stops following.
@@ -389,7 +398,12 @@ fn replay_cursor(
 }
 
 /// Tick marks at a round interval with time labels.
-fn ruler(painter: &egui::Painter, plot: Rect, t0: Timestamp, span: i64, color: Color32) {
+fn ruler(
+    painter: &egui::Painter,
+    (plot, t0, span): (Rect, Timestamp, i64),
+    style: TimeStyle,
+    color: Color32,
+) {
     let target = span as f64 / (plot.width() as f64 / 110.0).max(1.0);
     let steps: [i64; 16] = [
         1_000,
@@ -422,12 +436,7 @@ fn ruler(painter: &egui::Painter, plot: Rect, t0: Timestamp, span: i64, color: C
                 [pos2(x, plot.top() - 5.0), pos2(x, plot.bottom())],
                 Stroke::new(0.3, color.gamma_multiply(0.4)),
             );
-            let label = format_time(t);
-            let label = if step < 1_000_000_000 {
-                &label[11..23]
-            } else {
-                &label[11..19]
-            };
+            let label = style.tick(t, step < 1_000_000_000);
             painter.text(
                 pos2(x + 2.0, plot.top() - RULER_H),
                 Align2::LEFT_TOP,

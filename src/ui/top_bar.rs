@@ -15,6 +15,7 @@ pub fn top_bar_ui(
 ) {
     ui.horizontal_wrapped(|ui| {
         ui.menu_button("File", |ui| file_menu_ui(ui, session, view, prefs, out));
+        ui.menu_button("View", |ui| view_menu_ui(ui, prefs, out));
         ui.separator();
         source_state_ui(ui, session, view, out);
         ui.separator();
@@ -50,6 +51,14 @@ fn file_menu_ui(
 ) {
     if ui.button("Open… (Ctrl+O)").clicked() {
         out.push(Command::OpenDialog);
+        ui.close();
+    }
+    if ui
+        .button("Open path…")
+        .on_hover_text("Type a trace file's path (also offered when no file dialog answers)")
+        .clicked()
+    {
+        view.open_path.show("");
         ui.close();
     }
     if ui
@@ -95,6 +104,26 @@ fn file_menu_ui(
     }
 }
 
+/// Time zone and layout.
+fn view_menu_ui(ui: &mut egui::Ui, prefs: &Prefs, out: &mut Vec<Command>) {
+    let mut utc = prefs.utc;
+    if ui
+        .checkbox(&mut utc, "UTC times")
+        .on_hover_text("Times in UTC instead of local time")
+        .changed()
+    {
+        out.push(Command::SetUtc(utc));
+    }
+    if ui
+        .button("Reset layout")
+        .on_hover_text("Panel sizes and window positions back to their defaults")
+        .clicked()
+    {
+        out.push(Command::ResetLayout);
+        ui.close();
+    }
+}
+
 /// What is open and whether it is live, loading or paused; the replay time; pause.
 fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: &mut Vec<Command>) {
     let state = if session.paused {
@@ -128,7 +157,7 @@ fn source_state_ui(ui: &mut egui::Ui, session: &Session, view: &ViewState, out: 
     if let Some(r) = &view.replay {
         ui.colored_label(
             egui::Color32::from_rgb(0xe0, 0x4b, 0x4b),
-            format!("replay at {}", crate::model::format_time(r.at)),
+            format!("replay at {}", view.time_style.full(r.at)),
         );
     }
     let pause = if session.paused {
@@ -202,7 +231,7 @@ fn totals_ui(ui: &mut egui::Ui, session: &Session) {
 /// Anomaly counts per severity; a click shows only that severity in the anomalies panel.
 fn severity_chips_ui(ui: &mut egui::Ui, session: &Session, view: &mut ViewState) {
     for sev in Severity::ALL {
-        let n = session.engine.anomalies.count_severity(sev);
+        let n = view.severity_count(&session.engine, sev);
         let text = egui::RichText::new(format!("⏺ {n} {}", sev.name())).color(severity_color(sev));
         if ui
             .selectable_label(view.severity == Some(sev), text)

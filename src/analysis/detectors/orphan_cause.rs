@@ -50,6 +50,11 @@ impl OrphanCauseDetector {
                 ),
                 Some(s.location_label(e)),
             );
+            // An orphan since its event came (at the end of input), or since the timeout ran out.
+            if let Some(t) = r.effective_time() {
+                let since = timeout.map_or(t, |x| t.saturating_add(x).saturating_add(1));
+                cx.anomalies.backdate(id, since);
+            }
             self.raised.entry(cause).or_default().push(id);
         }
         self.pending = keep;

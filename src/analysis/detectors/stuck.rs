@@ -31,6 +31,11 @@ struct TypeStats {
     /// Instances without a child when last looked at (entries that got one since are dropped
     /// lazily, when judged).
     pending: Vec<EventIdx>,
+    /// The event time the type was first learned to have follow-ups at (replay's flow status).
+    learned_since: Option<Timestamp>,
+    /// Instances that arrived without a child and have none yet (`pending` without its stale
+    /// entries), for `learned_since`.
+    childless: usize,
 }
 
 impl TypeStats {
@@ -45,6 +50,13 @@ impl TypeStats {
     fn learned(&self, childless_judged: usize) -> bool {
         let others = self.with_child + childless_judged.saturating_sub(1);
         others >= MIN_INSTANCES && self.with_child as f64 >= MIN_SHARE * others as f64
+    }
+
+    /// Notes when the type is first learned (`clock`: the latest event time seen).
+    fn note_learned(&mut self, clock: Option<Timestamp>) {
+        if self.learned_since.is_none() && self.learned(self.childless) {
+            self.learned_since = Some(clock.unwrap_or(Timestamp::MIN));
+        }
     }
 
     fn p99_ns(&self) -> i64 {
@@ -106,7 +118,8 @@ impl StuckDetector {
     }
 
     /// Records that `parent` has a follow-up (once per parent).
-    fn got_child(&mut self, cx: &mut Ctx, parent: EventIdx, children: &[EventIdx]) {
+    /// `waited`: the parent had arrived without a child (it is among the type's pending ones).
+    fn got_child(&mut self, cx: &mut Ctx, parent: EventIdx, children: &[EventIdx], waited: bool) {
         if self.has_child.get(parent) {
             return;
         }
@@ -115,6 +128,10 @@ impl StuckDetector {
         let lat = first_child_latency(s, parent, children);
         let st = self.types.entry(s.get(parent).event_type).or_default();
         st.with_child += 1;
+        if waited {
+            st.childless = st.childless.saturating_sub(1);
+        }
+        st.note_learned(cx.anomalies.clock);
         // A follow-up that came only after the event was flagged is an outage, not the type's
         // normal latency: learning it would raise the timeout until later outages go unflagged.
         if let Some(l) = lat
@@ -131,15 +148,30 @@ impl StuckDetector {
 
     /// Whether the type is declared or learned to have follow-ups (ignoring age), for flow status.
     pub fn awaits_follow_up(&self, store: &EventStore, expect: &[String], e: EventIdx) -> bool {
+        self.childless(e) && self.expects_follow_up(store, expect, e, None)
+    }
+
+    /// Whether `e`'s type is declared or learned (by `at`, when given) to have follow-ups and `e`
+    /// was not dead-lettered (whether it has had one yet aside), for flow status as of a replay
+    /// time.
+    pub fn expects_follow_up(
+        &self,
+        store: &EventStore,
+        expect: &[String],
+        e: EventIdx,
+        at: Option<Timestamp>,
+    ) -> bool {
         let ty = store.get(e).event_type;
         let Some(st) = self.types.get(&ty) else {
             return false;
         };
-        if !self.childless(e) {
+        if self.excused.get(e) {
             return false;
         }
         // Every childless instance counts here: the question is whether the type has follow-ups.
-        expect.iter().any(|x| x == store.str(ty)) || st.learned(st.pending.len())
+        expect.iter().any(|x| x == store.str(ty))
+            || (st.learned(st.pending.len())
+                && at.is_none_or(|t| st.learned_since.is_some_and(|l| l <= t)))
     }
 
     fn judge(&mut self, cx: &mut Ctx, now: Timestamp) {
@@ -179,14 +211,23 @@ impl StuckDetector {
                     others
                 )
             };
+            // Stuck since both its timeout ran out and its type was known to have follow-ups.
+            let known = if expected {
+                Timestamp::MIN
+            } else {
+                st.learned_since.unwrap_or(now)
+            };
             for (e, age) in old {
                 if !self.flagged.contains_key(&e) {
-                    found.push((e, age, timeout, why.clone()));
+                    let since = (s.get(e).effective_time()).map_or(now, |t| {
+                        t.saturating_add(timeout).saturating_add(1).max(known)
+                    });
+                    found.push((e, age, timeout, why.clone(), since));
                 }
             }
         }
         found.sort_unstable_by_key(|f| f.0);
-        for (e, age, timeout, why) in found {
+        for (e, age, timeout, why, since) in found {
             let r = s.get(e);
             let id = cx.anomalies.raise(
                 AnomalyKind::Stuck,
@@ -201,6 +242,7 @@ impl StuckDetector {
                 ),
                 Some(s.location_label(e)),
             );
+            cx.anomalies.backdate(id, since);
             self.flagged.insert(e, id);
         }
     }
@@ -231,7 +273,7 @@ impl Detector for StuckDetector {
             && parent != idx
             && Self::counts(cx, parent)
         {
-            self.got_child(cx, parent, &[idx]);
+            self.got_child(cx, parent, &[idx], true);
         }
         // As a parent: only the first event with an id (causation links resolve to it).
         if !Self::counts(cx, idx) {
@@ -245,13 +287,12 @@ impl Detector for StuckDetector {
             .filter(|&c| c != idx && !cx.is_repeat(c))
             .collect();
         if kids.is_empty() {
-            self.types
-                .entry(r.event_type)
-                .or_default()
-                .pending
-                .push(idx);
+            let st = self.types.entry(r.event_type).or_default();
+            st.pending.push(idx);
+            st.childless += 1;
+            st.note_learned(cx.anomalies.clock);
         } else {
-            self.got_child(cx, idx, &kids);
+            self.got_child(cx, idx, &kids, false);
         }
     }
 
