@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod events;
 pub mod generate;
+pub mod variants;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 
@@ -35,6 +37,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Print every event as resolved (ids, type, position, profiles), one JSON line each.
     Events(check::CheckArgs),
+    /// List the flow variants (causation shapes) of trace files, most flows first.
+    Variants(check::CheckArgs),
+    /// Compare a flow with another, or with its root type's usual variant (exit 1 on differences).
+    Diff(diff::DiffArgs),
     /// Write a synthetic e-commerce trace with known injected anomalies.
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
@@ -73,6 +79,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     match cli.command {
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Events(a)) => events::run(&a),
+        Some(Command::Variants(a)) => variants::run(&a),
+        Some(Command::Diff(a)) => diff::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
         #[cfg(feature = "kafka")]

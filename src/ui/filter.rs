@@ -1,6 +1,6 @@
 //! The flows filter: free text (matched in ids, types, services, keys and payloads, any case) and
-//! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly` terms; all terms
-//! must match. No egui here: tested as plain logic.
+//! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly`, `variant:N` (the
+//! number in the Variants tab and `eventscope variants`) terms; all terms must match. No egui here: tested as plain logic.
 
 use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus};
 use crate::model::Payload;
@@ -14,6 +14,7 @@ enum Term {
     Kind(AnomalyKind),
     Status(FlowStatus),
     HasAnomaly,
+    Variant(u32),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,6 +51,9 @@ impl Filter {
                     })?)
                 }
                 Some(("has", "anomaly")) => Term::HasAnomaly,
+                Some(("variant", v)) => Term::Variant(v.parse().map_err(|_| {
+                    format!("variant:{v}: a variant number (the Variants tab's #), e.g. variant:2")
+                })?),
                 Some(("has", v)) => return Err(format!("has:{v}: only has:anomaly is known")),
                 _ => Term::Text(word.to_lowercase()),
             };
@@ -82,6 +86,10 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
         Term::Kind(k) => engine.flow_anomalies(flow).any(|a| a.kind == *k),
         Term::HasAnomaly => engine.flow_anomalies(flow).next().is_some(),
         Term::Status(st) => engine.status(flow) == *st,
+        Term::Variant(n) => {
+            let v = &engine.variants;
+            v.by_number(*n).is_some_and(|n| v.variant_of(flow) == Some(n))
+        }
         Term::Text(t) => {
             contains(s.str(f.key), t)
                 || any(&|e| {
@@ -156,6 +164,12 @@ mod tests {
                 .contains("unknown anomaly kind")
         );
         assert!(Filter::parse("status:late").is_err());
+        let mut e = e;
+        e.finish(None);
+        assert_eq!(hits(&e, "variant:1"), ["c1"], "one flow each: by root type's name");
+        assert_eq!(hits(&e, "variant:2"), ["c2"]);
+        assert!(hits(&e, "variant:3").is_empty());
+        assert!(Filter::parse("variant:x").unwrap_err().contains("variant number"));
         assert!(
             Filter::parse("status:ok")
                 .unwrap_err()

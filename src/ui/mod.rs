@@ -27,6 +27,8 @@ pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;
 pub mod top_bar;
+pub mod variants_data;
+pub mod variants_panel;
 
 use crate::analysis::{Engine, FlowId, FlowStatus, Severity};
 use crate::model::Sym;
@@ -42,6 +44,8 @@ pub enum CenterTab {
     #[default]
     FlowGraph,
     ServiceMap,
+    Variants,
+    FlowDiff,
 }
 
 /// Everything the panels show that is derived from the engine, updated incrementally in `logic()`.
@@ -69,6 +73,8 @@ pub struct ViewState {
     /// The session generation these views were derived for.
     pub generation: u64,
     pub connect: connect_dialog::ConnectForm,
+    /// The Variants and Flow diff tabs.
+    pub variants: variants_panel::VariantsView,
 }
 
 impl ViewState {
@@ -127,6 +133,8 @@ impl ViewState {
         self.service_map.update(engine);
         self.service_map_graph
             .update(engine, &self.service_map, now);
+        self.variants
+            .update(engine, self.center, self.selected_flow, now);
         pending
     }
 
