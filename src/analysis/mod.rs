@@ -275,30 +275,41 @@ impl Engine {
     /// Live sources: judges time-dependent anomalies against the wall clock `now`.
     pub fn tick(&mut self, now: Timestamp) {
         self.run_detectors(None, |d, cx| d.on_tick(cx, now));
-        self.judge_variants(false);
+        self.judge_variants(Some(now));
     }
 
     /// End of input: judges what is still open. `now` defaults to the latest event time.
     pub fn finish(&mut self, now: Option<Timestamp>) {
         let now = now.or(self.stats.max_time).unwrap_or(0);
         self.run_detectors(None, |d, cx| d.on_finish(cx, now));
-        self.judge_variants(true);
+        self.judge_variants(None);
     }
 
-    /// Judges whether the flows that changed (`all`: every flow) are complete now, numbers the variants and judges `unusual_flow`
+    /// Judges whether flows are complete now, numbers the variants and judges `unusual_flow`
     /// (status depends on time and on what other detectors learned, so it is judged here, at
-    /// ticks and at the end, not per event).
-    fn judge_variants(&mut self, all: bool) {
+    /// ticks and at the end, not per event). At the end (`now` = `None`) every flow is judged;
+    /// at a live tick, the flows that changed and have been quiet for `stuck_after` (a flow
+    /// still growing passes through shapes that are rare only for a moment), the others at a
+    /// later tick.
+    fn judge_variants(&mut self, now: Option<Timestamp>) {
         if !self.config.variants {
             return;
         }
-        let judged: Vec<(FlowId, bool)> = self
-            .variants
-            .to_judge(&self.flows, all)
-            .into_iter()
-            .filter(|&f| !self.flows.get(f).events.is_empty())
-            .map(|f| (f, self.status(f) == FlowStatus::Complete))
-            .collect();
+        let mut judged = Vec::new();
+        for f in self.variants.to_judge(&self.flows, now.is_none()) {
+            let flow = self.flows.get(f);
+            if flow.events.is_empty() {
+                continue;
+            }
+            let settled = flow
+                .last()
+                .is_none_or(|t| now.is_none_or(|n| n.saturating_sub(t) >= self.config.stuck_after));
+            if settled {
+                judged.push((f, self.status(f) == FlowStatus::Complete));
+            } else {
+                self.variants.requeue(f);
+            }
+        }
         self.variants.set_complete(&judged);
         self.variants.rank(&self.store);
         if self.config.unusual {

@@ -292,6 +292,11 @@ impl Variants {
         out
     }
 
+    /// Judges flow `f` again at the next [`Variants::to_judge`].
+    pub fn requeue(&mut self, f: FlowId) {
+        self.mark_dirty(f);
+    }
+
     fn mark_dirty(&mut self, f: FlowId) {
         self.is_dirty.grow(f as usize + 1);
         if !self.is_dirty.put(f as usize) {
@@ -519,6 +524,15 @@ impl Variants {
     fn place(&mut self, f: FlowId) {
         self.work += 1;
         self.mark_dirty(f);
+        // Changed: complete again only once judged so.
+        let st = &mut self.flows[f as usize];
+        if st.complete {
+            st.complete = false;
+            if st.variant != NONE {
+                let v = st.variant;
+                self.count_complete(v, false);
+            }
+        }
         let st = &self.flows[f as usize];
         let old = st.variant;
         let (root_sym, key) = match st.root().2 {
