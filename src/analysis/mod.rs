@@ -275,37 +275,39 @@ impl Engine {
     /// Live sources: judges time-dependent anomalies against the wall clock `now`.
     pub fn tick(&mut self, now: Timestamp) {
         self.run_detectors(None, |d, cx| d.on_tick(cx, now));
-        self.judge_variants(Some(now));
+        self.judge_variants(now, false);
     }
 
     /// End of input: judges what is still open. `now` defaults to the latest event time.
     pub fn finish(&mut self, now: Option<Timestamp>) {
         let now = now.or(self.stats.max_time).unwrap_or(0);
         self.run_detectors(None, |d, cx| d.on_finish(cx, now));
-        self.judge_variants(None);
+        self.judge_variants(now, true);
     }
 
     /// Judges whether flows are complete now, numbers the variants and judges `unusual_flow`
     /// (status depends on time and on what other detectors learned, so it is judged here, at
-    /// ticks and at the end, not per event). At the end (`now` = `None`) every flow is judged;
-    /// at a live tick, the flows that changed and have been quiet for `stuck_after` (a flow
-    /// still growing passes through shapes that are rare only for a moment), the others at a
-    /// later tick.
-    fn judge_variants(&mut self, now: Option<Timestamp>) {
+    /// ticks and at the end, not per event). Only flows quiet for `stuck_after` before `now`
+    /// count as complete (a flow still growing passes through shapes that are rare only for a
+    /// moment, and a trace cut off mid-flow ends in some); at a live tick the flows that changed
+    /// are judged (those not yet quiet again at a later tick), at the end (`all`) every flow.
+    fn judge_variants(&mut self, now: Timestamp, all: bool) {
         if !self.config.variants {
             return;
         }
         let mut judged = Vec::new();
-        for f in self.variants.to_judge(&self.flows, now.is_none()) {
+        for f in self.variants.to_judge(&self.flows, all) {
             let flow = self.flows.get(f);
             if flow.events.is_empty() {
                 continue;
             }
             let settled = flow
                 .last()
-                .is_none_or(|t| now.is_none_or(|n| n.saturating_sub(t) >= self.config.stuck_after));
+                .is_none_or(|t| now.saturating_sub(t) >= self.config.stuck_after);
             if settled {
                 judged.push((f, self.status(f) == FlowStatus::Complete));
+            } else if all {
+                judged.push((f, false));
             } else {
                 self.variants.requeue(f);
             }
