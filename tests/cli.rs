@@ -390,7 +390,11 @@ fn gen_then_check_finds_exactly_the_injected_faults() {
             .collect();
         let truth = assert_gen_check_agree(dir.path(), "all", seed, &all.join(","));
         let kinds: BTreeSet<&str> = truth.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(kinds.len(), FAULTS.len() - 1, "all faults but skip injected: {kinds:?}");
+        assert_eq!(
+            kinds.len(),
+            FAULTS.len() - 1,
+            "all faults but skip injected: {kinds:?}"
+        );
     }
 }
 

@@ -57,26 +57,89 @@ fn known_shapes(dir: &Path) -> std::path::PathBuf {
         let (c, t) = (format!("c{i}"), i * 1000);
         let id = |s: &str| format!("{s}{i}");
         line(&mut out, &id("pl"), "OrderPlaced", &c, None, t);
-        line(&mut out, &id("pa"), "PaymentProcessed", &c, Some(&id("pl")), t + 10);
-        line(&mut out, &id("sh"), "OrderShipped", &c, Some(&id("pa")), t + 30);
+        line(
+            &mut out,
+            &id("pa"),
+            "PaymentProcessed",
+            &c,
+            Some(&id("pl")),
+            t + 10,
+        );
+        line(
+            &mut out,
+            &id("sh"),
+            "OrderShipped",
+            &c,
+            Some(&id("pa")),
+            t + 30,
+        );
         if i % 40 != 1 {
-            line(&mut out, &id("re"), "InventoryReserved", &c, Some(&id("pl")), t + 20);
+            line(
+                &mut out,
+                &id("re"),
+                "InventoryReserved",
+                &c,
+                Some(&id("pl")),
+                t + 20,
+            );
         }
         if i % 60 == 3 {
-            line(&mut out, &id("re"), "InventoryReserved", &c, Some(&id("pl")), t + 20);
+            line(
+                &mut out,
+                &id("re"),
+                "InventoryReserved",
+                &c,
+                Some(&id("pl")),
+                t + 20,
+            );
         }
         if [5, 205, 305].contains(&i) {
-            line(&mut out, &id("rf"), "RefundIssued", &c, Some(&id("sh")), t + 40);
+            line(
+                &mut out,
+                &id("rf"),
+                "RefundIssued",
+                &c,
+                Some(&id("sh")),
+                t + 40,
+            );
         }
         if i % 50 == 2 {
-            line(&mut out, &id("pa-r"), "PaymentProcessed", &c, Some(&id("pl")), t + 15);
-            line(&mut out, &id("sh-r"), "OrderShipped", &c, Some(&id("pa-r")), t + 35);
+            line(
+                &mut out,
+                &id("pa-r"),
+                "PaymentProcessed",
+                &c,
+                Some(&id("pl")),
+                t + 15,
+            );
+            line(
+                &mut out,
+                &id("sh-r"),
+                "OrderShipped",
+                &c,
+                Some(&id("pa-r")),
+                t + 35,
+            );
         }
     }
     for i in 0..50i64 {
         let c = format!("x{i}");
-        line(&mut out, &format!("ca{i}"), "CartAbandoned", &c, None, 500_000 + i * 1000);
-        line(&mut out, &format!("em{i}"), "EmailSent", &c, Some(&format!("ca{i}")), 500_005 + i * 1000);
+        line(
+            &mut out,
+            &format!("ca{i}"),
+            "CartAbandoned",
+            &c,
+            None,
+            500_000 + i * 1000,
+        );
+        line(
+            &mut out,
+            &format!("em{i}"),
+            "EmailSent",
+            &c,
+            Some(&format!("ca{i}")),
+            500_005 + i * 1000,
+        );
     }
     // Everything has been quiet for a minute at the end (flows count as complete only then).
     line(&mut out, "tick", "Tick", "t", None, 700_000);
@@ -101,12 +164,35 @@ fn variants_of_known_shapes_are_exact() {
     let mut refund = usual.clone();
     refund.insert(2, e("OrderShipped", "RefundIssued"));
     let want = [
-        (1, "OrderPlaced", usual, 387, 387.0 / 400.0, 30.0, 35.0, 7, "c0"),
-        (2, "CartAbandoned", vec![e("CartAbandoned", "EmailSent")], 50, 1.0, 5.0, 5.0, 0, "x0"),
+        (
+            1,
+            "OrderPlaced",
+            usual,
+            387,
+            387.0 / 400.0,
+            30.0,
+            35.0,
+            7,
+            "c0",
+        ),
+        (
+            2,
+            "CartAbandoned",
+            vec![e("CartAbandoned", "EmailSent")],
+            50,
+            1.0,
+            5.0,
+            5.0,
+            0,
+            "x0",
+        ),
         (
             3,
             "OrderPlaced",
-            vec![e("OrderPlaced", "PaymentProcessed"), e("PaymentProcessed", "OrderShipped")],
+            vec![
+                e("OrderPlaced", "PaymentProcessed"),
+                e("PaymentProcessed", "OrderShipped"),
+            ],
             10,
             10.0 / 400.0,
             30.0,
@@ -114,7 +200,17 @@ fn variants_of_known_shapes_are_exact() {
             0,
             "c1",
         ),
-        (4, "OrderPlaced", refund, 3, 3.0 / 400.0, 40.0, 40.0, 0, "c5"),
+        (
+            4,
+            "OrderPlaced",
+            refund,
+            3,
+            3.0 / 400.0,
+            40.0,
+            40.0,
+            0,
+            "c5",
+        ),
         (5, "Tick", vec![], 1, 1.0, 0.0, 0.0, 0, "t"),
     ];
     assert_eq!(v.len(), want.len(), "{v:#?}");
@@ -135,7 +231,10 @@ fn variants_of_known_shapes_are_exact() {
         .into_iter()
         .filter(|a| a["kind"] == "unusual_flow")
         .collect();
-    let ids: Vec<&str> = notes.iter().map(|a| a["event_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = notes
+        .iter()
+        .map(|a| a["event_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["pl5", "pl205", "pl305"]);
     assert_eq!(notes[0]["severity"], "note");
     assert_eq!(
@@ -143,7 +242,13 @@ fn variants_of_known_shapes_are_exact() {
         "variant 4: 3 of 400 OrderPlaced flows; this one has RefundIssued after OrderShipped; \
          the usual variant has none"
     );
-    let o = run(&["check", trace.to_str().unwrap(), "--no-unusual", "--format", "json"]);
+    let o = run(&[
+        "check",
+        trace.to_str().unwrap(),
+        "--no-unusual",
+        "--format",
+        "json",
+    ]);
     assert!(!text(&o).contains("\"kind\":\"unusual_flow\""));
     // Text: one block per variant, edges with hops and hop latency.
     let o = run(&["variants", trace.to_str().unwrap()]);
@@ -186,15 +291,38 @@ fn diff_names_missing_extra_and_slow_steps() {
     // A slow hop: a payment 2 s after its order (p99 over all flows: 15 ms, the retries').
     let mut slow = std::fs::read_to_string(&trace).unwrap();
     line(&mut slow, "pl-slow", "OrderPlaced", "slow", None, 600_000);
-    line(&mut slow, "pa-slow", "PaymentProcessed", "slow", Some("pl-slow"), 602_000);
-    line(&mut slow, "sh-slow", "OrderShipped", "slow", Some("pa-slow"), 602_030);
-    line(&mut slow, "re-slow", "InventoryReserved", "slow", Some("pl-slow"), 600_020);
+    line(
+        &mut slow,
+        "pa-slow",
+        "PaymentProcessed",
+        "slow",
+        Some("pl-slow"),
+        602_000,
+    );
+    line(
+        &mut slow,
+        "sh-slow",
+        "OrderShipped",
+        "slow",
+        Some("pa-slow"),
+        602_030,
+    );
+    line(
+        &mut slow,
+        "re-slow",
+        "InventoryReserved",
+        "slow",
+        Some("pl-slow"),
+        600_020,
+    );
     let p = dir.path().join("slow.jsonl");
     std::fs::write(&p, slow).unwrap();
     let o = run(&["diff", p.to_str().unwrap(), "slow"]);
     assert_eq!(code(&o), 1);
     assert!(
-        text(&o).contains("slow     PaymentProcessed after OrderPlaced: 2.0 s (p99 15 ms) at pa-slow\n"),
+        text(&o).contains(
+            "slow     PaymentProcessed after OrderPlaced: 2.0 s (p99 15 ms) at pa-slow\n"
+        ),
         "{}",
         text(&o)
     );
@@ -210,7 +338,15 @@ fn unusual_on_gen(dir: &Path, seed: u64, faults: &str) -> (BTreeSet<String>, BTr
     let out = dir.join(format!("gen-{seed}.jsonl"));
     let truth = dir.join(format!("gen-{seed}.truth.jsonl"));
     let o = bin()
-        .args(["gen", "--events", "100000", "--seed", &seed.to_string(), "--faults", faults])
+        .args([
+            "gen",
+            "--events",
+            "100000",
+            "--seed",
+            &seed.to_string(),
+            "--faults",
+            faults,
+        ])
         .arg("--out")
         .arg(&out)
         .arg("--truth")
@@ -265,7 +401,10 @@ fn growing_flows_move_between_variants_in_a_live_session() {
         s.drain(std::time::Duration::from_millis(10));
         let e = &s.engine;
         for (f, _) in e.flows.iter() {
-            let v = e.variants.variant_of(f).expect("every flow with events has a variant");
+            let v = e
+                .variants
+                .variant_of(f)
+                .expect("every flow with events has a variant");
             let hist = seen.entry(f).or_default();
             if hist.last() != Some(&v) {
                 hist.push(v);
@@ -277,5 +416,9 @@ fn growing_flows_move_between_variants_in_a_live_session() {
     }
     let moved = seen.values().filter(|h| h.len() >= 3).count();
     assert!(seen.len() > 50, "{} flows", seen.len());
-    assert!(moved * 2 > seen.len(), "{moved} of {} flows moved at least twice", seen.len());
+    assert!(
+        moved * 2 > seen.len(),
+        "{moved} of {} flows moved at least twice",
+        seen.len()
+    );
 }

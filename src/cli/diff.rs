@@ -4,9 +4,7 @@
 
 use super::check::{CheckArgs, OutputFormat, ProfileArgs};
 use super::variants::analyse_variants;
-use crate::analysis::variants::diff::{
-    Against, FlowDiff, diff, diff_text, hop_p99, usual_variant,
-};
+use crate::analysis::variants::diff::{Against, FlowDiff, diff, diff_text, hop_p99, usual_variant};
 use crate::analysis::{Engine, FlowId};
 use clap::Args;
 use serde_json::{Value, json};

@@ -6,9 +6,9 @@ pub mod demo;
 pub mod diff;
 pub mod events;
 pub mod generate;
-pub mod variants;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod variants;
 
 use clap::{Parser, Subcommand};
 

@@ -88,7 +88,8 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
         Term::Status(st) => engine.status(flow) == *st,
         Term::Variant(n) => {
             let v = &engine.variants;
-            v.by_number(*n).is_some_and(|n| v.variant_of(flow) == Some(n))
+            v.by_number(*n)
+                .is_some_and(|n| v.variant_of(flow) == Some(n))
         }
         Term::Text(t) => {
             contains(s.str(f.key), t)
@@ -166,10 +167,18 @@ mod tests {
         assert!(Filter::parse("status:late").is_err());
         let mut e = e;
         e.finish(None);
-        assert_eq!(hits(&e, "variant:1"), ["c1"], "one flow each: by root type's name");
+        assert_eq!(
+            hits(&e, "variant:1"),
+            ["c1"],
+            "one flow each: by root type's name"
+        );
         assert_eq!(hits(&e, "variant:2"), ["c2"]);
         assert!(hits(&e, "variant:3").is_empty());
-        assert!(Filter::parse("variant:x").unwrap_err().contains("variant number"));
+        assert!(
+            Filter::parse("variant:x")
+                .unwrap_err()
+                .contains("variant number")
+        );
         assert!(
             Filter::parse("status:ok")
                 .unwrap_err()

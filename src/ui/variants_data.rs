@@ -96,7 +96,10 @@ pub fn type_graph(
     let r = node(&mut g, root.to_string());
     g.nodes[r].1 = 0;
     for st in stats {
-        let (a, b) = (node(&mut g, name(st.pair.0)), node(&mut g, name(Some(st.pair.1))));
+        let (a, b) = (
+            node(&mut g, name(st.pair.0)),
+            node(&mut g, name(Some(st.pair.1))),
+        );
         let label = match st.hops {
             0 => "missing here".to_string(),
             n => format!("×{n} · p50 {} · p99 {}", dur(st.p50_ns), dur(st.p99_ns)),
@@ -148,7 +151,11 @@ pub fn variant_graph(engine: &Engine, v: VariantId) -> TypeGraph {
 }
 
 /// The diff of `flow` against `against`, and both sides' graphs (this flow, the other side).
-pub fn diff_graphs(engine: &Engine, flow: FlowId, against: Against) -> (FlowDiff, TypeGraph, TypeGraph) {
+pub fn diff_graphs(
+    engine: &Engine,
+    flow: FlowId,
+    against: Against,
+) -> (FlowDiff, TypeGraph, TypeGraph) {
     let d = diff(engine, flow, against, &hop_p99(engine));
     let vs = &engine.variants;
     let s = &engine.store;
@@ -195,7 +202,7 @@ pub struct VariantsData {
     pub diff: Option<((FlowId, Against), String, TypeGraph, TypeGraph)>,
     /// Bumped whenever `graph` or `diff` change (the panel redraws its graphs then).
     pub generation: u64,
-    seen: (u64, u64),
+    seen: (u64, u64, u64),
     built: Option<f64>,
     want_diff: Option<(FlowId, Option<FlowId>)>,
 }
@@ -203,7 +210,11 @@ pub struct VariantsData {
 impl VariantsData {
     /// Brings the table, the graph and the diff up to date (see the module docs).
     pub fn update(&mut self, engine: &Engine, now: f64) {
-        let state = (engine.stats.events, engine.anomalies.generation);
+        let state = (
+            engine.stats.events,
+            engine.anomalies.generation,
+            engine.variants.rankings,
+        );
         let due = self.built.is_none_or(|t| now - t >= REFRESH);
         if state != self.seen && due {
             self.seen = state;
@@ -227,7 +238,10 @@ impl VariantsData {
                 anomalous: r.anomalous_flows,
             })
             .collect();
-        if self.selected.is_none_or(|v| engine.variants.get(v).flows() == 0) {
+        if self
+            .selected
+            .is_none_or(|v| engine.variants.get(v).flows() == 0)
+        {
             self.selected = self.rows.first().map(|r| r.id);
         }
         self.graph = self

@@ -5,13 +5,13 @@
 //! it changes.
 
 use super::filter::Filter;
+use super::graph_panel::{FixedLayout, FixedState};
 use super::variants_data::{Mark, TypeGraph, VariantsData};
 use super::{CenterTab, ViewState, plain, service_color};
 use crate::analysis::variants::diff::Against;
 use crate::analysis::{Engine, FlowId};
 use crate::model::format_duration;
 use egui_extras::{Column, TableBuilder};
-use super::graph_panel::{FixedLayout, FixedState};
 use egui_graphs::{Graph, GraphView, SettingsInteraction, SettingsNavigation, SettingsStyle};
 
 const ROW_H: f32 = 20.0;
@@ -57,14 +57,15 @@ impl VariantsView {
     }
 }
 
-/// An egui_graphs graph of a type graph: layers left to right, marked edges thick and labelled.
+/// An egui_graphs graph of a type graph: layers top-down (as the flow graph), marked edges thick
+/// and labelled.
 fn drawn(t: &TypeGraph) -> Graph<(), ()> {
     let mut g: Graph<(), ()> = Graph::new();
     let idx: Vec<_> = t
         .nodes
         .iter()
         .map(|(name, layer, row)| {
-            let pos = egui::pos2(*layer as f32 * 260.0, *row as f32 * 120.0);
+            let pos = egui::pos2(*row as f32 * 240.0, *layer as f32 * 110.0);
             let id = g.add_node_with_label_and_location((), name.clone(), pos);
             let node = g.node_mut(id).expect("just added");
             node.set_color(service_color(name));
@@ -91,26 +92,26 @@ fn drawn(t: &TypeGraph) -> Graph<(), ()> {
 
 fn graph_ui(ui: &mut egui::Ui, g: &mut Graph<(), ()>, id: &str, fit: bool) {
     GraphView::<FixedState, FixedLayout>::new()
-            .with_id(Some(id.to_string()))
-            .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true))
-            .with_navigations(
-                &SettingsNavigation::new()
-                    .with_fit_to_screen_enabled(fit)
-                    .with_fit_to_screen_padding(0.2)
-                    .with_zoom_and_pan_enabled(!fit),
-            )
-            .with_styles(
-                &SettingsStyle::new()
-                    .with_labels_always(true)
-                    .with_edge_stroke_hook(|selected, _order, stroke, _style| {
-                        if selected {
-                            egui::Stroke::new(4.0, MARKED)
-                        } else {
-                            stroke
-                        }
-                    }),
-            )
-            .show(ui, g);
+        .with_id(Some(id.to_string()))
+        .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true))
+        .with_navigations(
+            &SettingsNavigation::new()
+                .with_fit_to_screen_enabled(fit)
+                .with_fit_to_screen_padding(0.2)
+                .with_zoom_and_pan_enabled(!fit),
+        )
+        .with_styles(
+            &SettingsStyle::new()
+                .with_labels_always(true)
+                .with_edge_stroke_hook(|selected, _order, stroke, _style| {
+                    if selected {
+                        egui::Stroke::new(4.0, MARKED)
+                    } else {
+                        stroke
+                    }
+                }),
+        )
+        .show(ui, g);
 }
 
 fn dur(ns: Option<i64>) -> String {
@@ -121,8 +122,7 @@ fn dur(ns: Option<i64>) -> String {
 pub fn variants_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
     let data = &view.variants.data;
     ui.label(format!(
-        "{} variants of {} flows (a variant: root type + set of cause -> effect type edges; \
-         click a row to filter the flows table)",
+        "{} variants of {} flows (root type + cause -> effect types; a click filters the flows)",
         data.rows.len(),
         engine.flows.len()
     ));
@@ -198,19 +198,20 @@ pub fn diff_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
         return;
     };
     let vv = &mut view.variants;
-    ui.horizontal(|ui| {
-        match vv.pinned {
-            Some(p) if p != flow => {
-                ui.label(format!("against the pinned flow {}", engine.store.str(engine.flows.get(p).key)));
-                if ui.button("Compare with the usual variant").clicked() {
-                    vv.pinned = None;
-                }
+    ui.horizontal(|ui| match vv.pinned {
+        Some(p) if p != flow => {
+            ui.label(format!(
+                "against the pinned flow {}",
+                engine.store.str(engine.flows.get(p).key)
+            ));
+            if ui.button("Compare with the usual variant").clicked() {
+                vv.pinned = None;
             }
-            _ => {
-                ui.label("against its root type's usual variant");
-                if ui.button("Pin this flow as the other side").clicked() {
-                    vv.pinned = Some(flow);
-                }
+        }
+        _ => {
+            ui.label("against its root type's usual variant");
+            if ui.button("Pin this flow as the other side").clicked() {
+                vv.pinned = Some(flow);
             }
         }
     });

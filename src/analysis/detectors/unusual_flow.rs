@@ -113,7 +113,12 @@ impl UnusualFlowDetector {
             if fresh.is_empty() {
                 continue;
             }
-            let why = evidence(store, variants, v, var.root_type.and_then(|r| usual.get(&r)));
+            let why = evidence(
+                store,
+                variants,
+                v,
+                var.root_type.and_then(|r| usual.get(&r)),
+            );
             found.extend(fresh.into_iter().map(|f| (f, v, why.clone())));
         }
         found.sort_unstable_by_key(|x| variants.root_event(x.0));
@@ -153,8 +158,16 @@ fn evidence(
         return text;
     };
     let (ours, theirs) = (variants.edges(store, v), variants.edges(store, u));
-    let missing: Vec<Pair> = theirs.iter().filter(|p| !ours.contains(p)).copied().collect();
-    let extra: Vec<Pair> = ours.iter().filter(|p| !theirs.contains(p)).copied().collect();
+    let missing: Vec<Pair> = theirs
+        .iter()
+        .filter(|p| !ours.contains(p))
+        .copied()
+        .collect();
+    let extra: Vec<Pair> = ours
+        .iter()
+        .filter(|p| !theirs.contains(p))
+        .copied()
+        .collect();
     let more = (missing.len() + extra.len()).saturating_sub(1);
     if let Some(&p) = missing.first() {
         text += &format!(

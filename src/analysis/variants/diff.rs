@@ -5,8 +5,8 @@
 
 use super::{NONE, Pair, VariantId};
 use crate::analysis::detectors::unusual_flow::{edge_words, thousands};
-use crate::model::format_duration;
 use crate::analysis::{Engine, FlowId};
+use crate::model::format_duration;
 use crate::store::EventIdx;
 use rustc_hash::FxHashMap;
 
@@ -76,12 +76,7 @@ pub fn hop_p99(engine: &Engine) -> FxHashMap<Pair, i64> {
 }
 
 /// Compares flow `f` with `against`; `p99` from [`hop_p99`].
-pub fn diff(
-    engine: &Engine,
-    f: FlowId,
-    against: Against,
-    p99: &FxHashMap<Pair, i64>,
-) -> FlowDiff {
+pub fn diff(engine: &Engine, f: FlowId, against: Against, p99: &FxHashMap<Pair, i64>) -> FlowDiff {
     let vs = &engine.variants;
     let s = &engine.store;
     let ours = vs.flow_edges(s, f);
@@ -111,8 +106,16 @@ pub fn diff(
     FlowDiff {
         flow: f,
         against,
-        missing: theirs.iter().filter(|p| !ours.contains(p)).copied().collect(),
-        extra: ours.iter().filter(|p| !theirs.contains(p)).copied().collect(),
+        missing: theirs
+            .iter()
+            .filter(|p| !ours.contains(p))
+            .copied()
+            .collect(),
+        extra: ours
+            .iter()
+            .filter(|p| !theirs.contains(p))
+            .copied()
+            .collect(),
         slow,
     }
 }
@@ -168,4 +171,3 @@ pub fn diff_text(engine: &Engine, d: &FlowDiff) -> String {
     }
     t
 }
-

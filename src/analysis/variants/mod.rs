@@ -32,7 +32,9 @@ use super::flows::{FlowId, Flows, Moved};
 use crate::model::Sym;
 use crate::store::{EventIdx, EventRecord, EventStore};
 use counts::PairCounts;
-pub use report::{EdgeStats, VariantReport, hop_latency, hop_stats, quantile, report, variant_report};
+pub use report::{
+    EdgeStats, VariantReport, hop_latency, hop_stats, quantile, report, variant_report,
+};
 use rustc_hash::FxHashMap;
 
 pub type VariantId = u32;
@@ -142,6 +144,8 @@ pub struct Variants {
     newly_judged: Vec<Sym>,
     /// Variant numbers: `ranked[n - 1]` is variant number n.
     ranked: Vec<VariantId>,
+    /// Bumped by every [`Variants::rank`] (views rebuild when it changes).
+    pub rankings: u64,
     work: u64,
 }
 
@@ -242,17 +246,26 @@ impl Variants {
         }
         let mut keyed: Vec<(usize, String, VariantId)> = (0..self.variants.len() as VariantId)
             .filter(|&v| !self.variants[v as usize].members.is_empty())
-            .map(|v| (self.variants[v as usize].members.len(), self.sort_key(store, v), v))
+            .map(|v| {
+                (
+                    self.variants[v as usize].members.len(),
+                    self.sort_key(store, v),
+                    v,
+                )
+            })
             .collect();
         keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         self.ranked = keyed.into_iter().map(|(_, _, v)| v).collect();
+        self.rankings += 1;
         for (i, &v) in self.ranked.iter().enumerate() {
             self.variants[v as usize].number = i as u32 + 1;
         }
     }
 
     fn sort_key(&self, store: &EventStore, v: VariantId) -> String {
-        let root = self.variants[v as usize].root_type.map_or("", |r| store.str(r));
+        let root = self.variants[v as usize]
+            .root_type
+            .map_or("", |r| store.str(r));
         let mut key = root.to_string();
         for (c, e) in self.edges(store, v) {
             key.push('\u{1}');
@@ -355,7 +368,11 @@ impl Variants {
         let f = flows.flow_of(idx);
         self.ensure(f);
         let r = store.get(idx);
-        let at = (r.effective_time().unwrap_or(NO_TIME), idx, Some(r.event_type));
+        let at = (
+            r.effective_time().unwrap_or(NO_TIME),
+            idx,
+            Some(r.event_type),
+        );
         let st = &mut self.flows[f as usize];
         st.first = st.first.min(at);
         if r.causation.is_none() {

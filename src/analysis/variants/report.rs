@@ -72,7 +72,9 @@ pub fn variant_report(engine: &Engine, v: VariantId) -> VariantReport {
     VariantReport {
         id: v,
         number: var.number,
-        root_type: var.root_type.map_or(String::new(), |r| s.str(r).to_string()),
+        root_type: var
+            .root_type
+            .map_or(String::new(), |r| s.str(r).to_string()),
         edges: vs.edges(s, v),
         flows: var.flows(),
         share: var.flows() as f64 / f64::from(root_flows),
@@ -141,5 +143,8 @@ pub fn hop_latency(engine: &Engine, e: EventIdx) -> Option<i64> {
     let s = &engine.store;
     let r = s.get(e);
     let p = s.first_with_id(r.causation?)?;
-    Some(r.effective_time()?.saturating_sub(s.get(p).effective_time()?))
+    Some(
+        r.effective_time()?
+            .saturating_sub(s.get(p).effective_time()?),
+    )
 }

@@ -26,22 +26,44 @@ fn order(i: usize, t: i64, skip: bool) -> Vec<DecodedEvent> {
     let id = |s: &str| format!("{s}{i}");
     let mut v = vec![
         ev(&id("pl"), "Placed", "orders", t).corr(&c),
-        ev(&id("pa"), "Paid", "pay", t).millis(20).corr(&c).cause(&id("pl")),
-        ev(&id("sh"), "Shipped", "ship", t).millis(50).corr(&c).cause(&id("pa")),
+        ev(&id("pa"), "Paid", "pay", t)
+            .millis(20)
+            .corr(&c)
+            .cause(&id("pl")),
+        ev(&id("sh"), "Shipped", "ship", t)
+            .millis(50)
+            .corr(&c)
+            .cause(&id("pa")),
     ];
     if !skip {
-        v.push(ev(&id("re"), "Reserved", "inv", t).millis(10).corr(&c).cause(&id("pl")));
+        v.push(
+            ev(&id("re"), "Reserved", "inv", t)
+                .millis(10)
+                .corr(&c)
+                .cause(&id("pl")),
+        );
     }
     v
 }
 
 #[test]
 fn known_variants_have_exact_counts_shares_and_edges() {
-    let mut events: Vec<DecodedEvent> = (0..30).flat_map(|i| order(i, i as i64, i % 10 == 3)).collect();
+    let mut events: Vec<DecodedEvent> = (0..30)
+        .flat_map(|i| order(i, i as i64, i % 10 == 3))
+        .collect();
     // A retry: a second Paid for the same Placed, with its own Shipped; and an exact redelivery.
     events.push(ev("pa0-retry", "Paid", "pay", 100).corr("o0").cause("pl0"));
-    events.push(ev("sh0-retry", "Shipped", "ship", 101).corr("o0").cause("pa0-retry"));
-    events.push(ev("re1", "Reserved", "inv", 1).millis(10).corr("o1").cause("pl1"));
+    events.push(
+        ev("sh0-retry", "Shipped", "ship", 101)
+            .corr("o0")
+            .cause("pa0-retry"),
+    );
+    events.push(
+        ev("re1", "Reserved", "inv", 1)
+            .millis(10)
+            .corr("o1")
+            .cause("pl1"),
+    );
     let e = run(events);
     assert_eq!(
         shapes(&e),
@@ -57,7 +79,10 @@ fn known_variants_have_exact_counts_shares_and_edges() {
     // The redelivered re1 is a duplicate: the only anomalous flow.
     assert_eq!((r[0].anomalous_flows, r[1].anomalous_flows), (1, 0));
     let stats = super::hop_stats(&e, e.variants.get(r[0].id).members(), &r[0].edges);
-    let paid = stats.iter().find(|h| e.store.str(h.pair.1) == "Paid").unwrap();
+    let paid = stats
+        .iter()
+        .find(|h| e.store.str(h.pair.1) == "Paid")
+        .unwrap();
     assert_eq!(paid.hops, 28, "27 flows, one with a retry");
     assert_eq!(paid.p50_ns, Some(20_000_000));
 }
@@ -83,7 +108,9 @@ fn a_growing_flow_moves_between_variants() {
 
 #[test]
 fn arrival_order_does_not_change_the_variants() {
-    let events: Vec<DecodedEvent> = (0..20).flat_map(|i| order(i, i as i64, i % 4 == 0)).collect();
+    let events: Vec<DecodedEvent> = (0..20)
+        .flat_map(|i| order(i, i as i64, i % 4 == 0))
+        .collect();
     let want = shapes(&run(events.clone()));
     let mut rev = events.clone();
     rev.reverse();
@@ -109,8 +136,15 @@ fn orphans_and_cycles_have_edges_of_their_own() {
         shapes(&e),
         ["1 Placed: ?>Scored Paid>Shipped Placed>Paid Placed>Reserved"]
     );
-    let e = run(vec![ev("a", "R", "s", 0).cause("b"), ev("b", "R", "s", 1).cause("a")]);
-    assert_eq!(shapes(&e), ["1 R: R>R"], "a cycle's root is its earliest event");
+    let e = run(vec![
+        ev("a", "R", "s", 0).cause("b"),
+        ev("b", "R", "s", 1).cause("a"),
+    ]);
+    assert_eq!(
+        shapes(&e),
+        ["1 R: R>R"],
+        "a cycle's root is its earliest event"
+    );
 }
 
 /// `n` orders (those in `skipped` without Reserved), then an unrelated event a minute later, so
@@ -145,7 +179,9 @@ fn unusual_flows_are_flagged_with_evidence_once_the_root_type_has_200_complete_f
     events.push(ev("later", "Tick", "clock", 360));
     assert_eq!(run_with(off, events).anomalies.total(), 0);
     // The orders of the last 30 s of the input may still grow: not judged.
-    let cut: Vec<DecodedEvent> = (0..300).flat_map(|i| order(i, i as i64, i == 295)).collect();
+    let cut: Vec<DecodedEvent> = (0..300)
+        .flat_map(|i| order(i, i as i64, i == 295))
+        .collect();
     assert_eq!(run(cut).anomalies.total(), 0);
 }
 
@@ -185,8 +221,14 @@ fn variants_take_linear_work_on_every_shape() {
     for shape in crate::ingest::shapes::Shape::ALL {
         let (small, big) = (work_per_event(shape, 400), work_per_event(shape, 3_200));
         report.push(format!("{}: {small:.1} -> {big:.1}", shape.name()));
-        assert!(big <= small * 1.5 + 1.0 && big < 20.0, "{}", report.join("; "));
+        assert!(
+            big <= small * 1.5 + 1.0 && big < 20.0,
+            "{}",
+            report.join("; ")
+        );
     }
-    eprintln!("variant work per event at 400 -> 3,200: {}", report.join("; "));
+    eprintln!(
+        "variant work per event at 400 -> 3,200: {}",
+        report.join("; ")
+    );
 }
-
