@@ -406,7 +406,7 @@ fn a_fault_only_the_other_generator_injects_is_refused_naming_the_supported_ones
         (
             vec!["gen", "--events", "10", "--out", out.to_str().unwrap()],
             "slow",
-            "dup, reorder, drop, poison, skew, conflict, orphan, cycle, gap",
+            "dup, reorder, drop, poison, skew, conflict, orphan, cycle, gap, skip",
         ),
         (
             vec!["demo", "--headless", "--duration", "1s"],

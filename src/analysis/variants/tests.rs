@@ -200,35 +200,3 @@ fn a_flag_is_withdrawn_when_the_variant_becomes_usual() {
     e.finish(None);
     assert_eq!(e.anomalies.count(AnomalyKind::UnusualFlow), 0);
 }
-
-/// Variant work per event for `n` events of every linear-time shape.
-fn work_per_event(shape: crate::ingest::shapes::Shape, n: usize) -> f64 {
-    use crate::decode::{Format, LineDecoder, ProfileConfig};
-    let mut text = Vec::new();
-    crate::ingest::shapes::write(shape, n, &mut text).unwrap();
-    let d = LineDecoder::new(Format::Native, ProfileConfig::default(), false);
-    let (events, _) = d.decode_chunk_packed(&text, 1);
-    let mut e = Engine::new(Config::default());
-    e.ingest(&"shape".into(), events, &[]);
-    e.finish(None);
-    e.variants.work() as f64 / n as f64
-}
-
-/// 8x the events, at most 1.5x the work per event, for every shape that once was superlinear.
-#[test]
-fn variants_take_linear_work_on_every_shape() {
-    let mut report = Vec::new();
-    for shape in crate::ingest::shapes::Shape::ALL {
-        let (small, big) = (work_per_event(shape, 400), work_per_event(shape, 3_200));
-        report.push(format!("{}: {small:.1} -> {big:.1}", shape.name()));
-        assert!(
-            big <= small * 1.5 + 1.0 && big < 20.0,
-            "{}",
-            report.join("; ")
-        );
-    }
-    eprintln!(
-        "variant work per event at 400 -> 3,200: {}",
-        report.join("; ")
-    );
-}
