@@ -59,6 +59,7 @@ pub enum AnomalyKind {
     DeadLetter,
     CausationCycle,
     Undecodable,
+    UnusualFlow,
 }
 
 /// The static description of a kind.
@@ -70,7 +71,7 @@ pub struct KindInfo {
     pub summary: &'static str,
 }
 
-pub const KIND_COUNT: usize = 10;
+pub const KIND_COUNT: usize = 11;
 
 pub static REGISTRY: [KindInfo; KIND_COUNT] = [
     KindInfo {
@@ -142,6 +143,14 @@ pub static REGISTRY: [KindInfo; KIND_COUNT] = [
         group: Group::Input,
         severity: Severity::Warning,
         summary: "Input that could not be decoded",
+    },
+    KindInfo {
+        kind: AnomalyKind::UnusualFlow,
+        name: "unusual_flow",
+        group: Group::Causality,
+        severity: Severity::Note,
+        summary: "A complete flow whose variant (causation shape) holds under 1% of the complete \
+                  flows of its root type (once it has at least 200)",
     },
 ];
 

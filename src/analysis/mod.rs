@@ -9,6 +9,7 @@ pub mod flows;
 pub(crate) mod testkit;
 pub mod truth;
 pub mod union_find;
+pub mod variants;
 
 use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Problem, Profile, Timestamp};
 use crate::store::{EventIdx, EventStore};
@@ -32,6 +33,11 @@ pub struct Config {
     pub dead_letter_topics: Regex,
     /// Keep payloads and headers in the store (for the inspector).
     pub keep_details: bool,
+    /// Keep flow variants (`analysis::variants`; `check --no-unusual` turns them off with
+    /// `unusual`).
+    pub variants: bool,
+    /// Flag `unusual_flow` (needs `variants`).
+    pub unusual: bool,
 }
 
 impl Default for Config {
@@ -43,6 +49,8 @@ impl Default for Config {
             dead_letter_topics: Regex::new(detectors::dead_letter::DEFAULT_TOPIC_PATTERN)
                 .expect("valid pattern"),
             keep_details: true,
+            variants: true,
+            unusual: true,
         }
     }
 }
@@ -97,6 +105,7 @@ pub struct Engine {
     pub config: Config,
     pub store: EventStore,
     pub flows: Flows,
+    pub variants: variants::Variants,
     pub anomalies: Anomalies,
     pub stats: Stats,
     flags: Vec<u8>,
@@ -109,6 +118,7 @@ impl Engine {
             store: EventStore::new(config.keep_details),
             config,
             flows: Flows::default(),
+            variants: variants::Variants::default(),
             anomalies: Anomalies::default(),
             stats: Stats::default(),
             flags: Vec::new(),
@@ -138,6 +148,9 @@ impl Engine {
         self.store.reserve(events);
         self.flags.reserve(events);
         self.flows.reserve(events);
+        if self.config.variants {
+            self.variants.reserve(events);
+        }
         // Up to one ordering key per event (e.g. each entity's single event). Room that is never
         // used is address space the process never touches; too little costs a copy of every key
         // state at the doubling, and the freed copy stays resident for a while.
@@ -190,6 +203,13 @@ impl Engine {
         self.flags[idx as usize] = f;
         let repeat = f & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0;
         self.flows.on_event(&self.store, idx, repeat);
+        if self.config.variants {
+            let canonical = f & flags::FIRST_OF_ID != 0;
+            self.variants
+                .on_event(&self.store, &mut self.flows, idx, canonical);
+        } else if self.flows.has_moves() {
+            self.flows.take_moves();
+        }
         self.run_detectors(None, |d, cx| d.on_event(cx, idx));
         idx
     }
@@ -257,6 +277,7 @@ impl Engine {
     pub fn tick(&mut self, now: Timestamp) {
         self.anomalies.clock = Some(now);
         self.run_detectors(None, |d, cx| d.on_tick(cx, now));
+        self.judge_variants(now, false);
     }
 
     /// End of input: judges what is still open. `now` defaults to the latest event time.
@@ -264,6 +285,43 @@ impl Engine {
         let now = now.or(self.stats.max_time).unwrap_or(0);
         self.anomalies.clock = Some(now);
         self.run_detectors(None, |d, cx| d.on_finish(cx, now));
+        self.judge_variants(now, true);
+    }
+
+    /// Judges whether flows are complete now, numbers the variants and judges `unusual_flow`
+    /// (status depends on time and on what other detectors learned, so it is judged here, at
+    /// ticks and at the end, not per event). Only flows quiet for `stuck_after` before `now`
+    /// count as complete (a flow still growing passes through shapes that are rare only for a
+    /// moment, and a trace cut off mid-flow ends in some); at a live tick the flows that changed
+    /// are judged (those not yet quiet again at a later tick), at the end (`all`) every flow.
+    fn judge_variants(&mut self, now: Timestamp, all: bool) {
+        if !self.config.variants {
+            return;
+        }
+        let mut judged = Vec::new();
+        for f in self.variants.to_judge(&self.flows, all) {
+            let flow = self.flows.get(f);
+            if flow.events.is_empty() {
+                continue;
+            }
+            let settled = flow
+                .last()
+                .is_none_or(|t| now.saturating_sub(t) >= self.config.stuck_after);
+            if settled {
+                judged.push((f, self.status(f) == FlowStatus::Complete));
+            } else if all {
+                judged.push((f, false));
+            } else {
+                self.variants.requeue(f);
+            }
+        }
+        self.variants.set_complete(&judged);
+        self.variants.rank(&self.store);
+        if self.config.unusual {
+            self.detectors
+                .unusual
+                .judge(&self.store, &self.variants, &mut self.anomalies);
+        }
     }
 
     /// The correlation id to report for an event: its own, else its flow's when that is one.
@@ -295,9 +353,8 @@ impl Engine {
             if !self.happened_by(e, at) {
                 continue;
             }
-            let failure_type = FAILURE_WORDS
-                .iter()
-                .any(|w| s.str(s.get(e).event_type).ends_with(w));
+            let ty = s.str(s.get(e).event_type);
+            let failure_type = FAILURE_WORDS.iter().any(|w| ty.ends_with(w));
             for a in self.anomalies.on_event_at(e, at) {
                 match a.kind {
                     AnomalyKind::DeadLetter => return FlowStatus::Failed,

@@ -19,10 +19,11 @@ pub enum Fault {
     Orphan,
     Cycle,
     Gap,
+    Skip,
 }
 
 impl Fault {
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
     /// Every fault; what one generator supports is its own list.
     pub const ALL: [Fault; Fault::COUNT] = [
         Fault::Dup,
@@ -36,6 +37,7 @@ impl Fault {
         Fault::Orphan,
         Fault::Cycle,
         Fault::Gap,
+        Fault::Skip,
     ];
 
     /// The name in `--faults NAME=RATE`.
@@ -52,6 +54,7 @@ impl Fault {
             Fault::Orphan => "orphan",
             Fault::Cycle => "cycle",
             Fault::Gap => "gap",
+            Fault::Skip => "skip",
         }
     }
 
@@ -71,6 +74,9 @@ impl Fault {
             Fault::Orphan => "per order: an analytics event names a cause that never existed",
             Fault::Cycle => "per order: two events name each other as their cause",
             Fault::Gap => "per order: OrderShipped skips a sequence number",
+            Fault::Skip => {
+                "per order: a step is skipped (no InventoryReserved), an unusual but complete flow"
+            }
         }
     }
 
@@ -86,6 +92,7 @@ impl Fault {
             Fault::Orphan => AnomalyKind::OrphanCause,
             Fault::Cycle => AnomalyKind::CausationCycle,
             Fault::Gap => AnomalyKind::SequenceGap,
+            Fault::Skip => AnomalyKind::UnusualFlow,
         }
     }
 }

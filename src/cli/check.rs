@@ -140,6 +140,9 @@ pub struct CheckArgs {
     /// schema.registry.ssl.*), as in Confluent's clients.
     #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
     pub property: Vec<(String, String)>,
+    /// Do not flag unusual_flow (flows of a variant under 1% of their root type's).
+    #[arg(long)]
+    pub no_unusual: bool,
     #[command(flatten)]
     pub ids: ProfileArgs,
 }
@@ -160,25 +163,33 @@ pub(super) fn parse_now(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))
 }
 
-/// Loads the files into a finished engine. Returns the engine and the I/O errors met.
-pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
-    analyse_with(args, false)
-}
-
-/// [`analyse`], keeping payloads and headers when `keep_details` (for exports).
-pub fn analyse_with(args: &CheckArgs, keep_details: bool) -> Result<(Engine, Vec<String>), String> {
+/// The analysis settings the arguments ask for (variants only for `unusual_flow`).
+pub fn config(args: &CheckArgs) -> Result<Config, String> {
     let mut config = Config {
         stuck_after: args.stuck_after,
         expect: args.expect.clone(),
-        keep_details,
+        keep_details: false,
+        variants: !args.no_unusual,
+        unusual: !args.no_unusual,
         ..Config::default()
     };
     if let Some(p) = &args.dlq_pattern {
         config.dead_letter_topics =
             regex::Regex::new(p).map_err(|e| format!("--dlq-pattern: {e}"))?;
     }
+    Ok(config)
+}
+
+/// Loads the files into a finished engine. Returns the engine and the I/O errors met.
+pub fn analyse(args: &CheckArgs) -> Result<(Engine, Vec<String>), String> {
+    analyse_with(args, config(args)?)
+}
+
+/// [`analyse`] with the given settings.
+/// `config.keep_details` also keeps payloads and headers (for exports).
+pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<String>), String> {
     let mut opts = args.file_options()?;
-    opts.keep_payload = keep_details;
+    opts.keep_payload = config.keep_details;
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
     let estimate: u64 = args.files.iter().map(|f| estimate_events(f)).sum();

@@ -3,7 +3,8 @@
 //! read (`crate::export`). Exit code: 0 when written, 2 on usage or I/O failure (what could be
 //! read is still written, as `check` still reports it).
 
-use super::check::{CheckArgs, OutputFormat, ProfileArgs, analyse_with};
+use super::check::{self, CheckArgs, OutputFormat, ProfileArgs, analyse_with};
+use crate::analysis::Config;
 use crate::analysis::Engine;
 use crate::export::{Format, Selection, format_name};
 use clap::Args;
@@ -43,6 +44,13 @@ pub struct ExportArgs {
     /// Decoder threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// A Schema Registry setting (schema.registry.basic.auth.user.info=USER:PASS,
+    /// schema.registry.ssl.*), as in Confluent's clients.
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
+    pub property: Vec<(String, String)>,
+    /// Do not flag unusual_flow (flows of a variant under 1% of their root type's).
+    #[arg(long)]
+    pub no_unusual: bool,
     #[command(flatten)]
     pub ids: ProfileArgs,
 }
@@ -59,6 +67,8 @@ impl ExportArgs {
             dlq_pattern: self.dlq_pattern.clone(),
             flows: false,
             threads: self.threads,
+            property: self.property.clone(),
+            no_unusual: self.no_unusual,
             ids: self.ids.clone(),
         }
     }
@@ -95,7 +105,12 @@ fn filtered(_engine: &Engine, _chosen: Selection, _expr: &str) -> Result<Selecti
 }
 
 pub fn run(args: &ExportArgs) -> i32 {
-    let (engine, io_errors) = match analyse_with(&args.check_args(), true) {
+    let check_args = args.check_args();
+    let config = check::config(&check_args).map(|c| Config {
+        keep_details: true,
+        ..c
+    });
+    let (engine, io_errors) = match config.and_then(|c| analyse_with(&check_args, c)) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("eventscope export: {e}");

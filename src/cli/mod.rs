@@ -3,11 +3,13 @@
 
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod events;
 pub mod export;
 pub mod generate;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod variants;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +41,10 @@ pub enum Command {
     /// Write the flows of trace files for other tools: OTLP/JSON, OCEL 2.0, the native trace,
     /// Mermaid, SVG/PNG, CSV/JSON tables (README, "Export").
     Export(export::ExportArgs),
+    /// List the flow variants (causation shapes) of trace files, most flows first.
+    Variants(check::CheckArgs),
+    /// Compare a flow with another, or with its root type's usual variant (exit 1 on differences).
+    Diff(diff::DiffArgs),
     /// Write a synthetic e-commerce trace with known injected anomalies.
     Gen(generate::GenArgs),
     /// Run the simulated e-commerce system (in the window, or --headless to a trace file).
@@ -78,6 +84,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Events(a)) => events::run(&a),
         Some(Command::Export(a)) => export::run(&a),
+        Some(Command::Variants(a)) => variants::run(&a),
+        Some(Command::Diff(a)) => diff::run(&a),
         Some(Command::Gen(a)) => generate::run(&a),
         Some(Command::Demo(a)) if a.headless => demo::run_headless_cli(&a),
         #[cfg(feature = "kafka")]

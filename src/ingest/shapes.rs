@@ -256,4 +256,35 @@ mod tests {
             report.join("; ")
         );
     }
+
+    /// Variant work per event for `n` events of every linear-time shape.
+    fn work_per_event(shape: Shape, n: usize) -> f64 {
+        let mut text = Vec::new();
+        write(shape, n, &mut text).unwrap();
+        let d = LineDecoder::new(Format::Native, ProfileConfig::default(), false);
+        let (events, _) = d.decode_chunk_packed(&text, 1);
+        let mut e = Engine::new(Config::default());
+        e.ingest(&"shape".into(), events, &[]);
+        e.finish(None);
+        e.variants.work() as f64 / n as f64
+    }
+
+    /// 8x the events, at most 1.5x the work per event, for every shape that once was superlinear.
+    #[test]
+    fn variants_take_linear_work_on_every_shape() {
+        let mut report = Vec::new();
+        for shape in Shape::ALL {
+            let (small, big) = (work_per_event(shape, 400), work_per_event(shape, 3_200));
+            report.push(format!("{}: {small:.1} -> {big:.1}", shape.name()));
+            assert!(
+                big <= small * 1.5 + 1.0 && big < 20.0,
+                "{}",
+                report.join("; ")
+            );
+        }
+        eprintln!(
+            "variant work per event at 400 -> 3,200: {}",
+            report.join("; ")
+        );
+    }
 }

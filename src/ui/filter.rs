@@ -1,6 +1,6 @@
 //! The flows filter: free text (matched in ids, types, services, keys and payloads, any case) and
-//! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly` terms; all terms
-//! must match. `"quoted text"` is searched as it is. Anything else that cannot mean what it seems
+//! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly`, `variant:N` (the
+//! number in the Variants tab and `eventscope variants`) terms; all terms must match. `"quoted text"` is searched as it is. Anything else that cannot mean what it seems
 //! to (an unknown key, a key without a value, brackets, an unclosed quote) is an error that says
 //! why. Replay matches the flow as of the cursor. No egui here: tested as plain logic.
 
@@ -16,6 +16,7 @@ enum Term {
     Kind(AnomalyKind),
     Status(FlowStatus),
     HasAnomaly,
+    Variant(u32),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -33,7 +34,9 @@ pub const STATUSES: [FlowStatus; 4] = [
 ];
 
 /// The keys a term can start with (`key:value`).
-pub const KEYS: [&str; 6] = ["type", "service", "topic", "kind", "status", "has"];
+pub const KEYS: [&str; 7] = [
+    "type", "service", "topic", "kind", "status", "has", "variant",
+];
 
 /// Splits the text into words; a word in double quotes is taken as it is (spaces, colons and
 /// brackets included). An unclosed quote is an error.
@@ -96,6 +99,9 @@ fn term(word: &str) -> Result<Term, String> {
                 format!("unknown status '{v}' (one of {})", names.join(", "))
             })?)
         }
+        "variant" => Term::Variant(v.parse().map_err(|_| {
+            format!("variant:{v}: a variant number (the Variants tab's #), e.g. variant:2")
+        })?),
         _ if v == "anomaly" => Term::HasAnomaly,
         _ => return Err(format!("has:{v}: only has:anomaly is known")),
     })
@@ -148,6 +154,11 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp
         Term::Kind(k) => engine.flow_anomalies_at(flow, at).any(|a| a.kind == *k),
         Term::HasAnomaly => engine.flow_anomalies_at(flow, at).next().is_some(),
         Term::Status(st) => engine.status_at(flow, at) == *st,
+        Term::Variant(n) => {
+            let v = &engine.variants;
+            v.by_number(*n)
+                .is_some_and(|n| v.variant_of(flow) == Some(n))
+        }
         Term::Text(t) => {
             contains(s.str(f.key), t)
                 || any(&|e| {
@@ -238,6 +249,20 @@ mod tests {
                 .contains("unknown key 'foo:'")
         );
         assert!(Filter::parse("\"((\"").is_ok(), "quoted brackets are text");
+        let mut e = e;
+        e.finish(None);
+        assert_eq!(
+            hits(&e, "variant:1"),
+            ["c1"],
+            "one flow each: by root type's name"
+        );
+        assert_eq!(hits(&e, "variant:2"), ["c2"]);
+        assert!(hits(&e, "variant:3").is_empty());
+        assert!(
+            Filter::parse("variant:x")
+                .unwrap_err()
+                .contains("variant number")
+        );
         assert!(
             Filter::parse("status:ok")
                 .unwrap_err()

@@ -44,11 +44,15 @@ pub fn center_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.center, CenterTab::FlowGraph, "Flow graph");
         ui.selectable_value(&mut view.center, CenterTab::ServiceMap, "Service map");
+        ui.selectable_value(&mut view.center, CenterTab::Variants, "Variants");
+        ui.selectable_value(&mut view.center, CenterTab::FlowDiff, "Flow diff");
     });
     ui.separator();
     match view.center {
         CenterTab::FlowGraph => flow_graph_ui(ui, engine, view, out),
         CenterTab::ServiceMap => service_map_ui(ui, view),
+        CenterTab::Variants => super::variants_panel::variants_ui(ui, engine, view),
+        CenterTab::FlowDiff => super::variants_panel::diff_ui(ui, engine, view),
     }
 }
 

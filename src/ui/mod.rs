@@ -31,6 +31,8 @@ pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;
 pub mod top_bar;
+pub mod variants_data;
+pub mod variants_panel;
 
 use crate::analysis::{Engine, FlowId, FlowStatus, Severity};
 use crate::model::Sym;
@@ -46,6 +48,8 @@ pub enum CenterTab {
     #[default]
     FlowGraph,
     ServiceMap,
+    Variants,
+    FlowDiff,
 }
 
 /// Everything the panels show that is derived from the engine, updated incrementally in `logic()`.
@@ -82,6 +86,8 @@ pub struct ViewState {
     pub export: export_dialog::ExportForm,
     /// File > Open's in-window path box (when no file dialog answers, or File > Open path…).
     pub open_path: path_box::PathBox,
+    /// The Variants and Flow diff tabs.
+    pub variants: variants_panel::VariantsView,
 }
 
 impl ViewState {
@@ -146,6 +152,8 @@ impl ViewState {
         self.service_map.update(engine);
         self.service_map_graph
             .update(engine, &self.service_map, now);
+        self.variants
+            .update(engine, self.center, self.selected_flow, now);
         pending
     }
 

@@ -23,6 +23,7 @@ pub mod orphan_cause;
 pub mod sequence;
 pub mod stuck;
 pub mod undecodable;
+pub mod unusual_flow;
 
 use super::Config;
 use super::anomaly::{Anomalies, AnomalyKind};
@@ -120,6 +121,7 @@ detectors! {
     orphan: orphan_cause::OrphanCauseDetector,
     stuck: stuck::StuckDetector,
     undecodable: undecodable::UndecodableDetector,
+    unusual: unusual_flow::UnusualFlowDetector,
 }
 
 #[cfg(test)]

@@ -128,6 +128,20 @@ impl Flow {
     }
 }
 
+/// Events that changed flows while an event was placed (for views kept per flow, such as
+/// variants, to follow without rescanning): see [`Flows::take_moves`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Moved {
+    /// Every event of `gone` joined `into` (`gone` is empty now).
+    Merged { gone: FlowId, into: FlowId },
+    /// `members` left `from` (which keeps others) for `to`.
+    Members {
+        from: FlowId,
+        to: FlowId,
+        members: Vec<EventIdx>,
+    },
+}
+
 /// One causation edge inside a flow, with its hop latency.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edge {
@@ -149,6 +163,8 @@ pub struct Flows {
     repeats: FixedBitSet,
     /// Events moved between flows (for the operation-count tests).
     moved: u64,
+    /// Moves not yet taken by [`Flows::take_moves`].
+    journal: Vec<Moved>,
 }
 
 impl Flows {
@@ -212,6 +228,16 @@ impl Flows {
     /// tests: it grows linearly with the number of events for any shape and arrival order.
     pub fn work(&self) -> u64 {
         self.chains.steps() + self.moved
+    }
+
+    /// The moves since the last call (the engine takes them after every event).
+    pub fn take_moves(&mut self) -> Vec<Moved> {
+        std::mem::take(&mut self.journal)
+    }
+
+    /// Whether any move waits for [`Flows::take_moves`] (cheap: most events move nothing).
+    pub fn has_moves(&self) -> bool {
+        !self.journal.is_empty()
     }
 
     /// Whether the event is a repeat (an exact duplicate or a dead-letter copy of another).
@@ -326,6 +352,11 @@ impl Flows {
         flow.events.retain(|e| flow_of[*e as usize] == a);
         flow.rebuild(store, &self.repeats);
         self.moved += (members.len() + flow.events.len()) as u64;
+        self.journal.push(Moved::Members {
+            from: a,
+            to: b,
+            members,
+        });
     }
 
     /// The flow `a` (keyed `from`) takes the key `to`: renamed when no flow has that key,
@@ -358,6 +389,7 @@ impl Flows {
         flow.correlated = correlated;
         self.set_key(into, to);
         self.live -= 1;
+        self.journal.push(Moved::Merged { gone, into });
     }
 
     fn set_key(&mut self, f: FlowId, key: Sym) {

@@ -101,7 +101,12 @@ fn all_faults_together_are_all_flagged() {
         );
         let injected: BTreeSet<&str> = r.injected.iter().map(|i| i.fault.name()).collect();
         assert_eq!(injected.len(), FAULTS.len(), "{injected:?}");
-        let allowed: BTreeSet<&str> = FAULTS.iter().map(|f| f.anomaly().name()).collect();
+        let mut allowed: BTreeSet<&str> = FAULTS.iter().map(|f| f.anomaly().name()).collect();
+        // Faults together can make flows look complete but of a rare shape for a while: while
+        // the shipping consumer stalls, so many OrderConfirmed wait that the type no longer
+        // counts as having follow-ups, and their flows end there (seed 4: 4 notes, each
+        // withdrawn when the consumer resumes).
+        allowed.insert(AnomalyKind::UnusualFlow.name());
         assert!(
             kinds(&r.raised).is_subset(&allowed),
             "{:?}",

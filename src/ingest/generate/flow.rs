@@ -144,9 +144,14 @@ impl Gen {
         // Faults that need the happy path keep it.
         let success = matches!(
             fault,
-            Some(Fault::Reorder | Fault::Drop | Fault::Skew | Fault::Gap)
+            Some(Fault::Reorder | Fault::Drop | Fault::Skew | Fault::Gap | Fault::Skip)
         ) || self.rng.f64() >= 0.05;
-        let t_inv = self.inventory_reserved(&o, &placed_id);
+        let t_inv = if fault == Some(Fault::Skip) {
+            self.caused(Fault::Skip, placed);
+            o.t0 + self.ms(5, 40)
+        } else {
+            self.inventory_reserved(&o, &placed_id)
+        };
         let t_pay = t0 + self.ms(5, 40);
         let last = if success {
             match self.paid(&o, &placed_id, t_pay, t_inv) {

@@ -11,7 +11,9 @@
 //! `poison` (OrderPlaced ends in orders.DLT), `skew` (the shipping service's clock is 1-5 s behind),
 //! `conflict` (EmailSent reuses an earlier EmailSent's id), `orphan` (an analytics event names a
 //! cause that never existed), `cycle` (two events name each other as cause), `gap` (OrderShipped
-//! skips a sequence number). No fault is injected in the last minute of the trace, so every
+//! skips a sequence number), `skip` (the inventory service skips the order: no InventoryReserved, a
+//! complete flow of an unusual variant; flagged `unusual_flow` when its rate keeps it under 1% of
+//! the complete flows, e.g. `skip=0.005`). No fault is injected in the last minute of the trace, so every
 //! injected fault can be judged.
 //!
 //! `flow` builds one order's events (one step or fault per method), `trace` puts them in log
@@ -29,7 +31,7 @@ use std::str::FromStr;
 /// The faults `gen` can inject, in the order of its rate array; after `dup` (per event), the order
 /// in which a flow's one fault is rolled. It cannot inject the demo's slow and stall faults (a
 /// trace has no consumers to slow down or stall).
-pub const FAULTS: [Fault; 9] = [
+pub const FAULTS: [Fault; 10] = [
     Fault::Dup,
     Fault::Reorder,
     Fault::Drop,
@@ -39,11 +41,12 @@ pub const FAULTS: [Fault; 9] = [
     Fault::Orphan,
     Fault::Cycle,
     Fault::Gap,
+    Fault::Skip,
 ];
 
 /// Fault rates in [0, 1], indexed like [`FAULTS`].
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Faults(pub [f64; 9]);
+pub struct Faults(pub [f64; 10]);
 
 impl FromStr for Faults {
     type Err = String;
