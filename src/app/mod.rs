@@ -6,6 +6,8 @@
 //! by `logic()`.
 
 mod dialog;
+pub mod load_report;
+mod pacing;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -17,8 +19,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long `logic()` may spend feeding the engine per frame.
-pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
+/// How long `logic()` may spend feeding the engine per frame (longer while files load: see
+/// `pacing`).
+pub use pacing::INGEST_BUDGET;
 
 /// What the window starts with.
 #[derive(Clone, Debug)]
@@ -47,6 +50,9 @@ pub struct EventscopeApp {
     profiles: ProfileConfig,
     /// The files last opened, opened again when spans are given.
     files: Vec<PathBuf>,
+    /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
+    load_report: Option<load_report::LoadReport>,
+    pacer: pacing::Pacer,
 }
 
 impl EventscopeApp {
@@ -75,6 +81,8 @@ impl EventscopeApp {
             spans_dialog: dialog::FileDialog::default(),
             profiles: ProfileConfig::default(),
             files: Vec::new(),
+            load_report: None,
+            pacer: pacing::Pacer::default(),
         };
         match launch {
             Launch::Demo(opts) => {
@@ -127,6 +135,7 @@ impl EventscopeApp {
             return;
         }
         self.prefs.remember(&paths);
+        self.load_report = load_report::LoadReport::from_env();
         self.session =
             Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
         self.view = ViewState::default();
@@ -216,7 +225,18 @@ impl eframe::App for EventscopeApp {
             self.open_spans(spans);
         }
         self.apply_commands();
-        let more = self.session.drain(INGEST_BUDGET);
+        let start = std::time::Instant::now();
+        let loading = self.session.loading();
+        let budget = self.pacer.budget(loading, start);
+        let more = self.session.drain_waiting(budget);
+        self.pacer.ingested(start, start.elapsed());
+        let loaded = loading && !self.session.loading();
+        if loaded {
+            // Show the whole file now, not at the table's next timed refresh; the next frame
+            // brings every row's status up to date.
+            self.view.flows.invalidate();
+            ctx.request_repaint();
+        }
         if self.session.generation != self.view.generation {
             // Eviction rebuilt the engine: indexes changed, derived views start over.
             self.view = ViewState::fresh_like(&self.view, self.session.generation);
@@ -234,6 +254,14 @@ impl eframe::App for EventscopeApp {
         } else {
             egui::Theme::Light
         });
+        if let Some(r) = &mut self.load_report
+            && r.poll(
+                &self.session,
+                !more && !pending && !loaded && self.view.changes.touched.is_empty(),
+            )
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         if more {
             ctx.request_repaint();
         } else if self.session.is_live() && !self.session.paused {

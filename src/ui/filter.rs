@@ -1,9 +1,9 @@
-//! The flows filter: free text (matched in ids, types, services, keys and payloads, any case) and
+//! The flows filter: free text (matched in ids, types, services, keys and payloads, any case; for
+//! events whose payload stays in their file, in the event's line as written there) and
 //! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly` terms; all terms
 //! must match. No egui here: tested as plain logic.
 
 use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus};
-use crate::model::Payload;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Term {
@@ -90,11 +90,7 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
                         || contains(s.str(r.event_type), t)
                         || s.opt_str(r.source).is_some_and(|x| contains(x, t))
                         || s.opt_str(r.key).is_some_and(|x| contains(x, t))
-                        || s.detail(e).is_some_and(|d| match &d.payload {
-                            Payload::Json(raw) => contains(raw.get(), t),
-                            Payload::Bytes(b) => contains(&String::from_utf8_lossy(b), t),
-                            Payload::None => false,
-                        })
+                        || s.payload_text(e).is_some_and(|p| contains(&p, t))
                 })
         }
     }
@@ -104,7 +100,7 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId) -> bool {
 mod tests {
     use super::*;
     use crate::analysis::Config;
-    use crate::model::DecodedEvent;
+    use crate::model::{DecodedEvent, Payload};
 
     fn engine() -> Engine {
         let mut e = Engine::new(Config::default());
