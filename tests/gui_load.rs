@@ -77,7 +77,7 @@ fn the_window_ends_with_exactly_checks_events_flows_and_anomalies() {
         e.anomalies.total() as u64,
         want["anomalies"].as_u64().unwrap()
     );
-    for k in REGISTRY {
+    for k in REGISTRY.iter() {
         assert_eq!(
             e.anomalies.count(k.kind) as u64,
             want["by_kind"][k.name].as_u64().unwrap(),
