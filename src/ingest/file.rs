@@ -454,7 +454,9 @@ mod tests {
         for e in [&plain, &zipped] {
             let a = e.store.decoded(0);
             assert_eq!(a.header("h"), Some("1"));
-            assert!(matches!(&a.payload, crate::model::Payload::Json(j) if j.get() == r#"{"x":1}"#));
+            assert!(
+                matches!(&a.payload, crate::model::Payload::Json(j) if j.get() == r#"{"x":1}"#)
+            );
             let b = e.store.decoded(1);
             assert!(matches!(&b.payload, crate::model::Payload::Bytes(v) if **v == [0, 1, 2]));
         }
@@ -463,11 +465,17 @@ mod tests {
             "payloads stay in the plain file"
         );
         let text = plain.store.payload_text(0).unwrap();
-        assert!(text.contains(r#""x":1"#) && text.contains(r#""id":"a""#), "{text}");
+        assert!(
+            text.contains(r#""x":1"#) && text.contains(r#""id":"a""#),
+            "{text}"
+        );
         // Same length, other payload: the hash tells.
         std::fs::write(&p, lines.join("\r\n").replace(r#"{"x":1}"#, r#"{"x":2}"#)).unwrap();
         let err = plain.store.read_detail(0).unwrap_err();
-        assert!(err.contains("d.jsonl:1: the file changed since it was loaded"), "{err}");
+        assert!(
+            err.contains("d.jsonl:1: the file changed since it was loaded"),
+            "{err}"
+        );
         std::fs::write(&p, "").unwrap();
         let err = plain.store.read_detail(1).unwrap_err();
         assert!(err.contains("d.jsonl:3: the file changed"), "{err}");

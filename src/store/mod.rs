@@ -7,8 +7,8 @@
 
 pub use crate::model::EventDetail;
 use crate::model::{
-    DecodedEvent, Interner, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq,
-    Provenance, Str, Sym, Timestamp, TsType,
+    DecodedEvent, Interner, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq, Provenance,
+    Str, Sym, Timestamp, TsType,
 };
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -429,7 +429,9 @@ impl EventStore {
         };
         let r = self.get(idx);
         let origin = self.origin(r.origin);
-        let source = self.line_source(r.origin).ok_or_else(|| format!("{origin}: not readable"))?;
+        let source = self
+            .line_source(r.origin)
+            .ok_or_else(|| format!("{origin}: not readable"))?;
         let ev = source
             .read_event(span, r.line)
             .map_err(|e| format!("{origin}:{}: {e}", r.line))?;
@@ -458,7 +460,10 @@ impl EventStore {
             },
             kept @ Kept::File(..) => {
                 let span = kept.span()?;
-                let line = self.line_source(self.get(idx).origin)?.read_line(span).ok()?;
+                let line = self
+                    .line_source(self.get(idx).origin)?
+                    .read_line(span)
+                    .ok()?;
                 Some(Cow::Owned(String::from_utf8_lossy(&line).into_owned()))
             }
         }
