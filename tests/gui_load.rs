@@ -11,7 +11,7 @@ use eventscope::app::{EventscopeApp, Launch};
 use eventscope::decode::ProfileConfig;
 use eventscope::ingest::generate::{Faults, generate};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn open(path: &Path) -> Harness<'static, EventscopeApp> {
@@ -88,7 +88,7 @@ fn the_window_ends_with_exactly_checks_events_flows_and_anomalies() {
     assert_eq!(e.stats.undecodable, want["undecodable"].as_u64().unwrap());
 }
 
-fn write_lines(path: &PathBuf, lines: &[&str]) {
+fn write_lines(path: &Path, lines: &[&str]) {
     let mut f = std::fs::File::create(path).unwrap();
     for l in lines {
         writeln!(f, "{l}").unwrap();

@@ -3,7 +3,7 @@
 //! results on in file order.
 
 use super::{Batch, SourceMessage, Waker};
-use crate::decode::{LineDecoder, LineOutcome, Problem, ProfileConfig, detect_format};
+use crate::decode::{Format, LineDecoder, LineOutcome, Problem, ProfileConfig, detect_format};
 use crate::model::{DecodedEvent, LineSource, LineSpan};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
@@ -108,6 +108,20 @@ fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usi
     Ok(got)
 }
 
+/// Details of a plain file stay in it: its lines are decoded as `check` decodes them (the fast
+/// path) and read back with their details when asked for.
+fn file_lines(
+    path: &Path,
+    format: Format,
+    profiles: &ProfileConfig,
+) -> Option<Arc<dyn LineSource>> {
+    let file = File::open(path).ok()?;
+    Some(Arc::new(FileLines {
+        file,
+        decoder: LineDecoder::new(format, profiles.clone(), true),
+    }))
+}
+
 struct Job {
     bytes: Vec<u8>,
     first_line: u64,
@@ -156,16 +170,10 @@ fn read_all(
     let mut buf = Vec::with_capacity(CHUNK_BYTES * 2);
     fill(&mut *reader, &mut buf, CHUNK_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
     let format = detect_format(&buf[..buf.len().min(1 << 16)]);
-    // Details of a plain file stay in it: the lines are decoded as `check` decodes them (the
-    // fast path) and read back with their details when asked for.
-    let lines: Option<Arc<dyn LineSource>> = match (opts.keep_payload, seekable) {
-        (true, true) => File::open(path).ok().map(|file| {
-            Arc::new(FileLines {
-                file,
-                decoder: LineDecoder::new(format, opts.profiles.clone(), true),
-            }) as Arc<dyn LineSource>
-        }),
-        _ => None,
+    let lines = if opts.keep_payload && seekable {
+        file_lines(path, format, &opts.profiles)
+    } else {
+        None
     };
     let keep_payload = opts.keep_payload && lines.is_none();
     let decoder = Arc::new(LineDecoder::new(format, opts.profiles, keep_payload));
@@ -179,26 +187,9 @@ fn read_all(
     let (order_tx, order_rx) = bounded::<Receiver<Batch>>(threads * 2);
     thread::scope(|s| -> Result<(), String> {
         for _ in 0..threads {
-            let job_rx = job_rx.clone();
-            let decoder = decoder.clone();
-            let origin = origin.clone();
-            let lines = lines.clone();
-            s.spawn(move || {
-                for job in job_rx {
-                    let at = lines.as_ref().map(|_| job.first_byte);
-                    let (mut events, mut decoded_problems) =
-                        decoder.decode_chunk_spanned(&job.bytes, job.first_line, at);
-                    events.lines = lines.clone();
-                    let mut problems = job.extra;
-                    problems.append(&mut decoded_problems);
-                    let _ = job.reply.send(Batch {
-                        origin: origin.clone(),
-                        events,
-                        problems,
-                        bytes_read: job.bytes_read,
-                    });
-                }
-            });
+            let (job_rx, decoder) = (job_rx.clone(), decoder.clone());
+            let (origin, lines) = (origin.clone(), lines.clone());
+            s.spawn(move || decode_jobs(&job_rx, &decoder, &origin, lines.as_ref()));
         }
         drop(job_rx);
         // Forwards results in file order.
@@ -237,6 +228,29 @@ fn read_all(
         let _ = forward.join();
         result
     })
+}
+
+/// A decoder thread: decodes each job's chunk and replies with its batch.
+fn decode_jobs(
+    jobs: &Receiver<Job>,
+    decoder: &LineDecoder,
+    origin: &Arc<str>,
+    lines: Option<&Arc<dyn LineSource>>,
+) {
+    for job in jobs {
+        let at = lines.map(|_| job.first_byte);
+        let (mut events, mut decoded_problems) =
+            decoder.decode_chunk_spanned(&job.bytes, job.first_line, at);
+        events.lines = lines.cloned();
+        let mut problems = job.extra;
+        problems.append(&mut decoded_problems);
+        let _ = job.reply.send(Batch {
+            origin: origin.clone(),
+            events,
+            problems,
+            bytes_read: job.bytes_read,
+        });
+    }
 }
 
 /// Cuts the input into chunks that end at a line break and hands each to `emit` with its offset
