@@ -36,7 +36,7 @@ fi
 out=$(mktemp)
 measure() {
   /usr/bin/time -f "%e %U %S %M" -o "$out.time" "$@" >"$out" 2>/dev/null || true
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out.time"
+  tail -n 1 "$out.time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
 }
 
 check_counts=$("$bin" check --format json "$trace" | tail -n 1 | python3 -c 'import json, sys
