@@ -74,12 +74,25 @@ impl Budget {
     }
 
     /// Evicts if the engine is over budget; returns true if it did (indexes into the old engine
-    /// are then invalid).
+    /// are then invalid). The session runs the same steps with the rebuild on its own thread.
     pub fn enforce(&mut self, engine: &mut Engine) -> bool {
+        let Some(eviction) = self.check(engine) else {
+            return false;
+        };
+        let (new, evicted) = eviction.run(engine);
+        self.done(evicted);
+        let old = std::mem::replace(engine, new);
+        drop(old);
+        release_freed_memory();
+        true
+    }
+
+    /// Whether the engine is over budget: what to evict then. Cheap (no walk over the events).
+    pub fn check(&mut self, engine: &Engine) -> Option<Eviction> {
         if self.holdoff > 0 {
             // Right after an eviction freed memory is still on its way back to the OS.
             self.holdoff -= 1;
-            return false;
+            return None;
         }
         let estimate = engine.approx_bytes() as f64;
         // What the process grew by since the session started (librdkafka's buffers, the window
@@ -91,10 +104,51 @@ impl Budget {
         };
         if bytes <= self.max_bytes as f64 * TRIGGER || engine.store.is_empty() {
             self.pinned_over = false;
-            return false;
+            return None;
         }
-        let per_event = bytes / engine.store.len() as f64;
-        let mut excess = bytes - self.max_bytes as f64 * TARGET;
+        Some(Eviction {
+            per_event: bytes / engine.store.len() as f64,
+            excess: bytes - self.max_bytes as f64 * TARGET,
+        })
+    }
+
+    /// Counts an eviction carried out.
+    pub fn done(&mut self, evicted: Evicted) {
+        self.evicted_flows += evicted.flows;
+        self.evicted_events += evicted.events;
+        self.pinned_over = evicted.pinned_over;
+        self.compactions += 1;
+        self.holdoff = 2;
+    }
+}
+
+/// Hands memory freed by a dropped engine back to the OS now (mimalloc, the binary's allocator,
+/// would otherwise keep it a while), so the next measurement sees the real size.
+pub fn release_freed_memory() {
+    // SAFETY: mi_collect only walks mimalloc's own heaps; with another global allocator they
+    // are empty.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
+/// An eviction decided by [`Budget::check`]: how many bytes to free.
+pub struct Eviction {
+    excess: f64,
+    per_event: f64,
+}
+
+/// What an eviction left out.
+#[derive(Clone, Copy, Debug)]
+pub struct Evicted {
+    pub flows: u64,
+    pub events: u64,
+    pub pinned_over: bool,
+}
+
+impl Eviction {
+    /// Chooses the flows to evict and builds the engine without them. Only reads `engine`, so
+    /// it can run on another thread while the window keeps showing the old engine.
+    pub fn run(self, engine: &Engine) -> (Engine, Evicted) {
+        let mut excess = self.excess;
         // Tier 0: finished (complete or failed) without anomalies; 1: open without anomalies
         // but quiet for twice the stuck timeout (a late child would look like an orphan
         // otherwise); 2, only when nothing else is left: flows with anomalies. Oldest first.
@@ -126,32 +180,26 @@ impl Budget {
                 .unwrap_or(0)
         ];
         let mut flows = 0;
-        self.pinned_over = false;
+        let mut pinned_over = false;
         for (tier, _, id) in candidates {
             if excess <= 0.0 {
                 break;
             }
             if tier == 2 {
                 // Everything without anomalies is gone and it is still too much.
-                self.pinned_over = true;
+                pinned_over = true;
             }
             evict[id as usize] = true;
             flows += 1;
-            excess -= engine.flows.get(id).events.len() as f64 * per_event;
+            excess -= engine.flows.get(id).events.len() as f64 * self.per_event;
         }
-        let before = engine.store.len();
-        let old = std::mem::replace(engine, rebuild(engine, &evict));
-        drop(old);
-        self.evicted_flows += flows;
-        self.evicted_events += (before - engine.store.len()) as u64;
-        self.compactions += 1;
-        self.holdoff = 2;
-        // Hand the old engine's memory back to the OS now (mimalloc, the binary's allocator,
-        // would otherwise keep it a while), so the next measurement sees the real size.
-        // SAFETY: mi_collect only walks mimalloc's own heaps; with another global allocator
-        // they are empty.
-        unsafe { libmimalloc_sys::mi_collect(true) };
-        true
+        let new = rebuild(engine, &evict);
+        let evicted = Evicted {
+            events: (engine.store.len() - new.store.len()) as u64,
+            flows,
+            pinned_over,
+        };
+        (new, evicted)
     }
 }
 

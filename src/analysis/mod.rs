@@ -234,6 +234,9 @@ impl Engine {
     /// Adds a decoded batch from `origin` (events first, then the problems of its lines).
     pub fn ingest(&mut self, origin: &Arc<str>, mut events: PackedEvents, problems: &[Problem]) {
         let o = self.store.origin_index(origin);
+        if let Some(lines) = events.lines.take() {
+            self.store.set_line_source(o, lines);
+        }
         // Lines whose event was kept despite a problem: the problem is attached to that event.
         let mut kept: rustc_hash::FxHashMap<u64, Option<EventIdx>> = problems
             .iter()

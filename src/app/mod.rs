@@ -7,6 +7,8 @@
 
 mod dialog;
 mod export;
+pub mod load_report;
+mod pacing;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -18,8 +20,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long `logic()` may spend feeding the engine per frame.
-pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
+/// How long `logic()` may spend feeding the engine per frame (longer while files load: see
+/// `pacing`).
+pub use pacing::INGEST_BUDGET;
 
 /// What the window starts with.
 #[derive(Clone, Debug)]
@@ -53,6 +56,9 @@ pub struct EventscopeApp {
     /// View > Reset layout was chosen: egui forgets panel sizes and window positions in the next
     /// `logic()`.
     reset_layout: bool,
+    /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
+    load_report: Option<load_report::LoadReport>,
+    pacer: pacing::Pacer,
 }
 
 impl EventscopeApp {
@@ -83,6 +89,8 @@ impl EventscopeApp {
             profiles: ProfileConfig::default(),
             files: Vec::new(),
             reset_layout: false,
+            load_report: None,
+            pacer: pacing::Pacer::default(),
         };
         match launch {
             Launch::Demo(opts) => {
@@ -135,6 +143,7 @@ impl EventscopeApp {
             return;
         }
         self.prefs.remember(&paths);
+        self.load_report = load_report::LoadReport::from_env();
         self.session =
             Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
         self.view = ViewState::default();
@@ -245,7 +254,18 @@ impl eframe::App for EventscopeApp {
                 m.reset_areas();
             });
         }
-        let more = self.session.drain(INGEST_BUDGET);
+        let start = std::time::Instant::now();
+        let loading = self.session.loading();
+        let budget = self.pacer.budget(loading, start);
+        let more = self.session.drain_waiting(budget);
+        self.pacer.ingested(start, start.elapsed());
+        let loaded = loading && !self.session.loading();
+        if loaded {
+            // Show the whole file now, not at the table's next timed refresh; the next frame
+            // brings every row's status up to date.
+            self.view.flows.invalidate();
+            ctx.request_repaint();
+        }
         if self.session.generation != self.view.generation {
             // Eviction rebuilt the engine: indexes changed, derived views start over.
             self.view = ViewState::fresh_like(&self.view, self.session.generation);
@@ -263,6 +283,14 @@ impl eframe::App for EventscopeApp {
         } else {
             egui::Theme::Light
         });
+        if let Some(r) = &mut self.load_report
+            && r.poll(
+                &self.session,
+                !more && !pending && !loaded && self.view.changes.touched.is_empty(),
+            )
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         if more {
             ctx.request_repaint();
         } else if self.session.is_live() && !self.session.paused {

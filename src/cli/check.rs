@@ -192,8 +192,7 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
     opts.keep_payload = config.keep_details;
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
-    let estimate: u64 = args.files.iter().map(|f| estimate_events(f)).sum();
-    engine.reserve(estimate.min(20_000_000) as usize);
+    engine.reserve(crate::ingest::file::reserve_for(&args.files));
     // A span export that could not be read in full is an input error like a missing file.
     let mut io_errors: Vec<String> = opts
         .profiles
@@ -207,29 +206,6 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
     });
     engine.finish(args.now);
     Ok((engine, io_errors))
-}
-
-/// About how many events a plain file holds: its size over the mean length of the lines in its
-/// first 256 KiB, plus 1/8 (compressed files are not guessed at). Lines run from ~150 bytes to
-/// kilobytes between producers, so no fixed size fits: a guess too low costs a copy of every
-/// table at its next doubling (the freed copy stays resident a while), one too high only address
-/// space that is never touched.
-fn estimate_events(path: &std::path::Path) -> u64 {
-    use std::io::Read;
-    if path.extension().is_some_and(|e| e == "gz") {
-        return 0;
-    }
-    let Ok(file) = std::fs::File::open(path) else {
-        return 0;
-    };
-    let len = file.metadata().map_or(0, |m| m.len());
-    let mut head = Vec::with_capacity(1 << 18);
-    if file.take(1 << 18).read_to_end(&mut head).is_err() || head.is_empty() {
-        return 0;
-    }
-    let lines = head.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
-    let estimate = len * lines / head.len() as u64;
-    estimate + estimate / 8
 }
 
 /// Active anomalies in a stable order: by event in arrival order, then as raised.

@@ -184,6 +184,18 @@ impl LineDecoder {
         bytes: &[u8],
         first_line: u64,
     ) -> (PackedEvents, Vec<Problem>) {
+        self.decode_chunk_spanned(bytes, first_line, None)
+    }
+
+    /// Like [`LineDecoder::decode_chunk_packed`]; with `first_byte` (the chunk's offset in its
+    /// file) each event also gets its line's [`crate::model::LineSpan`], so its detail can stay
+    /// in the file (decode with `keep_payload` off then: only the fast path's fields are kept).
+    pub fn decode_chunk_spanned(
+        &self,
+        bytes: &[u8],
+        first_line: u64,
+        first_byte: Option<u64>,
+    ) -> (PackedEvents, Vec<Problem>) {
         let mut out = PackedEvents::with_capacity(bytes.len() / 400 + 1);
         let mut problems = Vec::new();
         let explicit = match self.format {
@@ -192,34 +204,53 @@ impl LineDecoder {
             Format::Kcat | Format::KafkaRecords => None,
         };
         for_each_line(bytes, first_line, |line, line_no| {
-            if let Some(explicit) = explicit {
-                let raw = line.strip_suffix(b"\r").unwrap_or(line);
-                if let Some(l) = scan::scan(raw)
-                    && (explicit == Profile::Native || l.specversion.is_some())
-                    && native::pack_fast(&l, line_no, self, explicit, &mut out).is_some()
-                {
-                    return;
-                }
-            }
-            match self.decode_line(line, line_no) {
-                LineOutcome::Event(ev) => out.push(ev, self.keep_payload),
-                LineOutcome::EventWithProblem(ev, reason) => {
-                    out.push(ev, self.keep_payload);
-                    problems.push(Problem {
-                        line: line_no,
-                        reason,
-                        event_kept: true,
-                    });
-                }
-                LineOutcome::Skip => {}
-                LineOutcome::Error(reason) => problems.push(Problem {
-                    line: line_no,
-                    reason,
-                    event_kept: false,
-                }),
+            let before = out.events.len();
+            self.pack_line(line, line_no, explicit, &mut out, &mut problems);
+            if let (Some(first), Some(ev)) = (first_byte, out.events.get_mut(before)) {
+                let at = line.as_ptr() as usize - bytes.as_ptr() as usize;
+                ev.span = Some(crate::model::LineSpan {
+                    offset: first + at as u64,
+                    len: line.len() as u32,
+                });
             }
         });
         (out, problems)
+    }
+
+    fn pack_line(
+        &self,
+        line: &[u8],
+        line_no: u64,
+        explicit: Option<Profile>,
+        out: &mut PackedEvents,
+        problems: &mut Vec<Problem>,
+    ) {
+        if let Some(explicit) = explicit {
+            let raw = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Some(l) = scan::scan(raw)
+                && (explicit == Profile::Native || l.specversion.is_some())
+                && native::pack_fast(&l, line_no, self, explicit, out).is_some()
+            {
+                return;
+            }
+        }
+        match self.decode_line(line, line_no) {
+            LineOutcome::Event(ev) => out.push(ev, self.keep_payload),
+            LineOutcome::EventWithProblem(ev, reason) => {
+                out.push(ev, self.keep_payload);
+                problems.push(Problem {
+                    line: line_no,
+                    reason,
+                    event_kept: true,
+                });
+            }
+            LineOutcome::Skip => {}
+            LineOutcome::Error(reason) => problems.push(Problem {
+                line: line_no,
+                reason,
+                event_kept: false,
+            }),
+        }
     }
 }
 

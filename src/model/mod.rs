@@ -14,7 +14,8 @@ pub use event::{
 pub use header_value::{header_display, header_number};
 pub use intern::{Interner, Sym};
 pub use packed::{
-    EventDetail, EventFacts, EventView, PackedEvent, PackedEvents, PackedSeq, SeqView, Str,
+    EventDetail, EventFacts, EventView, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq,
+    SeqView, Str,
 };
 pub use problem::Problem;
 pub use time::{

@@ -27,6 +27,23 @@ pub struct EventDetail {
     pub payload: Payload,
 }
 
+/// Where an event's line lies in its input file, so its detail can be read back on demand
+/// instead of being held in memory (as Wireshark keeps a frame's offset into its capture file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineSpan {
+    pub offset: u64,
+    pub len: u32,
+}
+
+/// Reads events back from the input they were decoded from (a file source hands one over with
+/// its batches; the store keeps it per origin).
+pub trait LineSource: Send + Sync {
+    /// The event decoded, with its detail, from the line at `span` (line number `line`).
+    fn read_event(&self, span: LineSpan, line: u64) -> Result<DecodedEvent, String>;
+    /// The line's bytes as they are in the input.
+    fn read_line(&self, span: LineSpan) -> Result<Vec<u8>, String>;
+}
+
 /// An event's fields that are not strings: copied as they are from decoder to store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventFacts {
@@ -73,6 +90,8 @@ pub struct PackedEvent {
     /// Dead-letter evidence read from the headers (which are not kept unless `detail` is).
     pub dead_letter: Option<Box<str>>,
     pub detail: Option<Box<EventDetail>>,
+    /// Where the event's line is in its file, when its detail stays there (see [`LineSource`]).
+    pub span: Option<LineSpan>,
 }
 
 /// A sequence number borrowed from a line.
@@ -99,10 +118,21 @@ pub struct EventView<'a> {
 }
 
 /// A batch of packed events sharing one text buffer.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PackedEvents {
     pub text: String,
     pub events: Vec<PackedEvent>,
+    /// Reads back the details of the events that carry a [`LineSpan`].
+    pub lines: Option<std::sync::Arc<dyn LineSource>>,
+}
+
+impl std::fmt::Debug for PackedEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackedEvents")
+            .field("events", &self.events.len())
+            .field("lines", &self.lines.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PackedEvents {
@@ -110,6 +140,7 @@ impl PackedEvents {
         PackedEvents {
             text: String::with_capacity(events * 160),
             events: Vec::with_capacity(events),
+            lines: None,
         }
     }
 
@@ -211,6 +242,7 @@ impl PackedEvents {
             facts: v.facts,
             dead_letter: v.dead_letter,
             detail: None,
+            span: None,
         }
     }
 }

@@ -39,6 +39,7 @@ impl Session {
     /// A session consuming Kafka live on its own thread ([`Session::drain`] takes the records).
     pub fn with_kafka(opts: KafkaOptions, max_memory: u64, waker: Waker) -> Session {
         let mut s = Session::for_kafka(&opts, max_memory);
+        s.waker = Some(waker.clone());
         s.kafka = Some(kafka::spawn(opts, s.tx.clone(), Some(waker)));
         s
     }

@@ -3,8 +3,10 @@
 
 #[cfg(feature = "kafka")]
 mod kafka;
+mod shared_engine;
 #[cfg(feature = "kafka")]
 pub use kafka::Tap;
+pub use shared_engine::SharedEngine;
 
 use crate::analysis::budget::Budget;
 use crate::analysis::{Config, Engine};
@@ -87,7 +89,8 @@ impl RateMeter {
 }
 
 pub struct Session {
-    pub engine: Engine,
+    /// The engine (shared with the eviction's thread while it rebuilds it).
+    pub engine: SharedEngine,
     tx: Sender<SourceMessage>,
     rx: Receiver<SourceMessage>,
     pub sources: Vec<SourceState>,
@@ -98,6 +101,9 @@ pub struct Session {
     pub budget: Budget,
     /// Bumped when eviction rebuilt the engine (event and flow indexes changed).
     pub generation: u64,
+    /// Called when a rebuild on another thread is done (asks the window for a frame).
+    waker: Option<Waker>,
+    freed_since_check: bool,
     last_budget_check: Option<Instant>,
     /// While paused nothing is drained: the views stay a still snapshot, sources wait.
     pub paused: bool,
@@ -111,7 +117,7 @@ impl Session {
     pub fn new(config: Config) -> Session {
         let (tx, rx) = bounded(CHANNEL_CAPACITY);
         Session {
-            engine: Engine::new(config),
+            engine: SharedEngine::new(Engine::new(config)),
             tx,
             rx,
             sources: Vec::new(),
@@ -120,6 +126,8 @@ impl Session {
             kafka: None,
             budget: Budget::of_process(DEFAULT_BUDGET),
             generation: 0,
+            waker: None,
+            freed_since_check: false,
             last_budget_check: None,
             paused: false,
             rate: RateMeter::default(),
@@ -140,6 +148,9 @@ impl Session {
         waker: Waker,
     ) -> Session {
         let mut s = Session::new(Config::default());
+        // As `check` does: tables that grow by doubling copy themselves and leave the freed copy
+        // resident a while.
+        s.engine.reserve(file::reserve_for(paths));
         for p in paths {
             s.sources.push(SourceState::new(
                 p.display().to_string().into(),
@@ -159,6 +170,7 @@ impl Session {
     /// A session running the demo system live.
     pub fn with_demo(opts: DemoOptions, waker: Waker) -> Session {
         let mut s = Session::new(demo::analysis_config(&opts));
+        s.waker = Some(waker.clone());
         s.sources
             .push(SourceState::new("demo".into(), SourceKind::Demo, 0));
         s.demo = Some(demo::spawn(opts, true, s.tx.clone(), waker));
@@ -181,13 +193,31 @@ impl Session {
 
     /// Feeds queued batches to the engine for at most `budget`. Returns true if more may wait.
     pub fn drain(&mut self, budget: Duration) -> bool {
-        if self.paused {
+        self.drain_with(budget, false)
+    }
+
+    /// Like [`Session::drain`], but while files load it waits (within `budget`) for their next
+    /// batch, so the analysis keeps pace with the decoder threads, as `check`'s does, instead of
+    /// waiting for the next frame.
+    pub fn drain_waiting(&mut self, budget: Duration) -> bool {
+        self.drain_with(budget, true)
+    }
+
+    fn drain_with(&mut self, budget: Duration, wait: bool) -> bool {
+        let start = Instant::now();
+        if self.paused || self.rebuilding(start) {
             return false;
         }
-        let start = Instant::now();
         while start.elapsed() < budget {
-            let msg = match self.rx.try_recv() {
+            let received = if wait && self.loading() {
+                let left = budget.saturating_sub(start.elapsed());
+                self.rx.recv_timeout(left).map_err(|_| TryRecvError::Empty)
+            } else {
+                self.rx.try_recv()
+            };
+            let msg = match received {
                 Ok(m) => m,
+                Err(_) if wait && self.loading() => break,
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
                     self.tick_live(start);
                     return false;
@@ -233,20 +263,45 @@ impl Session {
         self.rate.add(events, Instant::now());
     }
 
-    /// Live sources: keep within the memory budget (checked every two seconds).
+    /// True while the eviction rebuilds the engine on its own thread (nothing is ingested
+    /// then: sources wait); picks up its result when it is done.
+    fn rebuilding(&mut self, now: Instant) -> bool {
+        if let Some(evicted) = self.engine.take_finished() {
+            self.budget.done(evicted);
+            self.generation += 1;
+            // Measure again from now: the old engine is still being freed.
+            self.last_budget_check = Some(now);
+            self.freed_since_check = true;
+        }
+        self.engine.rebuilding()
+    }
+
+    /// Live sources: keep within the memory budget (checked every two seconds). Over budget,
+    /// the engine is rebuilt without the evicted flows on another thread.
     fn check_budget(&mut self, now: Instant) {
-        if !self.is_live() || !due(&mut self.last_budget_check, now, Duration::from_secs(2)) {
+        if self.rebuilding(now)
+            || !self.is_live()
+            || !due(&mut self.last_budget_check, now, Duration::from_secs(2))
+        {
             return;
         }
-        if self.budget.enforce(&mut self.engine) {
-            self.generation += 1;
+        if std::mem::take(&mut self.freed_since_check) {
+            // What the old engine's thread freed into this thread's heap goes back to the OS
+            // before the next measurement.
+            crate::analysis::budget::release_freed_memory();
+        }
+        if let Some(eviction) = self.budget.check(&self.engine) {
+            self.engine.start_rebuild(eviction, self.waker.clone());
         }
     }
 
     /// Live sources: judge time-dependent anomalies against the wall clock twice a second.
     fn tick_live(&mut self, now: Instant) {
         self.check_budget(now);
-        if !self.is_live() || !due(&mut self.last_tick, now, Duration::from_millis(500)) {
+        if self.engine.rebuilding()
+            || !self.is_live()
+            || !due(&mut self.last_tick, now, Duration::from_millis(500))
+        {
             return;
         }
         self.engine.tick(crate::model::now_ns());

@@ -1,12 +1,16 @@
 //! The append-only event store: compact interned records in arrival order, plus the indexes the
 //! analysis needs (by id, by causation id). Payloads and headers are kept only when asked for
-//! (the GUI keeps them; `check` does not need them and keeps a hash of the payload instead).
+//! (the GUI keeps them; `check` does not need them and keeps a hash of the payload instead):
+//! events read from a plain file keep only where their line is ([`LineSpan`]) and are read back
+//! from the file on demand, as Wireshark does with capture files; live events keep theirs in
+//! memory (within the live memory budget).
 
 pub use crate::model::EventDetail;
 use crate::model::{
-    DecodedEvent, Interner, PackedEvent, PackedEvents, PackedSeq, Provenance, Str, Sym, Timestamp,
-    TsType,
+    DecodedEvent, Interner, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq, Provenance,
+    Str, Sym, Timestamp, TsType,
 };
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Position of an event in arrival order.
@@ -130,9 +134,11 @@ impl EventRecord {
 pub struct EventStore {
     pub strings: Interner,
     records: Vec<EventRecord>,
-    details: Vec<Option<Box<EventDetail>>>,
+    details: Vec<Kept>,
     keep_details: bool,
     origins: Vec<Arc<str>>,
+    /// Per origin: where its events' lines can be read back (file sources).
+    line_sources: Vec<Option<Arc<dyn LineSource>>>,
     /// Per interned string (indexed by `Sym::index`): the first event carrying it as its id and
     /// the head of the list of events naming it as their cause. Dense arrays, not hash maps: a
     /// symbol is already a small integer, and this keeps lookups to one cache line.
@@ -158,6 +164,33 @@ fn detail_size(d: &EventDetail) -> usize {
 }
 
 const NONE: EventIdx = EventIdx::MAX;
+
+/// What is kept of an event's detail (headers, payload).
+#[derive(Clone, Debug, Default)]
+enum Kept {
+    #[default]
+    None,
+    Memory(Box<EventDetail>),
+    /// In its origin's file, read back through its [`LineSource`]: the line's length and its
+    /// offset's low and high halves (three `u32`s keep this enum at 16 bytes).
+    File(u32, u32, u32),
+}
+
+impl Kept {
+    fn file(span: LineSpan) -> Kept {
+        Kept::File(span.len, span.offset as u32, (span.offset >> 32) as u32)
+    }
+
+    fn span(&self) -> Option<LineSpan> {
+        match *self {
+            Kept::File(len, lo, hi) => Some(LineSpan {
+                offset: u64::from(lo) | u64::from(hi) << 32,
+                len,
+            }),
+            _ => None,
+        }
+    }
+}
 
 /// The index the event appended after `len` events gets. `EventIdx` is 32 bits (it halves the
 /// indexes' memory); past its range the store stops loudly instead of wrapping around and
@@ -302,10 +335,14 @@ impl EventStore {
         self.next_sibling.push(sibling);
         self.records.push(record);
         if self.keep_details {
-            if let Some(d) = &p.detail {
-                self.detail_bytes += detail_size(d);
-            }
-            self.details.push(p.detail);
+            self.details.push(match (p.detail, p.span) {
+                (Some(d), _) => {
+                    self.detail_bytes += detail_size(&d);
+                    Kept::Memory(d)
+                }
+                (None, Some(span)) => Kept::file(span),
+                (None, None) => Kept::None,
+            });
         }
         (idx, p.dead_letter)
     }
@@ -319,11 +356,24 @@ impl EventStore {
         &self.records
     }
 
-    /// The event as a decoder would produce it (for "copy as JSON" and recordings).
+    /// The event as a decoder would produce it (for "copy as JSON" and recordings); a detail
+    /// kept in a file is read back from it.
     pub fn decoded(&self, idx: EventIdx) -> DecodedEvent {
+        let d = self.detail(idx);
+        let mut ev = self.decoded_record(idx);
+        if let Some(d) = d {
+            let d = d.into_owned();
+            ev.headers = d.headers;
+            ev.content_type = d.content_type;
+            ev.payload = d.payload;
+        }
+        ev
+    }
+
+    /// The event's record as a decoded event, without its detail.
+    pub fn decoded_record(&self, idx: EventIdx) -> DecodedEvent {
         let r = self.get(idx);
         let owned = |s: Option<Sym>| s.map(|s| Box::<str>::from(self.str(s)));
-        let d = self.detail(idx);
         DecodedEvent {
             id: self.str(r.id).into(),
             event_type: self.str(r.event_type).into(),
@@ -344,9 +394,9 @@ impl EventStore {
             broker_ts: r.broker_ts(),
             ts_type: r.ts_type,
             observed_at: r.observed_at(),
-            headers: d.map(|d| d.headers.clone()).unwrap_or_default(),
-            content_type: d.and_then(|d| d.content_type.clone()),
-            payload: d.map(|d| d.payload.clone()).unwrap_or_default(),
+            headers: Vec::new(),
+            content_type: None,
+            payload: crate::model::Payload::None,
             data_hash: r.data_hash,
             provenance: r.provenance,
             line: r.line,
@@ -356,15 +406,82 @@ impl EventStore {
     /// Approximate heap bytes held by the store.
     pub fn approx_bytes(&self) -> usize {
         self.records.capacity() * std::mem::size_of::<EventRecord>()
-            + self.details.capacity() * 8
+            + self.details.capacity() * std::mem::size_of::<Kept>()
             + self.detail_bytes
             + self.strings.approx_bytes()
             + self.by_sym.capacity() * std::mem::size_of::<SymSlot>()
             + self.next_sibling.capacity() * 4
     }
 
-    pub fn detail(&self, idx: EventIdx) -> Option<&EventDetail> {
-        self.details.get(idx as usize).and_then(|d| d.as_deref())
+    /// The event's headers and payload, when kept (read back from its file when they stay
+    /// there; `None` when that fails: [`EventStore::read_detail`] says why).
+    pub fn detail(&self, idx: EventIdx) -> Option<Cow<'_, EventDetail>> {
+        self.read_detail(idx).ok().flatten()
+    }
+
+    /// Like [`EventStore::detail`], with the reason a detail kept in a file could not be read
+    /// back (the file is gone, or changed since it was loaded).
+    pub fn read_detail(&self, idx: EventIdx) -> Result<Option<Cow<'_, EventDetail>>, String> {
+        let span = match self.details.get(idx as usize) {
+            None | Some(Kept::None) => return Ok(None),
+            Some(Kept::Memory(d)) => return Ok(Some(Cow::Borrowed(&**d))),
+            Some(kept) => kept.span().expect("kept in a file"),
+        };
+        let r = self.get(idx);
+        let origin = self.origin(r.origin);
+        let source = self
+            .line_source(r.origin)
+            .ok_or_else(|| format!("{origin}: not readable"))?;
+        let ev = source
+            .read_event(span, r.line)
+            .map_err(|e| format!("{origin}:{}: {e}", r.line))?;
+        if *ev.id != *self.str(r.id) || ev.data_hash != r.data_hash {
+            return Err(format!(
+                "{origin}:{}: the file changed since it was loaded",
+                r.line
+            ));
+        }
+        Ok(Some(Cow::Owned(EventDetail {
+            headers: ev.headers,
+            content_type: ev.content_type,
+            payload: ev.payload,
+        })))
+    }
+
+    /// Text to search for the event's payload: the payload kept in memory, or the event's line
+    /// as it is in its file (which holds the payload as written there).
+    pub fn payload_text(&self, idx: EventIdx) -> Option<Cow<'_, str>> {
+        match self.details.get(idx as usize)? {
+            Kept::None => None,
+            Kept::Memory(d) => match &d.payload {
+                crate::model::Payload::None => None,
+                crate::model::Payload::Json(raw) => Some(Cow::Borrowed(raw.get())),
+                crate::model::Payload::Bytes(b) => Some(String::from_utf8_lossy(b)),
+            },
+            kept @ Kept::File(..) => {
+                let span = kept.span()?;
+                let line = self
+                    .line_source(self.get(idx).origin)?
+                    .read_line(span)
+                    .ok()?;
+                Some(Cow::Owned(String::from_utf8_lossy(&line).into_owned()))
+            }
+        }
+    }
+
+    /// Where the events of `origin` can be read back.
+    pub fn set_line_source(&mut self, origin: u16, source: Arc<dyn LineSource>) {
+        let i = origin as usize;
+        if self.line_sources.len() <= i {
+            self.line_sources.resize(i + 1, None);
+        }
+        if self.line_sources[i].is_none() {
+            self.line_sources[i] = Some(source);
+        }
+    }
+
+    fn line_source(&self, origin: u16) -> Option<&Arc<dyn LineSource>> {
+        self.line_sources.get(origin as usize)?.as_ref()
     }
 
     fn slot_mut(&mut self, sym: Sym) -> &mut SymSlot {
@@ -487,5 +604,6 @@ mod tests {
     #[test]
     fn record_stays_compact() {
         assert!(std::mem::size_of::<super::EventRecord>() <= 112);
+        assert_eq!(std::mem::size_of::<super::Kept>(), 16);
     }
 }

@@ -1,4 +1,5 @@
-//! The flows filter: free text (matched in ids, types, services, keys and payloads, any case) and
+//! The flows filter: free text (matched in ids, types, services, keys and payloads, any case; for
+//! events whose payload stays in their file, in the event's line as written there) and
 //! `type:`, `service:`, `topic:`, `kind:<anomaly kind>`, `status:`, `has:anomaly`, `variant:N` (the
 //! number in the Variants tab and `eventscope variants`) terms; all terms must match. `"quoted text"` is searched as it is. Anything else that cannot mean what it seems
 //! to (an unknown key, a key without a value, brackets, an unclosed quote) is an error that says
@@ -167,11 +168,7 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp
                         || contains(s.str(r.event_type), t)
                         || s.opt_str(r.source).is_some_and(|x| contains(x, t))
                         || s.opt_str(r.key).is_some_and(|x| contains(x, t))
-                        || s.detail(e).is_some_and(|d| match &d.payload {
-                            Payload::Json(raw) => contains(raw.get(), t),
-                            Payload::Bytes(b) => contains(&String::from_utf8_lossy(b), t),
-                            Payload::None => false,
-                        })
+                        || s.payload_text(e).is_some_and(|p| contains(&p, t))
                 })
         }
     }
@@ -181,7 +178,7 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp
 mod tests {
     use super::*;
     use crate::analysis::Config;
-    use crate::model::DecodedEvent;
+    use crate::model::{DecodedEvent, Payload};
 
     fn engine() -> Engine {
         let mut e = Engine::new(Config::default());

@@ -1,8 +1,8 @@
-//! The inspector's payload view of the selected event: parsed (or hex-dumped) once when the
-//! selection changes, not per frame.
+//! The inspector's detail of the selected event: its headers and payload, read (from memory or
+//! back from its file) and parsed (or hex-dumped) once when the selection changes, not per frame.
 
 use crate::analysis::Engine;
-use crate::model::Payload;
+use crate::model::{EventDetail, Payload};
 use crate::store::EventIdx;
 
 /// Hex dumps show at most this many bytes.
@@ -16,11 +16,15 @@ pub enum PayloadView {
     /// JSON text that does not parse as a value, shown as it is.
     Text(String),
     Hex(String),
+    /// The detail could not be read back from the file (gone, or changed since it was loaded).
+    Unreadable(String),
 }
 
 #[derive(Default)]
 pub struct InspectorData {
     event: Option<EventIdx>,
+    /// Headers and content type (the payload is in `payload`).
+    pub detail: Option<EventDetail>,
     pub payload: PayloadView,
 }
 
@@ -30,10 +34,16 @@ impl InspectorData {
             return;
         }
         self.event = selected;
-        self.payload = match selected
-            .and_then(|e| engine.store.detail(e))
-            .map(|d| &d.payload)
-        {
+        self.detail = None;
+        let detail = match selected.map(|e| engine.store.read_detail(e)) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(d))) => Some(d.into_owned()),
+            Some(Err(e)) => {
+                self.payload = PayloadView::Unreadable(e);
+                return;
+            }
+        };
+        self.payload = match detail.as_ref().map(|d| &d.payload) {
             Some(Payload::Json(raw)) => match serde_json::from_str(raw.get()) {
                 Ok(v) => PayloadView::Json(v),
                 Err(_) => PayloadView::Text(raw.get().to_string()),
@@ -41,6 +51,11 @@ impl InspectorData {
             Some(Payload::Bytes(b)) => PayloadView::Hex(hex_dump(b, HEX_MAX)),
             _ => PayloadView::None,
         };
+        // The payload is shown parsed: only the rest of the detail is kept.
+        self.detail = detail.map(|d| EventDetail {
+            payload: Payload::None,
+            ..d
+        });
     }
 }
 

@@ -6,7 +6,7 @@ use super::{ViewState, severity_color};
 use crate::analysis::Engine;
 use crate::decode::native_write;
 use crate::decode::trace_context::causation_unknown;
-use crate::model::{format_duration, format_time, header_display};
+use crate::model::{EventDetail, format_duration, format_time, header_display};
 use crate::store::{EventIdx, Seq};
 
 pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
@@ -32,10 +32,11 @@ pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
             ui.separator();
             times_ui(ui, engine, e);
             ui.separator();
-            transport_ui(ui, engine, e);
+            let detail = view.inspector.detail.as_ref();
+            transport_ui(ui, engine, e, detail);
             anomalies_ui(ui, engine, e, at);
             ui.separator();
-            headers_ui(ui, engine, e);
+            headers_ui(ui, detail);
             egui::CollapsingHeader::new("Payload")
                 .default_open(true)
                 .show(ui, |ui| payload_ui(ui, &view.inspector.payload));
@@ -123,7 +124,7 @@ fn times_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
     });
 }
 
-fn transport_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
+fn transport_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx, detail: Option<&EventDetail>) {
     let s = &engine.store;
     egui::Grid::new("transport").num_columns(2).show(ui, |ui| {
         ui.label("topic/partition@offset");
@@ -137,7 +138,7 @@ fn transport_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
         ui.end_row();
         // What decoded the payload: a schema (`avro; schema-id=42; file=...; name=...`) or a
         // CloudEvent's datacontenttype.
-        if let Some(ct) = s.detail(e).and_then(|d| d.content_type.as_deref()) {
+        if let Some(ct) = detail.and_then(|d| d.content_type.as_deref()) {
             ui.label("content type");
             ui.label(ct);
             ui.end_row();
@@ -170,8 +171,7 @@ fn anomalies_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx, at: Option<i64>
     }
 }
 
-fn headers_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
-    let detail = engine.store.detail(e);
+fn headers_ui(ui: &mut egui::Ui, detail: Option<&EventDetail>) {
     egui::CollapsingHeader::new(format!(
         "Headers ({})",
         detail.map_or(0, |d| d.headers.len())
@@ -199,6 +199,9 @@ fn payload_ui(ui: &mut egui::Ui, payload: &PayloadView) {
         }
         PayloadView::None => {
             ui.weak("no payload kept");
+        }
+        PayloadView::Unreadable(why) => {
+            ui.colored_label(egui::Color32::from_rgb(0xe0, 0x4b, 0x4b), why);
         }
     }
 }

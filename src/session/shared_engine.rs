@@ -1,0 +1,97 @@
+//! The session's engine, shared with a background thread while the memory budget's eviction
+//! rebuilds it: the rebuild only reads the old engine, so the window keeps showing it (and stays
+//! responsive) while a new one is built, and swaps in the new one when it is ready.
+
+use crate::analysis::Engine;
+use crate::analysis::budget::{Evicted, Eviction, release_freed_memory};
+use crossbeam_channel::{Receiver, TryRecvError, bounded};
+use std::sync::Arc;
+
+/// Dereferences to the [`Engine`]. Changing it while a rebuild runs first waits for the rebuild
+/// (the session does not: it stops ingesting until the new engine is in).
+pub struct SharedEngine {
+    engine: Arc<Engine>,
+    rebuild: Option<Receiver<(Engine, Evicted)>>,
+    /// A finished rebuild's counts, until the session takes them.
+    finished: Option<Evicted>,
+}
+
+impl SharedEngine {
+    pub fn new(engine: Engine) -> SharedEngine {
+        SharedEngine {
+            engine: Arc::new(engine),
+            rebuild: None,
+            finished: None,
+        }
+    }
+
+    /// True while a rebuild runs.
+    pub fn rebuilding(&self) -> bool {
+        self.rebuild.is_some()
+    }
+
+    /// Starts `eviction` on its own thread, which calls `waker` when it is done.
+    pub fn start_rebuild(&mut self, eviction: Eviction, waker: Option<crate::ingest::Waker>) {
+        self.swap_in(true);
+        let (tx, rx) = bounded(1);
+        let old = self.engine.clone();
+        std::thread::Builder::new()
+            .name("eventscope-evict".into())
+            .spawn(move || {
+                let result = eviction.run(&old);
+                drop(old);
+                let _ = tx.send(result);
+                if let Some(w) = waker {
+                    w();
+                }
+            })
+            .expect("spawn eviction thread");
+        self.rebuild = Some(rx);
+    }
+
+    /// The counts of a rebuild that finished (its engine is then in), once.
+    pub fn take_finished(&mut self) -> Option<Evicted> {
+        self.swap_in(false);
+        self.finished.take()
+    }
+
+    /// Puts the rebuilt engine in when it is ready (waiting for it when `wait`); the old one is
+    /// dropped on another thread.
+    fn swap_in(&mut self, wait: bool) {
+        let Some(rx) = self.rebuild.as_ref() else {
+            return;
+        };
+        let received = if wait {
+            rx.recv().map_err(|_| TryRecvError::Disconnected)
+        } else {
+            rx.try_recv()
+        };
+        let (new, evicted) = match received {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => panic!("the eviction thread failed"),
+        };
+        self.rebuild = None;
+        self.finished = Some(evicted);
+        let old = std::mem::replace(&mut self.engine, Arc::new(new));
+        // Freeing a large engine takes a while: not on the window's thread.
+        std::thread::spawn(move || {
+            drop(old);
+            release_freed_memory();
+        });
+    }
+}
+
+impl std::ops::Deref for SharedEngine {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl std::ops::DerefMut for SharedEngine {
+    fn deref_mut(&mut self) -> &mut Engine {
+        self.swap_in(true);
+        Arc::get_mut(&mut self.engine).expect("no rebuild holds the engine")
+    }
+}
