@@ -41,15 +41,42 @@ fn with_schema(
     Some(profiles.schemas.as_ref()?.decode(id, topic, &bytes[5..]))
 }
 
-/// The problem of a value kept as bytes.
-fn not_decoded(bytes: &[u8], utf8: bool, why: Option<String>, place: &str) -> String {
+/// The problem of a value that could not be read in full: in the wire format with no schema (or
+/// one that failed), or binary that no decoder recognised.
+fn not_decoded(
+    bytes: &[u8],
+    guess: &schema::schemaless::Guess,
+    why: Option<String>,
+    place: &str,
+) -> String {
     let what = match (confluent_schema_id(bytes), why) {
         (Some(id), Some(why)) => format!("Confluent wire format, schema id {id}: {why}"),
-        (Some(id), None) => format!("Confluent wire format, schema id {id}"),
-        (None, _) if utf8 => "payload is not JSON".to_string(),
+        (Some(id), None) => format!("Confluent wire format, schema id {id}: no schema"),
         (None, _) => "payload is binary".to_string(),
     };
-    format!("{place}: {what} ({} bytes); kept as bytes", bytes.len())
+    let kept = match guess.json {
+        Some(_) => format!("read without a schema as {}", guess.decoder.name()),
+        None => "kept as bytes".into(),
+    };
+    format!("{place}: {what} ({} bytes); {kept}", bytes.len())
+}
+
+/// A value that is not JSON and that no schema decoded (`why` says why a schema failed): read
+/// without a schema. Returns the guess and the problem to report, if any: wire-format values
+/// (their schema is missing or failed, even when the body could be read) and bytes shown as hex.
+fn without_schema(
+    bytes: &[u8],
+    why: Option<String>,
+    place: &dyn Fn() -> String,
+) -> (schema::schemaless::Guess, Option<String>) {
+    use crate::model::PayloadDecoder;
+    let guess = match confluent_schema_id(bytes) {
+        Some(id) => schema::schemaless::guess_wire_body(id, &bytes[5..]),
+        None => schema::schemaless::guess(bytes),
+    };
+    let failed = guess.decoder == PayloadDecoder::Hex || confluent_schema_id(bytes).is_some();
+    let problem = failed.then(|| not_decoded(bytes, &guess, why, &place()));
+    (guess, problem)
 }
 
 /// The type when no profile gave one.
@@ -122,18 +149,26 @@ pub fn decode(
             _ => match with_schema(bytes, rec.topic, profiles) {
                 Some(Ok(d)) => {
                     ev.content_type = Some(d.note.into());
+                    ev.provenance.payload = d.decoder;
                     schema_name = d.name;
                     owned_json = Some(d.json);
                 }
                 failed => {
                     let why = failed.and_then(Result::err);
-                    problem = Some(not_decoded(bytes, text.is_some(), why, &place()));
-                    if keep_payload {
-                        ev.payload = Payload::Bytes(bytes.into());
+                    let (guess, why) = without_schema(bytes, why, &place);
+                    problem = why;
+                    ev.provenance.payload = guess.decoder;
+                    ev.content_type = Some(guess.note.into());
+                    match guess.json {
+                        Some(json) => owned_json = Some(json),
+                        None if keep_payload => ev.payload = Payload::Bytes(bytes.into()),
+                        None => {}
                     }
                 }
             },
         }
+    } else {
+        ev.provenance.payload = crate::model::PayloadDecoder::None;
     }
     if let Some(json) = owned_json.as_deref() {
         json_text = Some(json);

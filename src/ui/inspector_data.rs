@@ -38,6 +38,10 @@ impl InspectorData {
                 Ok(v) => PayloadView::Json(v),
                 Err(_) => PayloadView::Text(raw.get().to_string()),
             },
+            // Text that is not JSON (the `text` decoder) shows as text, other bytes as hex.
+            Some(Payload::Bytes(b)) if crate::decode::schema::schemaless::is_text(b) => {
+                PayloadView::Text(String::from_utf8_lossy(b).into_owned())
+            }
             Some(Payload::Bytes(b)) => PayloadView::Hex(hex_dump(b, HEX_MAX)),
             _ => PayloadView::None,
         };

@@ -55,6 +55,11 @@ fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
         assert_eq!(e["profiles"]["id"], "common", "{e}");
         assert_eq!(e["profiles"]["correlation"], "common", "{e}");
         assert_eq!(e["profiles"]["type"], "schema", "{e}");
+        assert_eq!(
+            e["decoder"],
+            decoder(e, ["avro", "json-schema", "protobuf"]),
+            "{e}"
+        );
     }
     let sent_links: Vec<(String, String)> = (sent["links"].as_array().unwrap().iter())
         .map(|l| (l[0].as_str().unwrap().into(), l[1].as_str().unwrap().into()))
@@ -77,12 +82,30 @@ fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
     let order_id = sent["ids"]["orders"].as_u64().unwrap();
     assert!(
         stderr.contains(&format!(
-            "orders/0@0: Confluent wire format, schema id {order_id} ("
+            "orders/0@0: Confluent wire format, schema id {order_id}: no schema ("
         )),
         "{stderr}"
     );
     let evs = events(&out, &[]);
     assert!(evs.iter().all(|e| e["profiles"]["id"] == "transport"));
+    // What is read without a schema: Protobuf as a field-number tree, JSON as JSON; Avro cannot
+    // be, and is shown as hex.
+    for e in &evs {
+        assert_eq!(
+            e["decoder"],
+            decoder(e, ["hex", "json-schema", "protobuf-raw"]),
+            "{e}"
+        );
+    }
+}
+
+/// The decoder expected for an event of `schemas.py`'s topics: Avro, JSON Schema or Protobuf.
+fn decoder<'a>(e: &Value, [avro, json, proto]: [&'a str; 3]) -> &'a str {
+    match e["topic"].as_str() {
+        Some("orders" | "payments") => avro,
+        Some("shipments") => json,
+        _ => proto,
+    }
 }
 
 #[test]

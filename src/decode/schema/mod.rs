@@ -11,8 +11,11 @@
 //! `orders-value.avsc`). Loading reads every file once; decoding does no I/O.
 
 pub mod avro;
+mod avro_plan;
 pub mod json_schema;
 pub mod protobuf;
+mod protobuf_raw;
+pub mod schemaless;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +44,15 @@ impl Entry {
             Kind::Protobuf(_) => "protobuf",
         }
     }
+
+    fn decoder(&self) -> crate::model::PayloadDecoder {
+        use crate::model::PayloadDecoder as D;
+        match self.kind {
+            Kind::Avro(_) => D::Avro,
+            Kind::Json(_) => D::JsonSchema,
+            Kind::Protobuf(_) => D::Protobuf,
+        }
+    }
 }
 
 /// The schemas of one `--schemas DIR`, shared by every decoder thread.
@@ -60,6 +72,7 @@ pub struct Decoded {
     /// What was used, shown as the event's content type:
     /// `avro; schema-id=42; file=orders-value.avsc; name=shop.OrderPlaced`.
     pub note: String,
+    pub decoder: crate::model::PayloadDecoder,
 }
 
 fn load_file(path: &Path) -> Result<Option<Entry>, String> {
@@ -179,7 +192,12 @@ impl SchemaSet {
             note.push_str("; name=");
             note.push_str(n);
         }
-        Ok(Decoded { json, name, note })
+        Ok(Decoded {
+            json,
+            name,
+            note,
+            decoder: entry.decoder(),
+        })
     }
 }
 
