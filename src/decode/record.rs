@@ -4,7 +4,7 @@
 //! JSON value through the profiles.
 
 use super::{hash_bytes, profile, schema};
-use crate::model::{DecodedEvent, Header, Payload, Profile, Timestamp, TsType};
+use crate::model::{DecodedEvent, Header, Payload, PayloadDecoder, Profile, Timestamp, TsType};
 use serde_json::value::RawValue;
 
 /// A record as a client hands it over: key, header values and value are its bytes (a recording
@@ -69,7 +69,6 @@ fn without_schema(
     why: Option<String>,
     place: &dyn Fn() -> String,
 ) -> (schema::schemaless::Guess, Option<String>) {
-    use crate::model::PayloadDecoder;
     let guess = match confluent_schema_id(bytes) {
         Some(id) => schema::schemaless::guess_wire_body(id, &bytes[5..]),
         None => schema::schemaless::guess(bytes),
@@ -101,13 +100,70 @@ fn fill_type(ev: &mut DecodedEvent, schema_name: Option<String>) {
     }
 }
 
+/// What a value that is not JSON gave.
+#[derive(Default)]
+struct ReadValue {
+    /// The payload as JSON text, when it became JSON.
+    json: Option<String>,
+    /// The schema's record or message name.
+    name: Option<String>,
+    decoder: PayloadDecoder,
+    /// The content type note.
+    note: Option<String>,
+    problem: Option<String>,
+}
+
+/// Reads a value that is not JSON (`broken`: why, when it starts like JSON): with its schema,
+/// else without one.
+fn read_value(
+    bytes: &[u8],
+    broken: Option<serde_json::Error>,
+    topic: Option<&str>,
+    profiles: &profile::ProfileConfig,
+    place: &dyn Fn() -> String,
+) -> ReadValue {
+    if let Some(e) = broken {
+        // Text that starts like JSON but does not parse: shown as text, and a problem.
+        let problem = format!(
+            "{}: payload is not JSON: {e} ({} bytes); kept as bytes",
+            place(),
+            bytes.len()
+        );
+        return ReadValue {
+            decoder: PayloadDecoder::Text,
+            note: Some("text/plain (starts like JSON, does not parse)".into()),
+            problem: Some(problem),
+            ..Default::default()
+        };
+    }
+    match with_schema(bytes, topic, profiles) {
+        Some(Ok(d)) => ReadValue {
+            json: Some(d.json),
+            name: d.name,
+            decoder: d.decoder,
+            note: Some(d.note),
+            problem: None,
+        },
+        failed => {
+            let why = failed.and_then(Result::err);
+            let (guess, problem) = without_schema(bytes, why, place);
+            ReadValue {
+                json: guess.json,
+                name: None,
+                decoder: guess.decoder,
+                note: Some(guess.note),
+                problem,
+            }
+        }
+    }
+}
+
 /// Decodes a record. The second value is a problem to report (the event is still kept).
 pub fn decode(
     rec: RawRecord,
     profiles: &profile::ProfileConfig,
     keep_payload: bool,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let mut problem = None;
     let mut ev = DecodedEvent {
         topic: rec.topic.map(Into::into),
         partition: rec.partition,
@@ -130,53 +186,43 @@ pub fn decode(
         )
     };
     let mut json_text = None;
-    let mut owned_json = None;
-    let mut schema_name = None;
-    if let Some(bytes) = rec.value {
-        ev.data_hash = hash_bytes(bytes);
-        let text = std::str::from_utf8(bytes).ok();
-        let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
-        match text
-            .filter(|_| looks_json)
-            .map(serde_json::from_str::<&RawValue>)
-        {
-            Some(Ok(raw)) => {
-                json_text = Some(raw.get());
-                if keep_payload {
-                    ev.payload = Payload::Json(raw.to_owned());
-                }
-            }
-            _ => match with_schema(bytes, rec.topic, profiles) {
-                Some(Ok(d)) => {
-                    ev.content_type = Some(d.note.into());
-                    ev.provenance.payload = d.decoder;
-                    schema_name = d.name;
-                    owned_json = Some(d.json);
-                }
-                failed => {
-                    let why = failed.and_then(Result::err);
-                    let (guess, why) = without_schema(bytes, why, &place);
-                    problem = why;
-                    ev.provenance.payload = guess.decoder;
-                    ev.content_type = Some(guess.note.into());
-                    match guess.json {
-                        Some(json) => owned_json = Some(json),
-                        None if keep_payload => ev.payload = Payload::Bytes(bytes.into()),
-                        None => {}
+    let mut read = ReadValue::default();
+    match rec.value {
+        Some(bytes) => {
+            ev.data_hash = hash_bytes(bytes);
+            let text = std::str::from_utf8(bytes).ok();
+            let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
+            match text
+                .filter(|_| looks_json)
+                .map(serde_json::from_str::<&RawValue>)
+            {
+                Some(Ok(raw)) => {
+                    json_text = Some(raw.get());
+                    if keep_payload {
+                        ev.payload = Payload::Json(raw.to_owned());
                     }
                 }
-            },
+                parsed => {
+                    let broken = parsed.and_then(Result::err);
+                    read = read_value(bytes, broken, rec.topic, profiles, &place);
+                    ev.provenance.payload = read.decoder;
+                    ev.content_type = read.note.take().map(Into::into);
+                    if read.json.is_none() && keep_payload {
+                        ev.payload = Payload::Bytes(bytes.into());
+                    }
+                }
+            }
         }
-    } else {
-        ev.provenance.payload = crate::model::PayloadDecoder::None;
+        None => ev.provenance.payload = PayloadDecoder::None,
     }
-    if let Some(json) = owned_json.as_deref() {
+    if let Some(json) = read.json.as_deref() {
         json_text = Some(json);
     }
     profile::complete(&mut ev, json_text, profiles);
-    if let Some(json) = owned_json.filter(|_| keep_payload) {
+    if let Some(json) = read.json.filter(|_| keep_payload) {
         ev.payload = RawValue::from_string(json).map_or(Payload::None, Payload::Json);
     }
+    let (schema_name, problem) = (read.name, read.problem);
     fill_type(&mut ev, schema_name);
     if ev.id.is_empty() {
         return Err(format!(

@@ -110,6 +110,17 @@ mod tests {
             d.payload,
             PayloadView::Hex(format!("00000000  {:<48} hi.\n", "68 69 00"))
         );
+        e.push(
+            DecodedEvent {
+                id: "c".into(),
+                event_type: "T".into(),
+                payload: Payload::Bytes(b"order 7 shipped\n".to_vec().into()),
+                ..Default::default()
+            },
+            0,
+        );
+        d.update(&e, Some(2));
+        assert_eq!(d.payload, PayloadView::Text("order 7 shipped\n".into()));
         d.update(&e, None);
         assert_eq!(d.payload, PayloadView::None);
     }

@@ -16,6 +16,7 @@ mod kafka_support;
 mod otel;
 
 mod frameworks;
+mod schemaless;
 mod schemas;
 
 pub use kafka_support::*;

@@ -31,6 +31,7 @@ pub struct AvroSchema {
     schema: Schema,
     names: HashMap<String, Schema>,
     plan: super::avro_plan::Plan,
+    full_name: Option<String>,
 }
 
 /// The longest string, bytes or collection `apache-avro` may allocate for (its default is 512 MiB):
@@ -49,16 +50,18 @@ impl AvroSchema {
             .map(|(n, s)| (n.fullname(None), (*s).clone()))
             .collect();
         let plan = super::avro_plan::Plan::compile(&schema, &names)?;
+        let full_name = schema.name().map(|n| n.fullname(None));
         Ok(AvroSchema {
             schema,
             names,
             plan,
+            full_name,
         })
     }
 
     /// The full name of the top-level record, enum or fixed type.
     pub fn name(&self) -> Option<String> {
-        self.schema.name().map(|n| n.fullname(None))
+        self.full_name.clone()
     }
 
     /// Decodes one datum (the whole body: trailing bytes are an error) to JSON text.

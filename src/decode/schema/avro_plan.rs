@@ -379,6 +379,10 @@ fn scalar_node(node: &Node, r: &mut Reader, out: &mut Vec<u8>) -> Result<(), Str
                 Some(n) => r.take(*n)?,
                 None => r.bytes()?,
             };
+            if b.is_empty() {
+                // As apache-avro (and Java's BigInteger) refuse it; fastavro would read 0.
+                return Err("decimal of no bytes".into());
+            }
             string(out, &decimal_text(b, *scale));
         }
         Node::Date => string(out, &date_text(r.int()?)?),
@@ -570,6 +574,13 @@ mod tests {
         let hostile = [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0];
         let e = schema.decode(&hostile).unwrap_err();
         assert!(e.contains("more items of no bytes"), "{e}");
+        // A decimal of no bytes (found by the fuzz target): refused, as apache-avro does.
+        let decimal = AvroSchema::parse(
+            r#"{"type":"bytes","logicalType":"decimal","precision":4,"scale":2}"#,
+        )
+        .unwrap();
+        assert!(decimal.decode(&[0]).unwrap_err().contains("no bytes"));
+        assert!(decimal.decode_via_value(&[0]).is_err());
         // Trailing bytes and truncation.
         assert!(schema.decode(&[0, 0]).unwrap_err().contains("1 bytes left"));
         assert!(schema.decode(&[2]).unwrap_err().contains("cut short"));

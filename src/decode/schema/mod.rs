@@ -166,20 +166,19 @@ impl SchemaSet {
     /// Decodes the body of a wire-format record with schema id `id` on `topic`. The error names
     /// the id, the subject tried and the directory.
     pub fn decode(&self, id: u32, topic: Option<&str>, body: &[u8]) -> Result<Decoded, String> {
-        let subject = topic.map(|t| format!("{t}-value"));
-        let entry = self
-            .by_id
-            .get(&id)
-            .or_else(|| subject.as_ref().and_then(|s| self.by_subject.get(s)))
-            .ok_or_else(|| {
-                format!(
-                    "no schema for id {id}{} in {}",
-                    subject
-                        .as_ref()
-                        .map_or(String::new(), |s| format!(" or subject {s}")),
-                    self.dir
-                )
-            })?;
+        // The subject is only spelled out when the id is unknown (not once per record).
+        let subject = || topic.map(|t| format!("{t}-value"));
+        let entry = match self.by_id.get(&id) {
+            Some(e) => Some(e),
+            None => subject().and_then(|s| self.by_subject.get(&s)),
+        };
+        let entry = entry.ok_or_else(|| {
+            format!(
+                "no schema for id {id}{} in {}",
+                subject().map_or(String::new(), |s| format!(" or subject {s}")),
+                self.dir
+            )
+        })?;
         let decoded = match &entry.kind {
             Kind::Avro(s) => s.decode(body).map(|j| (j, s.name())),
             Kind::Json(s) => json_schema::JsonSchema::decode(body).map(|j| (j, s.name())),

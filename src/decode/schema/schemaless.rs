@@ -117,6 +117,45 @@ fn float(out: &mut Vec<u8>, f: f64) {
     }
 }
 
+/// A JSON array of `items`, each written by `write`.
+fn array<T>(out: &mut Vec<u8>, items: &[T], write: fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(b']');
+}
+
+/// A JSON object of `entries`: a key that is not a string (`text` gives `None`) becomes its JSON
+/// text as the key.
+fn object<T>(
+    out: &mut Vec<u8>,
+    entries: &[(T, T)],
+    text: impl Fn(&T) -> Option<&str>,
+    write: fn(&mut Vec<u8>, &T),
+) {
+    out.push(b'{');
+    for (k, (key, item)) in entries.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        match text(key) {
+            Some(t) => json_str(out, t),
+            None => {
+                let mut json = Vec::new();
+                write(&mut json, key);
+                json_str(out, &String::from_utf8_lossy(&json));
+            }
+        }
+        out.push(b':');
+        write(out, item);
+    }
+    out.push(b'}');
+}
+
 /// A whole MessagePack value that is a non-empty map with string keys or a non-empty array.
 fn msgpack_json(bytes: &[u8]) -> Option<String> {
     let mut rest = bytes;
@@ -147,36 +186,8 @@ fn msgpack_value(out: &mut Vec<u8>, v: &rmpv::Value) {
             None => hex_string(out, s.as_bytes()),
         },
         V::Binary(b) => hex_string(out, b),
-        V::Array(items) => {
-            out.push(b'[');
-            for (k, item) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                msgpack_value(out, item);
-            }
-            out.push(b']');
-        }
-        V::Map(entries) => {
-            out.push(b'{');
-            for (k, (key, item)) in entries.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                match key.as_str() {
-                    Some(t) => json_str(out, t),
-                    None => {
-                        // A key that is not a string: its JSON text as the key.
-                        let mut text = Vec::new();
-                        msgpack_value(&mut text, key);
-                        json_str(out, &String::from_utf8_lossy(&text));
-                    }
-                }
-                out.push(b':');
-                msgpack_value(out, item);
-            }
-            out.push(b'}');
-        }
+        V::Array(items) => array(out, items, msgpack_value),
+        V::Map(entries) => object(out, entries, |v| v.as_str(), msgpack_value),
         V::Ext(kind, data) => {
             _ = write!(out, r#"{{"ext":{kind},"data":"#);
             hex_string(out, data);
@@ -224,35 +235,8 @@ fn cbor_value(out: &mut Vec<u8>, v: &ciborium::Value) {
         V::Text(t) => json_str(out, t),
         V::Bytes(b) => hex_string(out, b),
         V::Tag(_, inner) => cbor_value(out, inner),
-        V::Array(items) => {
-            out.push(b'[');
-            for (k, item) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                cbor_value(out, item);
-            }
-            out.push(b']');
-        }
-        V::Map(entries) => {
-            out.push(b'{');
-            for (k, (key, item)) in entries.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                match key.as_text() {
-                    Some(t) => json_str(out, t),
-                    None => {
-                        let mut text = Vec::new();
-                        cbor_value(&mut text, key);
-                        json_str(out, &String::from_utf8_lossy(&text));
-                    }
-                }
-                out.push(b':');
-                cbor_value(out, item);
-            }
-            out.push(b'}');
-        }
+        V::Array(items) => array(out, items, cbor_value),
+        V::Map(entries) => object(out, entries, |v| v.as_text(), cbor_value),
         // `ciborium::Value` is non-exhaustive.
         _ => out.extend_from_slice(b"null"),
     }
