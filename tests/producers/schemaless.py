@@ -45,7 +45,8 @@ def main():
     bootstrap, n = sys.argv[1], int(sys.argv[2])
     conf = {"bootstrap.servers": bootstrap}
     topics = ["orders", "payments", "shipments", "notes", "blobs"]
-    futures = AdminClient(conf).create_topics([NewTopic(t, num_partitions=1, replication_factor=1) for t in topics])
+    admin = AdminClient(conf)  # kept alive until the topics exist
+    futures = admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1) for t in topics])
     for f in futures.values():
         f.result(30)
     p = Producer(conf)
