@@ -43,6 +43,11 @@ if ! python3 -c "import confluent_kafka.schema_registry.avro, confluent_kafka.sc
     python3 -m pip install --quiet 'confluent-kafka[avro,json,protobuf]' 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages 'confluent-kafka[avro,json,protobuf]'
 fi
+# PyPI msgpack and cbor2 for tests/producers/schemaless.py.
+if ! python3 -c "import msgpack, cbor2" >/dev/null 2>&1; then
+    python3 -m pip install --quiet msgpack cbor2 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages msgpack cbor2
+fi
 # OpenTelemetry's confluent-kafka instrumentation before 0.66b1 silently does nothing with
 # confluent-kafka 2.x (tests/producers/otel.py).
 if ! python3 -c "import re, sys; from opentelemetry.instrumentation.confluent_kafka.version import __version__ as v; sys.exit(tuple(map(int, re.match(r'(\d+)\.(\d+)', v).groups())) < (0, 66))" >/dev/null 2>&1; then

@@ -258,6 +258,7 @@ fn rebuild(old: &Engine, evict: &[bool]) -> Engine {
     }
     new.stats.undecodable = old.stats.undecodable;
     new.stats.correlation_profiles = old.stats.correlation_profiles.clone();
+    new.stats.payload_decoders = old.stats.payload_decoders;
     new
 }
 

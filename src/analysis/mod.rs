@@ -11,7 +11,9 @@ pub mod truth;
 pub mod union_find;
 pub mod variants;
 
-use crate::model::{DecodedEvent, PackedEvent, PackedEvents, Problem, Profile, Timestamp};
+use crate::model::{
+    DecodedEvent, PackedEvent, PackedEvents, PayloadDecoder, Problem, Profile, Timestamp,
+};
 use crate::store::{EventIdx, EventStore};
 pub use anomaly::{Anomalies, Anomaly, AnomalyId, AnomalyKind, KindInfo, REGISTRY, Severity};
 use detectors::{Ctx, Detector, Detectors, InputProblem, flags};
@@ -98,6 +100,8 @@ pub struct Stats {
     pub max_time: Option<Timestamp>,
     /// Events per profile that supplied the correlation id.
     pub correlation_profiles: Vec<(Profile, u64)>,
+    /// Events per payload decoder (indexed by `PayloadDecoder as usize`).
+    pub payload_decoders: [u64; PayloadDecoder::ALL.len()],
 }
 
 /// The store plus everything derived from it.
@@ -175,6 +179,7 @@ impl Engine {
             Some((_, n)) => *n += 1,
             None => self.stats.correlation_profiles.push((profile, 1)),
         }
+        self.stats.payload_decoders[p.facts.provenance.payload as usize] += 1;
         let (idx, dlq_header) = self.store.append_packed(batch, p, origin);
         self.stats.events += 1;
         let r = self.store.get(idx);

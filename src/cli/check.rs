@@ -6,7 +6,7 @@ use crate::decode::schema::SchemaSet;
 use crate::decode::{FieldSpec, ProfileConfig, profile::parse_profile, spans::SpanIndex};
 use crate::ingest::SourceMessage;
 use crate::ingest::file::{FileOptions, load_files};
-use crate::model::parse_time;
+use crate::model::{PayloadDecoder, parse_time};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -233,6 +233,7 @@ pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
         v["event_type"] = json!(s.str(r.event_type));
         v["source"] = json!(s.opt_str(r.source));
         v["profiles"] = super::events::profiles_json(&p);
+        v["decoder"] = json!(p.payload.name());
     }
     v
 }
@@ -257,6 +258,13 @@ pub fn summary_json(engine: &Engine, files: usize, io_errors: &[String]) -> Valu
         .iter()
         .map(|(p, n)| (p.name().to_string(), json!(n)))
         .collect();
+    // What read the payloads (`decode::record`): only the decoders that read something.
+    let decoders: serde_json::Map<String, Value> = PayloadDecoder::ALL
+        .iter()
+        .zip(engine.stats.payload_decoders)
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, n)| (d.name().to_string(), json!(n)))
+        .collect();
     json!({"summary": {
         "files": files,
         "events": engine.stats.events,
@@ -266,6 +274,7 @@ pub fn summary_json(engine: &Engine, files: usize, io_errors: &[String]) -> Valu
         "by_severity": by_sev,
         "undecodable": engine.stats.undecodable,
         "correlation_profiles": profiles,
+        "decoders": decoders,
         "io_errors": io_errors,
     }})
 }

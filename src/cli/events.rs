@@ -39,6 +39,7 @@ pub fn event_json(batch: &PackedEvents, e: &PackedEvent) -> Value {
         "offset": e.facts.offset,
         "key": s(e.key),
         "line": e.facts.line,
+        "decoder": e.facts.provenance.payload.name(),
         "profiles": profiles_json(&e.facts.provenance),
     })
 }

@@ -94,7 +94,7 @@ mod tests {
     fn non_json_payload_kept_and_flagged() {
         let d = LineDecoder::new(Format::Kcat, ProfileConfig::default(), true);
         let out = d.decode_line(
-            br#"{"topic":"t","partition":0,"offset":9,"payload":"hello","key":null}"#,
+            br#"{"topic":"t","partition":0,"offset":9,"payload":"{hello","key":null}"#,
             1,
         );
         let LineOutcome::EventWithProblem(ev, why) = out else {
@@ -102,6 +102,15 @@ mod tests {
         };
         assert_eq!(ev.id.as_ref(), "t/0@9");
         assert_eq!(ev.provenance.id, Profile::Transport);
-        assert!(why.contains("t/0@9"), "{why}");
+        assert!(why.contains("t/0@9: payload is not JSON"), "{why}");
+        // Text that does not start like JSON is read as text, not flagged.
+        let out = d.decode_line(
+            br#"{"topic":"t","partition":0,"offset":10,"payload":"hello","key":null}"#,
+            1,
+        );
+        let LineOutcome::Event(ev) = out else {
+            panic!()
+        };
+        assert_eq!(ev.provenance.payload, crate::model::PayloadDecoder::Text);
     }
 }

@@ -4,8 +4,8 @@
 use super::line::{EventLine, RawJson, Text};
 use super::{Format, LineDecoder, TRACE_VERSION, hash_bytes, profile, recording};
 use crate::model::{
-    DecodedEvent, EventFacts, EventView, Header, PackedEvents, Payload, Profile, Provenance,
-    SeqView, Sequence, Timestamp, TsType, dead_letter_evidence, parse_time,
+    DecodedEvent, EventFacts, EventView, Header, PackedEvents, Payload, PayloadDecoder, Profile,
+    Provenance, SeqView, Sequence, Timestamp, TsType, dead_letter_evidence, parse_time,
 };
 use base64::Engine as _;
 use serde::Deserialize;
@@ -144,6 +144,7 @@ pub(super) fn pack_fast(
         causation: causation_from,
         sequence: explicit,
         subject: explicit,
+        payload: PayloadDecoder::Json,
     };
     out.push_view(EventView {
         id,

@@ -4,7 +4,7 @@
 //! JSON value through the profiles.
 
 use super::{hash_bytes, profile, schema};
-use crate::model::{DecodedEvent, Header, Payload, Profile, Timestamp, TsType};
+use crate::model::{DecodedEvent, Header, Payload, PayloadDecoder, Profile, Timestamp, TsType};
 use serde_json::value::RawValue;
 
 /// A record as a client hands it over: key, header values and value are its bytes (a recording
@@ -41,15 +41,41 @@ fn with_schema(
     Some(profiles.schemas.as_ref()?.decode(id, topic, &bytes[5..]))
 }
 
-/// The problem of a value kept as bytes.
-fn not_decoded(bytes: &[u8], utf8: bool, why: Option<String>, place: &str) -> String {
+/// The problem of a value that could not be read in full: in the wire format with no schema (or
+/// one that failed), or binary that no decoder recognised.
+fn not_decoded(
+    bytes: &[u8],
+    guess: &schema::schemaless::Guess,
+    why: Option<String>,
+    place: &str,
+) -> String {
     let what = match (confluent_schema_id(bytes), why) {
         (Some(id), Some(why)) => format!("Confluent wire format, schema id {id}: {why}"),
-        (Some(id), None) => format!("Confluent wire format, schema id {id}"),
-        (None, _) if utf8 => "payload is not JSON".to_string(),
+        (Some(id), None) => format!("Confluent wire format, schema id {id}: no schema"),
         (None, _) => "payload is binary".to_string(),
     };
-    format!("{place}: {what} ({} bytes); kept as bytes", bytes.len())
+    let kept = match guess.json {
+        Some(_) => format!("read without a schema as {}", guess.decoder.name()),
+        None => "kept as bytes".into(),
+    };
+    format!("{place}: {what} ({} bytes); {kept}", bytes.len())
+}
+
+/// A value that is not JSON and that no schema decoded (`why` says why a schema failed): read
+/// without a schema. Returns the guess and the problem to report, if any: wire-format values
+/// (their schema is missing or failed, even when the body could be read) and bytes shown as hex.
+fn without_schema(
+    bytes: &[u8],
+    why: Option<String>,
+    place: &dyn Fn() -> String,
+) -> (schema::schemaless::Guess, Option<String>) {
+    let guess = match confluent_schema_id(bytes) {
+        Some(id) => schema::schemaless::guess_wire_body(id, &bytes[5..]),
+        None => schema::schemaless::guess(bytes),
+    };
+    let failed = guess.decoder == PayloadDecoder::Hex || confluent_schema_id(bytes).is_some();
+    let problem = failed.then(|| not_decoded(bytes, &guess, why, &place()));
+    (guess, problem)
 }
 
 /// The type when no profile gave one.
@@ -74,13 +100,70 @@ fn fill_type(ev: &mut DecodedEvent, schema_name: Option<String>) {
     }
 }
 
+/// What a value that is not JSON gave.
+#[derive(Default)]
+struct ReadValue {
+    /// The payload as JSON text, when it became JSON.
+    json: Option<String>,
+    /// The schema's record or message name.
+    name: Option<String>,
+    decoder: PayloadDecoder,
+    /// The content type note.
+    note: Option<String>,
+    problem: Option<String>,
+}
+
+/// Reads a value that is not JSON (`broken`: why, when it starts like JSON): with its schema,
+/// else without one.
+fn read_value(
+    bytes: &[u8],
+    broken: Option<serde_json::Error>,
+    topic: Option<&str>,
+    profiles: &profile::ProfileConfig,
+    place: &dyn Fn() -> String,
+) -> ReadValue {
+    if let Some(e) = broken {
+        // Text that starts like JSON but does not parse: shown as text, and a problem.
+        let problem = format!(
+            "{}: payload is not JSON: {e} ({} bytes); kept as bytes",
+            place(),
+            bytes.len()
+        );
+        return ReadValue {
+            decoder: PayloadDecoder::Text,
+            note: Some("text/plain (starts like JSON, does not parse)".into()),
+            problem: Some(problem),
+            ..Default::default()
+        };
+    }
+    match with_schema(bytes, topic, profiles) {
+        Some(Ok(d)) => ReadValue {
+            json: Some(d.json),
+            name: d.name,
+            decoder: d.decoder,
+            note: Some(d.note),
+            problem: None,
+        },
+        failed => {
+            let why = failed.and_then(Result::err);
+            let (guess, problem) = without_schema(bytes, why, place);
+            ReadValue {
+                json: guess.json,
+                name: None,
+                decoder: guess.decoder,
+                note: Some(guess.note),
+                problem,
+            }
+        }
+    }
+}
+
 /// Decodes a record. The second value is a problem to report (the event is still kept).
 pub fn decode(
     rec: RawRecord,
     profiles: &profile::ProfileConfig,
     keep_payload: bool,
 ) -> Result<(DecodedEvent, Option<String>), String> {
-    let mut problem = None;
     let mut ev = DecodedEvent {
         topic: rec.topic.map(Into::into),
         partition: rec.partition,
@@ -103,45 +186,43 @@ pub fn decode(
         )
     };
     let mut json_text = None;
-    let mut owned_json = None;
-    let mut schema_name = None;
-    if let Some(bytes) = rec.value {
-        ev.data_hash = hash_bytes(bytes);
-        let text = std::str::from_utf8(bytes).ok();
-        let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
-        match text
-            .filter(|_| looks_json)
-            .map(serde_json::from_str::<&RawValue>)
-        {
-            Some(Ok(raw)) => {
-                json_text = Some(raw.get());
-                if keep_payload {
-                    ev.payload = Payload::Json(raw.to_owned());
-                }
-            }
-            _ => match with_schema(bytes, rec.topic, profiles) {
-                Some(Ok(d)) => {
-                    ev.content_type = Some(d.note.into());
-                    schema_name = d.name;
-                    owned_json = Some(d.json);
-                }
-                failed => {
-                    let why = failed.and_then(Result::err);
-                    problem = Some(not_decoded(bytes, text.is_some(), why, &place()));
+    let mut read = ReadValue::default();
+    match rec.value {
+        Some(bytes) => {
+            ev.data_hash = hash_bytes(bytes);
+            let text = std::str::from_utf8(bytes).ok();
+            let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
+            match text
+                .filter(|_| looks_json)
+                .map(serde_json::from_str::<&RawValue>)
+            {
+                Some(Ok(raw)) => {
+                    json_text = Some(raw.get());
                     if keep_payload {
+                        ev.payload = Payload::Json(raw.to_owned());
+                    }
+                }
+                parsed => {
+                    let broken = parsed.and_then(Result::err);
+                    read = read_value(bytes, broken, rec.topic, profiles, &place);
+                    ev.provenance.payload = read.decoder;
+                    ev.content_type = read.note.take().map(Into::into);
+                    if read.json.is_none() && keep_payload {
                         ev.payload = Payload::Bytes(bytes.into());
                     }
                 }
-            },
+            }
         }
+        None => ev.provenance.payload = PayloadDecoder::None,
     }
-    if let Some(json) = owned_json.as_deref() {
+    if let Some(json) = read.json.as_deref() {
         json_text = Some(json);
     }
     profile::complete(&mut ev, json_text, profiles);
-    if let Some(json) = owned_json.filter(|_| keep_payload) {
+    if let Some(json) = read.json.filter(|_| keep_payload) {
         ev.payload = RawValue::from_string(json).map_or(Payload::None, Payload::Json);
     }
+    let (schema_name, problem) = (read.name, read.problem);
     fill_type(&mut ev, schema_name);
     if ev.id.is_empty() {
         return Err(format!(

@@ -179,7 +179,61 @@ impl Profile {
     }
 }
 
-/// Which profile found each of the identifying fields, and the type.
+/// What read an event's payload (`decode::record`, `decode::schema`): named by `events` and
+/// `check --format json`; the inspector shows the longer content type note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[repr(u8)]
+pub enum PayloadDecoder {
+    /// JSON (or a line format whose payload is JSON).
+    #[default]
+    Json,
+    /// No payload (a Kafka tombstone).
+    None,
+    Avro,
+    Protobuf,
+    /// JSON Schema wire format: JSON after the 5-byte header.
+    JsonSchema,
+    /// Protobuf without a descriptor: a field-number tree.
+    ProtobufRaw,
+    MessagePack,
+    Cbor,
+    /// UTF-8 text that is not JSON.
+    Text,
+    /// Anything else: kept as bytes, shown as hex.
+    Hex,
+}
+
+impl PayloadDecoder {
+    pub const ALL: [PayloadDecoder; 10] = [
+        PayloadDecoder::Json,
+        PayloadDecoder::None,
+        PayloadDecoder::Avro,
+        PayloadDecoder::Protobuf,
+        PayloadDecoder::JsonSchema,
+        PayloadDecoder::ProtobufRaw,
+        PayloadDecoder::MessagePack,
+        PayloadDecoder::Cbor,
+        PayloadDecoder::Text,
+        PayloadDecoder::Hex,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PayloadDecoder::Json => "json",
+            PayloadDecoder::None => "none",
+            PayloadDecoder::Avro => "avro",
+            PayloadDecoder::Protobuf => "protobuf",
+            PayloadDecoder::JsonSchema => "json-schema",
+            PayloadDecoder::ProtobufRaw => "protobuf-raw",
+            PayloadDecoder::MessagePack => "msgpack",
+            PayloadDecoder::Cbor => "cbor",
+            PayloadDecoder::Text => "text",
+            PayloadDecoder::Hex => "hex",
+        }
+    }
+}
+
+/// Which profile found each of the identifying fields, and the type; and what read the payload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub id: Profile,
@@ -188,6 +242,7 @@ pub struct Provenance {
     pub causation: Profile,
     pub sequence: Profile,
     pub subject: Profile,
+    pub payload: PayloadDecoder,
 }
 
 /// An event as decoded, with owned strings. The store interns it into a compact record.

@@ -8,8 +8,8 @@ mod problem;
 mod time;
 
 pub use event::{
-    DEAD_LETTER_HEADERS, DecodedEvent, Header, Payload, Profile, Provenance, Sequence, TsType,
-    dead_letter_evidence,
+    DEAD_LETTER_HEADERS, DecodedEvent, Header, Payload, PayloadDecoder, Profile, Provenance,
+    Sequence, TsType, dead_letter_evidence,
 };
 pub use header_value::{header_display, header_number};
 pub use intern::{Interner, Sym};

@@ -48,6 +48,10 @@ impl InspectorData {
                 Ok(v) => PayloadView::Json(v),
                 Err(_) => PayloadView::Text(raw.get().to_string()),
             },
+            // Text that is not JSON (the `text` decoder) shows as text, other bytes as hex.
+            Some(Payload::Bytes(b)) if crate::decode::schema::schemaless::is_text(b) => {
+                PayloadView::Text(String::from_utf8_lossy(b).into_owned())
+            }
             Some(Payload::Bytes(b)) => PayloadView::Hex(hex_dump(b, HEX_MAX)),
             _ => PayloadView::None,
         };
@@ -121,6 +125,17 @@ mod tests {
             d.payload,
             PayloadView::Hex(format!("00000000  {:<48} hi.\n", "68 69 00"))
         );
+        e.push(
+            DecodedEvent {
+                id: "c".into(),
+                event_type: "T".into(),
+                payload: Payload::Bytes(b"order 7 shipped\n".to_vec().into()),
+                ..Default::default()
+            },
+            0,
+        );
+        d.update(&e, Some(2));
+        assert_eq!(d.payload, PayloadView::Text("order 7 shipped\n".into()));
         d.update(&e, None);
         assert_eq!(d.payload, PayloadView::None);
     }

@@ -20,6 +20,7 @@ mod pki;
 
 mod frameworks;
 mod registry;
+mod schemaless;
 mod schemas;
 
 pub use kafka_support::*;

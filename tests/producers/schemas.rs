@@ -46,6 +46,13 @@ fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
     let evs = events(&out, &["--schemas", s]);
     assert_eq!(evs.len() as u64, records);
     assert_eq!(assert_schema_events(&evs, &sent) as u64, records);
+    for e in &evs {
+        assert_eq!(
+            e["decoder"],
+            decoder(e, ["avro", "json-schema", "protobuf"]),
+            "{e}"
+        );
+    }
 
     // Without them: the same recording keeps every record as bytes, named by its schema id, and
     // replays exactly as the live session (which had no schemas) saw it.
@@ -63,12 +70,34 @@ fn avro_protobuf_and_json_schema_records_stitch_with_ids_from_the_payload() {
     let order_id = sent["ids"]["orders"].as_u64().unwrap();
     assert!(
         stderr.contains(&format!(
-            "orders/0@0: Confluent wire format, schema id {order_id} ("
+            "orders/0@0: Confluent wire format, schema id {order_id}: no schema ("
         )),
         "{stderr}"
     );
     let evs = events(&out, &[]);
-    assert!(evs.iter().all(|e| e["profiles"]["id"] == "transport"));
+    // The JSON Schema records' JSON is read without the schema: their ids too.
+    for e in &evs {
+        let by = decoder(e, ["transport", "common", "transport"]);
+        assert_eq!(e["profiles"]["id"], by, "{e}");
+    }
+    // What is read without a schema: Protobuf as a field-number tree, JSON as JSON; Avro cannot
+    // be, and is shown as hex.
+    for e in &evs {
+        assert_eq!(
+            e["decoder"],
+            decoder(e, ["hex", "json-schema", "protobuf-raw"]),
+            "{e}"
+        );
+    }
+}
+
+/// The decoder expected for an event of `schemas.py`'s topics: Avro, JSON Schema or Protobuf.
+fn decoder<'a>(e: &Value, [avro, json, proto]: [&'a str; 3]) -> &'a str {
+    match e["topic"].as_str() {
+        Some("orders" | "payments") => avro,
+        Some("shipments") => json,
+        _ => proto,
+    }
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! Avro bodies of the Confluent wire format, decoded with the `apache-avro` crate and rendered as
-//! JSON text for the profiles and the inspector.
+//! Avro bodies of the Confluent wire format, rendered as JSON text for the profiles and the
+//! inspector. Schemas are parsed with the `apache-avro` crate; bodies are decoded by the plan
+//! compiled from the schema (`avro_plan.rs`), and can also be read through `apache-avro`'s `Value`
+//! (`decode_via_value`), which the fast path is checked against.
 //!
 //! Rendering (Avro specification, <https://avro.apache.org/docs/1.12.0/specification/>, with the
 //! choices the specification leaves open; the differential test in `tests/producers/schemas.rs`
@@ -23,11 +25,13 @@ use apache_avro::types::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// A parsed writer schema and its named types (to follow references).
+/// A parsed writer schema, its named types (to follow references) and its decode plan.
 #[derive(Debug)]
 pub struct AvroSchema {
     schema: Schema,
     names: HashMap<String, Schema>,
+    plan: super::avro_plan::Plan,
+    full_name: Option<String>,
 }
 
 /// The longest string, bytes or collection `apache-avro` may allocate for (its default is 512 MiB):
@@ -45,16 +49,30 @@ impl AvroSchema {
             .iter()
             .map(|(n, s)| (n.fullname(None), (*s).clone()))
             .collect();
-        Ok(AvroSchema { schema, names })
+        let plan = super::avro_plan::Plan::compile(&schema, &names)?;
+        let full_name = schema.name().map(|n| n.fullname(None));
+        Ok(AvroSchema {
+            schema,
+            names,
+            plan,
+            full_name,
+        })
     }
 
     /// The full name of the top-level record, enum or fixed type.
     pub fn name(&self) -> Option<String> {
-        self.schema.name().map(|n| n.fullname(None))
+        self.full_name.clone()
     }
 
     /// Decodes one datum (the whole body: trailing bytes are an error) to JSON text.
     pub fn decode(&self, body: &[u8]) -> Result<String, String> {
+        self.plan.decode(body)
+    }
+
+    /// [`AvroSchema::decode`] through `apache-avro`'s `Value` tree: the reference the plan is
+    /// checked against (tests, fuzz target). Slower, and it reserves room for an array's or map's
+    /// whole block count before reading it.
+    pub fn decode_via_value(&self, body: &[u8]) -> Result<String, String> {
         let mut reader = body;
         let value = apache_avro::from_avro_datum(&self.schema, &mut reader, None)
             .map_err(|e| e.to_string())?;
@@ -149,17 +167,17 @@ impl AvroSchema {
     }
 }
 
-fn string(out: &mut String, s: &str) {
+pub(super) fn string(out: &mut String, s: &str) {
     // serde_json escapes exactly as JSON requires; writing to a String cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// Bytes as Avro's JSON encoding writes them: one code point U+0000-U+00FF per byte.
-fn latin1(b: &[u8]) -> String {
+pub(super) fn latin1(b: &[u8]) -> String {
     b.iter().map(|&c| char::from(c)).collect()
 }
 
-fn scalar_json(value: &Value, out: &mut String) -> Result<(), String> {
+pub(super) fn scalar_json(value: &Value, out: &mut String) -> Result<(), String> {
     match value {
         Value::Null => out.push_str("null"),
         Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -173,7 +191,7 @@ fn scalar_json(value: &Value, out: &mut String) -> Result<(), String> {
         Value::BigDecimal(d) => string(out, &d.to_string()),
         Value::Date(days) => string(out, &date_text(*days)?),
         Value::TimeMillis(ms) => string(out, &time_text(i64::from(*ms) * 1_000_000, 3)?),
-        Value::TimeMicros(us) => string(out, &time_text(us * 1_000, 6)?),
+        Value::TimeMicros(us) => string(out, &time_text(us.saturating_mul(1_000), 6)?),
         Value::TimestampMillis(v) => string(out, &timestamp(*v, 1_000_000, 3, "Z")?),
         Value::TimestampMicros(v) => string(out, &timestamp(*v, 1_000, 6, "Z")?),
         Value::TimestampNanos(v) => string(out, &timestamp(*v, 1, 9, "Z")?),
@@ -202,7 +220,7 @@ fn number(out: &mut String, f: f64) {
 /// A decimal's two's-complement big-endian unscaled value, with `scale` digits after the point.
 /// Up to 16 bytes (38 digits, the usual maximum precision) exactly; longer values are written as
 /// their bytes, as Avro's JSON encoding does.
-fn decimal_text(bytes: &[u8], scale: usize) -> String {
+pub(super) fn decimal_text(bytes: &[u8], scale: usize) -> String {
     if bytes.len() > 16 {
         return latin1(bytes);
     }
@@ -225,7 +243,12 @@ fn decimal_text(bytes: &[u8], scale: usize) -> String {
     }
 }
 
-fn timestamp(v: i64, nanos_per_unit: i64, digits: usize, zone: &str) -> Result<String, String> {
+pub(super) fn timestamp(
+    v: i64,
+    nanos_per_unit: i64,
+    digits: usize,
+    zone: &str,
+) -> Result<String, String> {
     let secs = v.div_euclid(1_000_000_000 / nanos_per_unit);
     let sub = v.rem_euclid(1_000_000_000 / nanos_per_unit);
     let nanos = u32::try_from(sub * nanos_per_unit).map_err(|e| e.to_string())?;
@@ -239,7 +262,7 @@ fn timestamp(v: i64, nanos_per_unit: i64, digits: usize, zone: &str) -> Result<S
     ))
 }
 
-fn date_text(days: i32) -> Result<String, String> {
+pub(super) fn date_text(days: i32) -> Result<String, String> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     epoch
         .checked_add_signed(chrono::TimeDelta::days(i64::from(days)))
@@ -247,7 +270,7 @@ fn date_text(days: i32) -> Result<String, String> {
         .ok_or_else(|| format!("date {days} out of range"))
 }
 
-fn time_text(nanos_of_day: i64, digits: usize) -> Result<String, String> {
+pub(super) fn time_text(nanos_of_day: i64, digits: usize) -> Result<String, String> {
     if !(0..86_400_000_000_000).contains(&nanos_of_day) {
         return Err(format!("time of day {nanos_of_day} ns out of range"));
     }

@@ -14,10 +14,13 @@
 //! and a recording carries the schemas it was decoded with in a sidecar (`sidecar.rs`).
 
 pub mod avro;
+mod avro_plan;
 pub mod json_schema;
 pub mod protobuf;
 pub mod registry;
 pub mod sidecar;
+mod protobuf_raw;
+pub mod schemaless;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -51,6 +54,15 @@ impl Entry {
             Kind::Protobuf(_) => "protobuf",
         }
     }
+
+    fn decoder(&self) -> crate::model::PayloadDecoder {
+        use crate::model::PayloadDecoder as D;
+        match self.kind {
+            Kind::Avro(_) => D::Avro,
+            Kind::Json(_) => D::JsonSchema,
+            Kind::Protobuf(_) => D::Protobuf,
+        }
+    }
 }
 
 /// The schemas of one `--schemas DIR` (and/or a registry, a recording's sidecar), shared by
@@ -73,6 +85,7 @@ pub struct Decoded {
     /// What was used, shown as the event's content type:
     /// `avro; schema-id=42; file=orders-value.avsc; name=shop.OrderPlaced`.
     pub note: String,
+    pub decoder: crate::model::PayloadDecoder,
 }
 
 fn load_file(path: &Path) -> Result<Option<Entry>, String> {
@@ -221,7 +234,12 @@ impl SchemaSet {
             note.push_str("; name=");
             note.push_str(n);
         }
-        Ok(Decoded { json, name, note })
+        Ok(Decoded {
+            json,
+            name,
+            note,
+            decoder: entry.decoder(),
+        })
     }
 }
 

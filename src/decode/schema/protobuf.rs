@@ -64,19 +64,7 @@ impl ProtoSchema {
 
     /// Reads the message indexes, decodes the message: (JSON text, message full name).
     pub fn decode(&self, body: &[u8]) -> Result<(String, String), String> {
-        let mut buf = body;
-        let count = zigzag(&mut buf)?;
-        let path: Vec<usize> = if count == 0 {
-            vec![0]
-        } else {
-            let count = u64::try_from(count)
-                .ok()
-                .filter(|c| *c <= MAX_DEPTH)
-                .ok_or_else(|| format!("bad message index count {count}"))?;
-            (0..count)
-                .map(|_| zigzag(&mut buf).map(|i| usize::try_from(i).unwrap_or(usize::MAX)))
-                .collect::<Result<_, _>>()?
-        };
+        let (path, buf) = read_indexes(body)?;
         let desc = self
             .message(&path)
             .ok_or_else(|| format!("no message at index path {path:?}"))?;
@@ -85,6 +73,31 @@ impl ProtoSchema {
         let json = serde_json::to_string(&msg).map_err(|e| e.to_string())?;
         Ok((json, name))
     }
+}
+
+/// The message-index path at the start of a body, and the message after it.
+fn read_indexes(body: &[u8]) -> Result<(Vec<usize>, &[u8]), String> {
+    let mut buf = body;
+    let count = zigzag(&mut buf)?;
+    let path: Vec<usize> = if count == 0 {
+        vec![0]
+    } else {
+        let count = u64::try_from(count)
+            .ok()
+            .filter(|c| *c <= MAX_DEPTH)
+            .ok_or_else(|| format!("bad message index count {count}"))?;
+        (0..count)
+            .map(|_| zigzag(&mut buf).map(|i| usize::try_from(i).unwrap_or(usize::MAX)))
+            .collect::<Result<_, _>>()?
+    };
+    Ok((path, buf))
+}
+
+/// [`read_indexes`] for a body with no schema: `None` unless every index is a plausible one.
+pub(super) fn message_indexes(body: &[u8]) -> Option<(Vec<usize>, &[u8])> {
+    read_indexes(body)
+        .ok()
+        .filter(|(path, _)| path.iter().all(|i| *i < 1 << 16))
 }
 
 #[cfg(test)]

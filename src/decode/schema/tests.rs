@@ -132,7 +132,7 @@ fn missing_or_wrong_schema_keeps_the_bytes_and_names_the_id() {
     // Without --schemas: the record is named by its schema id, as before.
     let value = wire(7, &order_body());
     let (_, problem) = decode(record("orders", &value), &Default::default(), true).unwrap();
-    assert!(problem.unwrap().contains("schema id 7 ("));
+    assert!(problem.unwrap().contains("schema id 7: no schema ("));
 }
 
 #[test]
