@@ -17,8 +17,10 @@ pub mod filter;
 pub mod flows_data;
 pub mod flows_panel;
 pub mod graph_cache;
+pub mod graph_canvas;
 pub mod graph_data;
 pub mod graph_panel;
+pub mod graph_tree;
 pub mod inspector_data;
 pub mod inspector_panel;
 mod prefs;
@@ -27,6 +29,8 @@ pub mod service_map_data;
 pub mod timeline_data;
 pub mod timeline_panel;
 pub mod top_bar;
+pub mod waterfall_data;
+pub mod waterfall_panel;
 
 use crate::analysis::{Engine, FlowId, FlowStatus, Severity};
 use crate::model::Sym;
@@ -41,6 +45,7 @@ pub use prefs::Prefs;
 pub enum CenterTab {
     #[default]
     FlowGraph,
+    Waterfall,
     ServiceMap,
 }
 
@@ -69,6 +74,8 @@ pub struct ViewState {
     /// The session generation these views were derived for.
     pub generation: u64,
     pub connect: connect_dialog::ConnectForm,
+    /// The selected event the waterfall last scrolled to.
+    pub waterfall_scrolled: Option<EventIdx>,
 }
 
 impl ViewState {
@@ -122,12 +129,12 @@ impl ViewState {
         let pending = self.filter_error.is_none() && self.flows.refresh(engine, cutoff, now);
         let flow = self.selected_flow.map(|f| (f, self.changes.revision(f)));
         self.timeline.select(engine, flow);
-        self.graph.update(engine, flow, self.selected_event, cutoff);
+        let graph_pending =
+            (self.graph).update(engine, flow, self.selected_event, cutoff, self.center, now);
         self.inspector.update(engine, self.selected_event);
         self.service_map.update(engine);
-        self.service_map_graph
-            .update(engine, &self.service_map, now);
-        pending
+        let map_pending = (self.service_map_graph).update(engine, &self.service_map, now);
+        pending || graph_pending || map_pending
     }
 
     /// True while the replay cursor plays (the app keeps asking for frames then).
