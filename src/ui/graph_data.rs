@@ -3,7 +3,7 @@
 //! column and edges only join adjacent layers). Plain data, tested without pixels.
 //!
 //! Level of detail: more than [`GROUP_OVER`] siblings of one type under one node collapse into a
-//! counted group (the first few stay). A flow of more than [`DETAIL_MAX`] events is summarised as
+//! counted group (the first few stay, but in a summary). A flow of more than [`DETAIL_MAX`] events is summarised as
 //! well: a path of only children longer than [`CHAIN_OVER`] becomes its two first and two last
 //! events around a counted segment, more than [`MAX_BUCKETS`] sibling types fold into one group,
 //! and once [`SUMMARY_NODES`] nodes are placed (or a layer holds [`LAYER_MAX`]) what lies below a
@@ -242,7 +242,9 @@ impl Builder<'_> {
     fn bucket(&mut self, parent: Option<usize>, layer: usize, ty: Option<Sym>, items: &[u32]) {
         let s = &self.engine.store;
         let mixed = ty.is_none() && items.iter().any(|&i| self.tree.event(i).is_some());
-        let mut keep = if items.len() > GROUP_OVER || mixed { GROUP_KEEP.min(items.len()) } else { items.len() };
+        // A summary shows the whole group (no examples beside it: wide layers are unreadable).
+        let few = if self.summary { 0 } else { GROUP_KEEP };
+        let mut keep = if items.len() > GROUP_OVER || mixed { few.min(items.len()) } else { items.len() };
         if mixed {
             keep = 0;
         }
