@@ -66,8 +66,14 @@ impl GraphCache {
                 self.canvas = CanvasView::default();
                 self.expanded.clear();
             }
-            let same_cutoff = self.key.is_some_and(|k| k.3 == cutoff && k.4 == self.expanded.len());
-            if !other_flow && same_cutoff && events > BIG_FLOW && now - self.built_at < BIG_FLOW_EVERY {
+            let same_cutoff = self
+                .key
+                .is_some_and(|k| k.3 == cutoff && k.4 == self.expanded.len());
+            if !other_flow
+                && same_cutoff
+                && events > BIG_FLOW
+                && now - self.built_at < BIG_FLOW_EVERY
+            {
                 pending = true;
             } else {
                 self.key = Some((flow, revision, events, cutoff, self.expanded.len()));

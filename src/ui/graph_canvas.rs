@@ -9,11 +9,9 @@
 
 use egui::{Pos2, Rect, Vec2, pos2};
 
-/// Zoom limits and the zoom below which a fit stops shrinking (labels would be unreadable; the
-/// view then starts at the top of the graph instead).
+/// Zoom limits.
 pub const MIN_ZOOM: f32 = 0.02;
 pub const MAX_ZOOM: f32 = 4.0;
-pub const READABLE_ZOOM: f32 = 0.45;
 /// One notch of Ctrl+wheel.
 pub const ZOOM_STEP: f32 = 1.25;
 
@@ -53,24 +51,31 @@ impl Transform {
 
 impl CanvasView {
     /// The zoom and centre that show `world` (the graph's bounds with room for labels) in `view`,
-    /// no larger than 1:1 and no smaller than readable; a graph too big for that is shown from
-    /// its top, centred on `anchor` (its first root).
-    pub fn fit(&mut self, world: Rect, view: Rect, anchor: Pos2) {
+    /// no larger than 1:1 and no smaller than `readable` (below it labels would be unreadable);
+    /// a graph too big for that is shown from its top, centred on `anchor` (its first root).
+    pub fn fit(&mut self, world: Rect, view: Rect, anchor: Pos2, readable: f32) {
         let z = (view.width() / world.width().max(1.0))
             .min(view.height() / world.height().max(1.0))
             .min(1.0);
-        if z >= READABLE_ZOOM {
+        if z >= readable {
             self.zoom = z;
             self.centre = world.center();
         } else {
-            self.zoom = READABLE_ZOOM;
+            self.zoom = readable;
             let half = view.size() / 2.0 / self.zoom;
+            let y = if world.height() * self.zoom <= view.height() {
+                world.center().y
+            } else {
+                world.top() + half.y
+            };
             let x = if world.width() * self.zoom <= view.width() {
                 world.center().x
             } else {
-                anchor.x.clamp(world.left() + half.x, world.right() - half.x)
+                anchor
+                    .x
+                    .clamp(world.left() + half.x, world.right() - half.x)
             };
-            self.centre = pos2(x, world.top() + half.y);
+            self.centre = pos2(x, y);
         }
     }
 
@@ -83,13 +88,14 @@ impl CanvasView {
 }
 
 /// Allocates the canvas over the rest of `ui`, applies this frame's input (drag or wheel to pan,
-/// Ctrl+wheel to zoom by [`ZOOM_STEP`] a notch, pinch) and the fit, and returns the response and
-/// the transform to paint with.
+/// Ctrl+wheel to zoom by [`ZOOM_STEP`] a notch, pinch) and the fit (see [`CanvasView::fit`]),
+/// and returns the response and the transform to paint with.
 pub fn canvas_ui(
     ui: &mut egui::Ui,
     view: &mut CanvasView,
     world: Rect,
     anchor: Pos2,
+    readable: f32,
 ) -> (egui::Response, Transform) {
     let (resp, _) = ui.allocate_painter(ui.available_size(), egui::Sense::click_and_drag());
     let rect = resp.rect;
@@ -133,7 +139,7 @@ pub fn canvas_ui(
         view.auto_fit = false;
     }
     if view.auto_fit {
-        view.fit(world, rect.shrink(8.0), anchor);
+        view.fit(world, rect.shrink(8.0), anchor, readable);
     }
     t.centre = view.centre;
     t.zoom = view.zoom;
@@ -173,5 +179,8 @@ pub fn line_height(ui: &egui::Ui) -> f32 {
 /// The world rectangle of `(min x, min y, max x, max y)` grown by `pad`, and by `right` more on
 /// the right (where labels go).
 pub fn world_rect(b: (f32, f32, f32, f32), pad: Vec2, right: f32) -> Rect {
-    Rect::from_min_max(pos2(b.0 - pad.x, b.1 - pad.y), pos2(b.2 + right + pad.x, b.3 + pad.y))
+    Rect::from_min_max(
+        pos2(b.0 - pad.x, b.1 - pad.y),
+        pos2(b.2 + right + pad.x, b.3 + pad.y),
+    )
 }

@@ -31,6 +31,8 @@ pub const EXPAND_STEP: usize = 50;
 /// World units between leaf columns and between layers.
 pub const COL_SPACING: f32 = 180.0;
 pub const ROW_SPACING: f32 = 90.0;
+/// Room for the label of the last node of a layer (nothing to its right).
+pub const LAST_ROOM: f32 = 1.5 * COL_SPACING;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
@@ -154,12 +156,25 @@ impl Builder<'_> {
             .map(|e| self.engine.store.get(e).event_type)
     }
 
-    fn node(&mut self, parent: Option<usize>, kind: NodeKind, label: String, layer: usize) -> usize {
+    fn node(
+        &mut self,
+        parent: Option<usize>,
+        kind: NodeKind,
+        label: String,
+        layer: usize,
+    ) -> usize {
         let service = kind
             .first_event()
             .and_then(|e| self.engine.store.get(e).source);
-        let hop = match (parent.and_then(|p| self.last_time(p)), self.first_time(&kind)) {
-            (Some(a), Some(b)) => format!("{}{}", if b >= a { "+" } else { "" }, format_duration(b - a)),
+        let hop = match (
+            parent.and_then(|p| self.last_time(p)),
+            self.first_time(&kind),
+        ) {
+            (Some(a), Some(b)) => format!(
+                "{}{}",
+                if b >= a { "+" } else { "" },
+                format_duration(b - a)
+            ),
             _ => String::new(),
         };
         self.g.nodes.push(GNode {
@@ -169,7 +184,7 @@ impl Builder<'_> {
             anomalies: 0,
             layer,
             pos: (0.0, 0.0),
-            room: COL_SPACING,
+            room: LAST_ROOM,
         });
         let n = self.g.nodes.len() - 1;
         self.last_event.push(self.g.nodes[n].kind.first_event());
@@ -210,7 +225,12 @@ impl Builder<'_> {
         if self.summary && full && !first.is_some_and(|e| self.expanded.contains(&e)) {
             if let Some(e) = first {
                 let count: u32 = kids.iter().map(|&i| self.tree.size[i as usize]).sum();
-                let n = self.node(parent, NodeKind::Below(e, count as usize), format!("▸ {count} events below"), layer);
+                let n = self.node(
+                    parent,
+                    NodeKind::Below(e, count as usize),
+                    format!("▸ {count} events below"),
+                    layer,
+                );
                 self.assign(&kids, n);
                 return;
             }
@@ -244,7 +264,11 @@ impl Builder<'_> {
         let mixed = ty.is_none() && items.iter().any(|&i| self.tree.event(i).is_some());
         // A summary shows the whole group (no examples beside it: wide layers are unreadable).
         let few = if self.summary { 0 } else { GROUP_KEEP };
-        let mut keep = if items.len() > GROUP_OVER || mixed { few.min(items.len()) } else { items.len() };
+        let mut keep = if items.len() > GROUP_OVER || mixed {
+            few.min(items.len())
+        } else {
+            items.len()
+        };
         if mixed {
             keep = 0;
         }
@@ -271,7 +295,10 @@ impl Builder<'_> {
         };
         let n = self.node(parent, NodeKind::Group(e, rest.len()), label, layer);
         self.assign(rest, n);
-        let below: Vec<u32> = rest.iter().flat_map(|&i| self.tree.children(i).iter().copied()).collect();
+        let below: Vec<u32> = rest
+            .iter()
+            .flat_map(|&i| self.tree.children(i).iter().copied())
+            .collect();
         self.queue.push_back((n, layer + 1, below));
     }
 
@@ -279,7 +306,11 @@ impl Builder<'_> {
         let s = &self.engine.store;
         let (kind, label) = match self.tree.items[i as usize] {
             Item::Event(e) => (NodeKind::Event(e), s.str(s.get(e).event_type).to_string()),
-            Item::Missing { id, trace, external } => {
+            Item::Missing {
+                id,
+                trace,
+                external,
+            } => {
                 let what = if trace {
                     format!("trace {} (causation unknown)", short(s.str(id)))
                 } else if external {
@@ -300,7 +331,8 @@ impl Builder<'_> {
         let n = self.single_node(parent, layer, i);
         let run = self.tree.run[i as usize];
         if !(compress && self.summary && run > CHAIN_OVER) {
-            self.queue.push_back((n, layer + 1, self.tree.children(i).to_vec()));
+            self.queue
+                .push_back((n, layer + 1, self.tree.children(i).to_vec()));
             return;
         }
         let only = |x: u32| self.tree.children(x)[0];
@@ -348,7 +380,11 @@ impl Builder<'_> {
             let mut n = self.item_node[i as usize];
             if n == NONE {
                 let p = self.tree.parent[i as usize];
-                n = if p == NONE { NONE } else { self.item_node[p as usize] };
+                n = if p == NONE {
+                    NONE
+                } else {
+                    self.item_node[p as usize]
+                };
                 self.item_node[i as usize] = n;
             }
             if let (Some(e), true) = (self.tree.event(i), n != NONE) {
@@ -385,7 +421,11 @@ fn layout(g: &mut GraphData) {
     let mut x = vec![0.0f32; n];
     let mut next_leaf = 0.0f32;
     // Iterative post-order: (node, children visited).
-    let mut stack: Vec<(usize, bool)> = (0..n).rev().filter(|&i| !has_parent[i]).map(|i| (i, false)).collect();
+    let mut stack: Vec<(usize, bool)> = (0..n)
+        .rev()
+        .filter(|&i| !has_parent[i])
+        .map(|i| (i, false))
+        .collect();
     while let Some((v, done)) = stack.pop() {
         if children[v].is_empty() {
             x[v] = next_leaf;
@@ -400,7 +440,10 @@ fn layout(g: &mut GraphData) {
     let width = (next_leaf - 1.0).max(0.0) * COL_SPACING;
     let mut by_layer: Vec<Vec<usize>> = Vec::new();
     for (i, node) in g.nodes.iter_mut().enumerate() {
-        node.pos = (x[i] * COL_SPACING - width / 2.0, node.layer as f32 * ROW_SPACING);
+        node.pos = (
+            x[i] * COL_SPACING - width / 2.0,
+            node.layer as f32 * ROW_SPACING,
+        );
         if by_layer.len() <= node.layer {
             by_layer.resize(node.layer + 1, Vec::new());
         }
@@ -417,7 +460,11 @@ fn layout(g: &mut GraphData) {
         lo = (lo.0.min(node.pos.0), lo.1.min(node.pos.1));
         hi = (hi.0.max(node.pos.0), hi.1.max(node.pos.1));
     }
-    g.bounds = if n == 0 { (0.0, 0.0, 0.0, 0.0) } else { (lo.0, lo.1, hi.0, hi.1) };
+    g.bounds = if n == 0 {
+        (0.0, 0.0, 0.0, 0.0)
+    } else {
+        (lo.0, lo.1, hi.0, hi.1)
+    };
 }
 
 #[cfg(test)]

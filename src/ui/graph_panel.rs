@@ -5,7 +5,8 @@
 //! layer, within its row), so labels never cross nodes or edges (edges run between rows).
 
 use super::graph_canvas::{self, Transform};
-use super::graph_data::{COL_SPACING, GraphData, NodeKind, ROW_SPACING};
+use super::graph_data::{COL_SPACING, GraphData, LAST_ROOM, NodeKind, ROW_SPACING};
+use super::service_map_data::box_width;
 use super::{CenterTab, ViewState, service_color};
 use crate::analysis::Engine;
 use crate::model::format_duration;
@@ -14,6 +15,12 @@ use egui::{Color32, Pos2, Rect, Stroke, pos2, vec2};
 
 /// Node radius on screen, whatever the zoom.
 pub const NODE_R: f32 = 7.0;
+/// The flow graph's fit stops shrinking here (below it rows are too close for labels) and shows
+/// the top of the graph instead.
+const READABLE_ZOOM: f32 = 0.45;
+/// The service map's text scales with the zoom (its layout leaves room for labels at zoom 1); a
+/// fit keeps it at least this large (10 px text at the default body size).
+const MAP_READABLE_ZOOM: f32 = 0.8;
 const ANOMALY_RED: Color32 = Color32::from_rgb(0xe0, 0x4b, 0x4b);
 
 pub fn center_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &mut Vec<Command>) {
@@ -76,10 +83,13 @@ fn flow_graph_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: 
     let world = graph_canvas::world_rect(
         data.bounds,
         vec2(COL_SPACING * 0.3, ROW_SPACING * 0.5),
-        COL_SPACING * 0.7,
+        LAST_ROOM - COL_SPACING * 0.3,
     );
-    let anchor = data.nodes.first().map_or(Pos2::ZERO, |n| pos2(n.pos.0, n.pos.1));
-    let (resp, t) = graph_canvas::canvas_ui(ui, &mut cache.canvas, world, anchor);
+    let anchor = data
+        .nodes
+        .first()
+        .map_or(Pos2::ZERO, |n| pos2(n.pos.0, n.pos.1));
+    let (resp, t) = graph_canvas::canvas_ui(ui, &mut cache.canvas, world, anchor, READABLE_ZOOM);
     let painter = ui.painter_at(resp.rect);
     edges_ui(ui, &painter, data, &t);
     let clicked = nodes_ui(ui, &painter, engine, data, cache.selected, &t);
@@ -118,7 +128,9 @@ fn edges_ui(ui: &egui::Ui, painter: &egui::Painter, data: &GraphData, t: &Transf
         painter.add(egui::Shape::line(pts, stroke));
         if hop_labels && !hop.is_empty() {
             let room = data.nodes[*c].room * t.zoom - NODE_R - 10.0;
-            if let Some(g) = graph_canvas::fitted_text(ui, hop, room, ui.visuals().weak_text_color()) {
+            if let Some(g) =
+                graph_canvas::fitted_text(ui, hop, room, ui.visuals().weak_text_color())
+            {
                 painter.galley(pos2(b.x + 4.0, mid + 3.0), g, Color32::PLACEHOLDER);
             }
         }
@@ -171,7 +183,12 @@ fn nodes_ui(
         if n.kind.expands() {
             let r = Rect::from_center_size(p, vec2(2.0 * NODE_R, 2.0 * NODE_R));
             painter.rect(r.expand(1.5), 3.0, color, ring, egui::StrokeKind::Outside);
-            painter.rect_stroke(r.expand(4.0), 4.0, Stroke::new(1.0, color), egui::StrokeKind::Outside);
+            painter.rect_stroke(
+                r.expand(4.0),
+                4.0,
+                Stroke::new(1.0, color),
+                egui::StrokeKind::Outside,
+            );
         } else {
             painter.circle(p, NODE_R, color, ring);
         }
@@ -192,8 +209,14 @@ fn nodes_ui(
 
 fn node_tip(n: &super::graph_data::GNode) -> String {
     let what = match n.kind {
-        NodeKind::Group(_, k) => format!("{k} siblings of one type: click to show {} more", super::graph_data::EXPAND_STEP.min(k)),
-        NodeKind::Segment(_, k) => format!("{k} events in a row, each the only child of the one before: click to show {} more", super::graph_data::EXPAND_STEP.min(k)),
+        NodeKind::Group(_, k) => format!(
+            "{k} siblings of one type: click to show {} more",
+            super::graph_data::EXPAND_STEP.min(k)
+        ),
+        NodeKind::Segment(_, k) => format!(
+            "{k} events in a row, each the only child of the one before: click to show {} more",
+            super::graph_data::EXPAND_STEP.min(k)
+        ),
         NodeKind::Below(_, k) => format!("{k} events below (not drawn): click to open one level"),
         NodeKind::Missing(_) => "not in the trace".into(),
         NodeKind::Event(_) => String::new(),
@@ -205,7 +228,7 @@ fn node_tip(n: &super::graph_data::GNode) -> String {
     }
 }
 
-/// Node half size of a service on the map, in screen points.
+/// Height of a service's box at zoom 1.
 const SERVICE_BOX_H: f32 = 26.0;
 
 fn service_map_ui(ui: &mut egui::Ui, view: &mut ViewState) {
@@ -219,43 +242,61 @@ fn service_map_ui(ui: &mut egui::Ui, view: &mut ViewState) {
     let Some(layout) = &cache.layout else {
         return;
     };
-    let world = graph_canvas::world_rect(layout.bounds, vec2(120.0, 80.0), 0.0);
-    let (resp, t) = graph_canvas::canvas_ui(ui, &mut cache.canvas, world, Pos2::ZERO);
+    let pad = vec2(box_width("(no source)"), SERVICE_BOX_H * 2.0);
+    let world = graph_canvas::world_rect(layout.bounds, pad, 0.0);
+    let first = layout
+        .nodes
+        .first()
+        .map_or(Pos2::ZERO, |n| pos2(n.pos.0, n.pos.1));
+    let (resp, t) = graph_canvas::canvas_ui(ui, &mut cache.canvas, world, first, MAP_READABLE_ZOOM);
     let painter = ui.painter_at(resp.rect);
-    let font = egui::TextStyle::Body.resolve(ui.style());
+    let body = egui::TextStyle::Body.resolve(ui.style());
+    let font = egui::FontId::new((body.size * t.zoom).max(4.0), body.family);
     let text = ui.visuals().strong_text_color();
     // Service boxes first (their rectangles are where no edge label may go).
-    let boxes: Vec<Rect> = layout
-        .nodes
-        .iter()
+    let boxes: Vec<Rect> = (layout.nodes.iter())
         .map(|n| {
             let g = painter.layout_no_wrap(n.name.clone(), font.clone(), Color32::WHITE);
-            Rect::from_center_size(t.at(n.pos), vec2(g.size().x + 20.0, SERVICE_BOX_H))
+            let size = vec2(g.size().x + 20.0 * t.zoom, SERVICE_BOX_H * t.zoom);
+            Rect::from_center_size(t.at(n.pos), size)
         })
         .collect();
     let mut taken: Vec<Rect> = boxes.clone();
     let stroke = Stroke::new(1.5, ui.visuals().weak_text_color());
     for e in &layout.edges {
-        let (a, b) = (boxes[e.from], boxes[e.to]);
-        let (pts, mid) = edge_curve(a, b, e.from > e.to);
-        painter.add(egui::epaint::QuadraticBezierShape::from_points_stroke(pts, false, Color32::TRANSPARENT, stroke));
-        arrow_head(&painter, pts[1], pts[2], stroke);
-        let label = e.lines.join("\n");
-        let g = painter.layout_no_wrap(label, font.clone(), text);
-        let size = g.size() + vec2(8.0, 4.0);
-        // The first spot along the curve that is free of boxes and other labels.
-        let spot = [0.5f32, 0.35, 0.65, 0.2, 0.8]
+        let (pts, mid) = edge_curve(boxes[e.from], boxes[e.to], e.from > e.to, t.zoom);
+        let curve = egui::epaint::QuadraticBezierShape::from_points_stroke(
+            pts,
+            false,
+            Color32::TRANSPARENT,
+            stroke,
+        );
+        painter.add(curve);
+        arrow_head(&painter, pts[1], pts[2], stroke, t.zoom);
+        let g = painter.layout_no_wrap(e.lines.join("\n"), font.clone(), text);
+        let size = g.size() + vec2(8.0, 4.0) * t.zoom;
+        // The first spot along the curve that is free of boxes and other labels: above the
+        // curve for a hop to a later column, below it for one back (a pair's two directions
+        // never share a spot).
+        let side = if e.from > e.to { 0.5 } else { -0.5 };
+        let spot = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]
             .iter()
-            .map(|&s| Rect::from_center_size(bezier(pts, s), size))
+            .map(|&s| Rect::from_center_size(bezier(pts, s) + vec2(0.0, side * size.y), size))
             .find(|r| !taken.iter().any(|x| x.intersects(*r)))
             .unwrap_or_else(|| Rect::from_center_size(mid, size));
         taken.push(spot);
         painter.rect_filled(spot, 3.0, ui.visuals().extreme_bg_color);
-        painter.galley(spot.min + vec2(4.0, 2.0), g, text);
+        painter.galley(spot.min + vec2(4.0, 2.0) * t.zoom, g, text);
     }
     for (n, r) in layout.nodes.iter().zip(&boxes) {
-        painter.rect_filled(*r, 5.0, service_color(&n.name));
-        painter.text(r.center(), egui::Align2::CENTER_CENTER, &n.name, font.clone(), Color32::BLACK);
+        painter.rect_filled(*r, 5.0 * t.zoom, service_color(&n.name));
+        painter.text(
+            r.center(),
+            egui::Align2::CENTER_CENTER,
+            &n.name,
+            font.clone(),
+            Color32::BLACK,
+        );
         let resp = ui.interact(*r, ui.id().with(("service", &n.name)), egui::Sense::hover());
         resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &n.name));
     }
@@ -263,10 +304,10 @@ fn service_map_ui(ui: &mut egui::Ui, view: &mut ViewState) {
 
 /// A curve from box `a` to box `b` (bent to one side so the two directions of a pair do not
 /// overlap; bent more for a service calling itself) and its midpoint.
-fn edge_curve(a: Rect, b: Rect, back: bool) -> ([Pos2; 3], Pos2) {
+fn edge_curve(a: Rect, b: Rect, back: bool, zoom: f32) -> ([Pos2; 3], Pos2) {
     if a == b {
         let s = pos2(a.right(), a.center().y);
-        let c = s + vec2(60.0, -60.0);
+        let c = s + vec2(60.0, -60.0) * zoom;
         let e = pos2(a.center().x, a.top());
         return ([s, c, e], bezier([s, c, e], 0.5));
     }
@@ -275,7 +316,7 @@ fn edge_curve(a: Rect, b: Rect, back: bool) -> ([Pos2; 3], Pos2) {
     let e = border_point(b, ca);
     let d = e - s;
     let normal = vec2(-d.y, d.x).normalized() * if back { -1.0 } else { 1.0 };
-    let c = s + d / 2.0 + normal * (d.length() * 0.12).clamp(18.0, 90.0);
+    let c = s + d / 2.0 + normal * (d.length() * 0.12).clamp(18.0 * zoom, 90.0 * zoom);
     ([s, c, e], bezier([s, c, e], 0.5))
 }
 
@@ -283,8 +324,16 @@ fn edge_curve(a: Rect, b: Rect, back: bool) -> ([Pos2; 3], Pos2) {
 fn border_point(r: Rect, to: Pos2) -> Pos2 {
     let c = r.center();
     let d = to - c;
-    let sx = if d.x == 0.0 { f32::INFINITY } else { r.width() / 2.0 / d.x.abs() };
-    let sy = if d.y == 0.0 { f32::INFINITY } else { r.height() / 2.0 / d.y.abs() };
+    let sx = if d.x == 0.0 {
+        f32::INFINITY
+    } else {
+        r.width() / 2.0 / d.x.abs()
+    };
+    let sy = if d.y == 0.0 {
+        f32::INFINITY
+    } else {
+        r.height() / 2.0 / d.y.abs()
+    };
     c + d * sx.min(sy).min(1.0)
 }
 
@@ -293,8 +342,8 @@ fn bezier(p: [Pos2; 3], s: f32) -> Pos2 {
     (p[0].to_vec2() * u * u + p[1].to_vec2() * 2.0 * u * s + p[2].to_vec2() * s * s).to_pos2()
 }
 
-fn arrow_head(painter: &egui::Painter, from: Pos2, tip: Pos2, stroke: Stroke) {
-    let dir = (tip - from).normalized() * 9.0;
+fn arrow_head(painter: &egui::Painter, from: Pos2, tip: Pos2, stroke: Stroke, zoom: f32) {
+    let dir = (tip - from).normalized() * 9.0 * zoom.clamp(0.5, 1.5);
     let side = vec2(-dir.y, dir.x) * 0.5;
     painter.add(egui::Shape::convex_polygon(
         vec![tip, tip - dir + side, tip - dir - side],

@@ -18,7 +18,11 @@ pub enum Item {
     Event(EventIdx),
     /// A cause named but never seen (`external` when it may never be on Kafka, an Axon command),
     /// or a trace id whose events' causation is unknown (trace context only).
-    Missing { id: Sym, trace: bool, external: bool },
+    Missing {
+        id: Sym,
+        trace: bool,
+        external: bool,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -42,7 +46,10 @@ pub struct FlowTree {
 
 impl FlowTree {
     pub fn children(&self, i: u32) -> &[u32] {
-        let (a, b) = (self.child_start[i as usize], self.child_start[i as usize + 1]);
+        let (a, b) = (
+            self.child_start[i as usize],
+            self.child_start[i as usize + 1],
+        );
         &self.child_list[a as usize..b as usize]
     }
 
@@ -55,13 +62,19 @@ impl FlowTree {
 
     /// Events in the tree.
     pub fn events(&self) -> usize {
-        self.items.len() - self.items.iter().filter(|i| matches!(i, Item::Missing { .. })).count()
+        self.items.len()
+            - self
+                .items
+                .iter()
+                .filter(|i| matches!(i, Item::Missing { .. }))
+                .count()
     }
 
     /// The forest of `flow`; with a `cutoff`, of its events up to that time (replay).
     pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> FlowTree {
         let s = &engine.store;
-        let shown = |e: EventIdx| cutoff.is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c));
+        let shown =
+            |e: EventIdx| cutoff.is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c));
         let mut items: Vec<Item> = (engine.flows.get(flow).events.iter().copied())
             .filter(|&e| shown(e))
             .map(Item::Event)
@@ -76,7 +89,9 @@ impl FlowTree {
         let mut missing: FxHashMap<Sym, u32> = FxHashMap::default();
         let mut unknown = 0;
         for i in 0..parent.len() {
-            let Item::Event(e) = items[i] else { unreachable!() };
+            let Item::Event(e) = items[i] else {
+                unreachable!()
+            };
             let r = s.get(e);
             let p = r.provenance;
             let unknown_here = causation_unknown(p.correlation, p.causation);
@@ -98,7 +113,11 @@ impl FlowTree {
             if let Some((id, trace)) = placeholder {
                 let external = !trace && p.causation.cause_may_be_external();
                 parent[i] = *missing.entry(id).or_insert_with(|| {
-                    items.push(Item::Missing { id, trace, external });
+                    items.push(Item::Missing {
+                        id,
+                        trace,
+                        external,
+                    });
                     (items.len() - 1) as u32
                 });
             }

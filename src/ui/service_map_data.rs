@@ -88,16 +88,22 @@ impl ServiceMapData {
     }
 }
 
-/// World units between service columns beyond the widest hop label, and between rows.
-pub const MAP_COL_GAP: f32 = 140.0;
-pub const MAP_ROW: f32 = 150.0;
-/// Estimated width of one label character at the body font (labels are laid out in world units
-/// before any text is measured; the panel cuts what does not fit).
+/// World units between service boxes (beyond the widest hop label) and least row spacing; the
+/// estimated width of one label character and the height of a line at the body font (labels
+/// are laid out in world units at zoom 1, where text is drawn at its normal size).
+pub const MAP_COL_GAP: f32 = 60.0;
+pub const MAP_ROW_MIN: f32 = 90.0;
 pub const CHAR_W: f32 = 7.5;
+pub const LINE_H: f32 = 17.0;
+
+/// Estimated width of a service's box (its name and a margin) at zoom 1.
+pub fn box_width(name: &str) -> f32 {
+    name.chars().count() as f32 * CHAR_W + 24.0
+}
 
 /// The service map as drawn: services in columns by hop depth (left to right, cycles cut), each
 /// column's services one above the other, columns as far apart as the widest hop label between
-/// them needs.
+/// them and their boxes need, rows as far apart as two edges' labels need.
 #[derive(Clone, Debug, Default)]
 pub struct MapLayout {
     pub nodes: Vec<MapNode>,
@@ -125,34 +131,49 @@ impl ServiceMapData {
     /// Lays the map out (services are few: quadratic in services is fine, nothing per event).
     pub fn layout(&self, engine: &Engine) -> MapLayout {
         let edges = self.map_edges(engine);
-        let n = self.services.len();
-        let column = columns(n, &edges);
+        let names: Vec<String> = (self.services.iter())
+            .map(|s| {
+                engine
+                    .store
+                    .opt_str(*s)
+                    .unwrap_or("(no source)")
+                    .to_string()
+            })
+            .collect();
+        let column = columns(names.len(), &edges);
         let cols = column.iter().max().map_or(0, |c| c + 1);
+        let mut half_box = vec![0.0f32; cols];
+        for (i, name) in names.iter().enumerate() {
+            half_box[column[i]] = half_box[column[i]].max(box_width(name) / 2.0);
+        }
         // Each column gap fits the widest label of the hops leaving that column.
         let mut gap = vec![0.0f32; cols];
+        let mut lines = 1;
         for e in &edges {
             let w = e.lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f32 * CHAR_W;
             let c = column[e.from].min(column[e.to]);
             gap[c] = gap[c].max(w);
+            lines = lines.max(e.lines.len());
         }
+        let row_h = MAP_ROW_MIN.max(40.0 + 3.0 * lines as f32 * LINE_H);
         let mut x = vec![0.0f32; cols];
         for c in 1..cols {
-            x[c] = x[c - 1] + gap[c - 1] + MAP_COL_GAP;
+            x[c] = x[c - 1] + half_box[c - 1] + gap[c - 1] + MAP_COL_GAP + half_box[c];
         }
         let mut row = vec![0usize; cols];
-        let mut nodes = Vec::with_capacity(n);
-        for (i, s) in self.services.iter().enumerate() {
+        let mut nodes = Vec::with_capacity(column.len());
+        for (i, name) in names.into_iter().enumerate() {
             let c = column[i];
             nodes.push(MapNode {
-                name: engine.store.opt_str(*s).unwrap_or("(no source)").to_string(),
-                pos: (x[c], row[c] as f32 * MAP_ROW),
+                name,
+                pos: (x[c], row[c] as f32 * row_h),
                 column: c,
             });
             row[c] += 1;
         }
         // Centre each column vertically.
         for node in &mut nodes {
-            node.pos.1 -= (row[node.column] as f32 - 1.0) * MAP_ROW / 2.0;
+            node.pos.1 -= (row[node.column] as f32 - 1.0) * row_h / 2.0;
         }
         let (mut lo, mut hi) = ((0.0f32, 0.0f32), (0.0f32, 0.0f32));
         for node in &nodes {
@@ -254,17 +275,21 @@ mod tests {
     use crate::analysis::Config;
     use crate::model::DecodedEvent;
 
-    #[test]
-    fn hops_are_counted_in_either_arrival_order() {
-        let mut e = Engine::new(Config::default());
-        let ev = |id: &str, src: &str, cause: Option<&str>, t: i64| DecodedEvent {
+    /// An event of service `src` caused by `cause`, at `t` ms.
+    fn ev(id: &str, src: &str, cause: Option<&str>, t: i64) -> DecodedEvent {
+        DecodedEvent {
             id: id.into(),
             event_type: format!("{src}Event").into(),
             source: Some(src.into()),
             causation_id: cause.map(Into::into),
             time: Some(t * 1_000_000),
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn hops_are_counted_in_either_arrival_order() {
+        let mut e = Engine::new(Config::default());
         e.push(ev("c1", "pay", Some("p1"), 12), 0);
         e.push(ev("p1", "ord", None, 10), 0);
         e.push(ev("p2", "ord", None, 20), 0);
@@ -311,14 +336,6 @@ mod tests {
     #[test]
     fn layout_puts_callers_left_of_callees_with_room_for_labels() {
         let mut e = Engine::new(Config::default());
-        let ev = |id: &str, src: &str, cause: Option<&str>, t: i64| DecodedEvent {
-            id: id.into(),
-            event_type: format!("{src}Event").into(),
-            source: Some(src.into()),
-            causation_id: cause.map(Into::into),
-            time: Some(t * 1_000_000),
-            ..Default::default()
-        };
         // orders -> payments -> shipping, payments -> orders (a cycle), orders -> mail.
         e.push(ev("o1", "orders", None, 0), 0);
         e.push(ev("p1", "payments", Some("o1"), 1), 0);

@@ -68,7 +68,11 @@ impl WaterfallData {
                 kind,
                 depth,
                 at: time(i).map(|t| t - start),
-                last_child: kids.iter().filter_map(|&c| time(c)).max().map(|t| t - start),
+                last_child: kids
+                    .iter()
+                    .filter_map(|&c| time(c))
+                    .max()
+                    .map(|t| t - start),
                 children: kids.len() as u32,
             });
             stack.extend(kids.iter().rev());
@@ -112,7 +116,12 @@ mod tests {
                     RowKind::Event(x) => e.store.id_str(x).to_string(),
                     RowKind::Missing(_) => "?".into(),
                 };
-                format!("{}{name} {:?} {:?}", " ".repeat(r.depth as usize), r.at.map(|t| t / 1_000_000), r.last_child.map(|t| t / 1_000_000))
+                format!(
+                    "{}{name} {:?} {:?}",
+                    " ".repeat(r.depth as usize),
+                    r.at.map(|t| t / 1_000_000),
+                    r.last_child.map(|t| t / 1_000_000)
+                )
             })
             .collect();
         assert_eq!(

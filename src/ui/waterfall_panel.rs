@@ -15,9 +15,16 @@ const ROW_H: f32 = 20.0;
 const INDENT: f32 = 12.0;
 const MAX_INDENT: u32 = 24;
 
-pub fn waterfall_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &mut Vec<Command>) {
+pub fn waterfall_ui(
+    ui: &mut egui::Ui,
+    engine: &Engine,
+    view: &mut ViewState,
+    out: &mut Vec<Command>,
+) {
     let Some(flow) = view.selected_flow else {
-        ui.centered_and_justified(|ui| ui.label("Select a flow in the table to see its events in time."));
+        ui.centered_and_justified(|ui| {
+            ui.label("Select a flow in the table to see its events in time.")
+        });
         return;
     };
     if view.graph.flow() != Some(flow) {
@@ -59,15 +66,29 @@ fn axis_ui(ui: &mut egui::Ui, w: &WaterfallData, label_w: f32) {
     for k in 0..=4 {
         let x = bars.left() + bars.width() * k as f32 / 4.0 - if k == 4 { 40.0 } else { 0.0 };
         let t = w.span / 4 * k;
-        painter.text(pos2(x, rect.center().y), egui::Align2::LEFT_CENTER, format!("+{}", format_duration(t)), egui::TextStyle::Small.resolve(ui.style()), color);
+        painter.text(
+            pos2(x, rect.center().y),
+            egui::Align2::LEFT_CENTER,
+            format!("+{}", format_duration(t)),
+            egui::TextStyle::Small.resolve(ui.style()),
+            color,
+        );
     }
 }
 
 /// One row; returns its event when clicked.
-fn row_ui(ui: &mut egui::Ui, engine: &Engine, w: &WaterfallData, r: usize, label_w: f32, selected: bool) -> Option<crate::store::EventIdx> {
+fn row_ui(
+    ui: &mut egui::Ui,
+    engine: &Engine,
+    w: &WaterfallData,
+    r: usize,
+    label_w: f32,
+    selected: bool,
+) -> Option<crate::store::EventIdx> {
     let row = w.rows[r];
     let s = &engine.store;
-    let (rect, resp) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_H), egui::Sense::click());
+    let (rect, resp) =
+        ui.allocate_exact_size(vec2(ui.available_width(), ROW_H), egui::Sense::click());
     let painter = ui.painter_at(rect);
     if selected {
         painter.rect_filled(rect, 0.0, ui.visuals().selection.bg_fill);
@@ -78,30 +99,79 @@ fn row_ui(ui: &mut egui::Ui, engine: &Engine, w: &WaterfallData, r: usize, label
         RowKind::Event(e) => {
             let rec = s.get(e);
             let src = s.opt_str(rec.source).unwrap_or("");
-            (format!("{} · {src}", s.str(rec.event_type)), rec.source, engine.anomalies.on_event(e).next().is_some())
+            (
+                format!("{} · {src}", s.str(rec.event_type)),
+                rec.source,
+                engine.anomalies.on_event(e).next().is_some(),
+            )
         }
         RowKind::Missing(id) => (format!("not in the trace: {}", s.str(id)), None, false),
     };
     let indent = row.depth.min(MAX_INDENT) as f32 * INDENT;
-    let text = if row.depth > MAX_INDENT { format!("↳{} {name}", row.depth) } else { name };
-    let text = if anomalous { format!("⚠ {text}") } else { text };
-    let color = if anomalous { Color32::from_rgb(0xe0, 0x4b, 0x4b) } else { ui.visuals().text_color() };
+    let text = if row.depth > MAX_INDENT {
+        format!("↳{} {name}", row.depth)
+    } else {
+        name
+    };
+    let text = if anomalous {
+        format!("⚠ {text}")
+    } else {
+        text
+    };
+    let color = if anomalous {
+        Color32::from_rgb(0xe0, 0x4b, 0x4b)
+    } else {
+        ui.visuals().text_color()
+    };
     if let Some(g) = super::graph_canvas::fitted_text(ui, &text, label_w - indent - 8.0, color) {
-        painter.galley(pos2(rect.left() + indent + 4.0, rect.center().y - g.size().y / 2.0), g, color);
+        painter.galley(
+            pos2(
+                rect.left() + indent + 4.0,
+                rect.center().y - g.size().y / 2.0,
+            ),
+            g,
+            color,
+        );
     }
-    let bars = Rect::from_min_max(pos2(rect.left() + label_w, rect.top() + 4.0), pos2(rect.right() - 8.0, rect.bottom() - 4.0));
-    let x = |t: i64| bars.left() + bars.width() * if w.span == 0 { 0.0 } else { t as f32 / w.span as f32 };
+    let bars = Rect::from_min_max(
+        pos2(rect.left() + label_w, rect.top() + 4.0),
+        pos2(rect.right() - 8.0, rect.bottom() - 4.0),
+    );
+    let x = |t: i64| {
+        bars.left()
+            + bars.width()
+                * if w.span == 0 {
+                    0.0
+                } else {
+                    t as f32 / w.span as f32
+                }
+    };
     let fill = sym_color(engine, service);
     if let (Some(a), Some(b)) = (row.at, row.last_child) {
         let y = bars.center().y;
-        painter.line_segment([pos2(x(a), y), pos2(x(b).max(x(a)), y)], Stroke::new(2.0, fill.gamma_multiply(0.7)));
-        painter.line_segment([pos2(x(b), bars.top()), pos2(x(b), bars.bottom())], Stroke::new(1.0, fill));
+        painter.line_segment(
+            [pos2(x(a), y), pos2(x(b).max(x(a)), y)],
+            Stroke::new(2.0, fill.gamma_multiply(0.7)),
+        );
+        painter.line_segment(
+            [pos2(x(b), bars.top()), pos2(x(b), bars.bottom())],
+            Stroke::new(1.0, fill),
+        );
     }
     if let Some(a) = row.at {
-        painter.rect_filled(Rect::from_min_size(pos2(x(a) - 2.0, bars.top()), vec2(5.0, bars.height())), 1.0, fill);
+        painter.rect_filled(
+            Rect::from_min_size(pos2(x(a) - 2.0, bars.top()), vec2(5.0, bars.height())),
+            1.0,
+            fill,
+        );
     }
     let resp = resp.on_hover_text(match (row.at, row.last_child) {
-        (Some(a), Some(b)) => format!("{text}\nat +{}; {} effects, the last at +{}", format_duration(a), row.children, format_duration(b)),
+        (Some(a), Some(b)) => format!(
+            "{text}\nat +{}; {} effects, the last at +{}",
+            format_duration(a),
+            row.children,
+            format_duration(b)
+        ),
         (Some(a), None) => format!("{text}\nat +{}", format_duration(a)),
         _ => text.clone(),
     });

@@ -67,7 +67,11 @@ fn assert_tidy(g: &GraphData) {
         }
     }
     for &(p, c, _) in &g.edges {
-        assert_eq!(g.nodes[c].layer, g.nodes[p].layer + 1, "edges join adjacent layers");
+        assert_eq!(
+            g.nodes[c].layer,
+            g.nodes[p].layer + 1,
+            "edges join adjacent layers"
+        );
     }
 }
 
@@ -77,7 +81,13 @@ fn a_long_chain_is_its_ends_around_a_counted_segment_and_expands() {
     let types = ["Step", "Audit"];
     for i in 0..20_000 {
         let cause = (i > 0).then(|| format!("s{}", i - 1));
-        push(&mut e, &format!("s{i}"), types[i % 2], cause.as_deref(), i as i64 * 1_000_000);
+        push(
+            &mut e,
+            &format!("s{i}"),
+            types[i % 2],
+            cause.as_deref(),
+            i as i64 * 1_000_000,
+        );
     }
     let tree = FlowTree::build(&e, e.flows.flow_of(0), None);
     let g = from_tree(&e, &tree, &FxHashSet::default());
@@ -87,7 +97,10 @@ fn a_long_chain_is_its_ends_around_a_counted_segment_and_expands() {
         ["Step", "Audit", "⋯ 19996 events, 2 types", "Step", "Audit"]
     );
     assert_eq!(g.node_of.len(), 20_000);
-    assert_eq!(g.edges[2].2, "+1 ms", "the hop out of a segment starts at its last event");
+    assert_eq!(
+        g.edges[2].2, "+1 ms",
+        "the hop out of a segment starts at its last event"
+    );
     assert_tidy(&g);
     // Expanding the segment shows the next events one by one and a shorter segment.
     let NodeKind::Segment(first, 19_996) = g.nodes[2].kind else {
@@ -124,10 +137,20 @@ fn any_big_shape_stays_within_the_summary_budget() {
     let mut e = Engine::new(Config::default());
     for k in 0..20_000usize {
         let cause = (k > 0).then(|| format!("b{}", (k - 1) / 2));
-        push(&mut e, &format!("b{k}"), &format!("T{}", k % 7), cause.as_deref(), k as i64);
+        push(
+            &mut e,
+            &format!("b{k}"),
+            &format!("T{}", k % 7),
+            cause.as_deref(),
+            k as i64,
+        );
     }
     let g = build(&e, e.flows.flow_of(0), None);
-    assert!(g.nodes.len() <= SUMMARY_NODES + 4 * MAX_BUCKETS, "{}", g.nodes.len());
+    assert!(
+        g.nodes.len() <= SUMMARY_NODES + 4 * MAX_BUCKETS,
+        "{}",
+        g.nodes.len()
+    );
     assert_eq!(g.node_of.len(), 20_000);
     assert!(labels(&g).iter().any(|l| l.ends_with("events below")));
     assert_tidy(&g);
@@ -146,7 +169,11 @@ fn any_big_shape_stays_within_the_summary_budget() {
     }
     let g = build(&e, e.flows.flow_of(0), None);
     assert!(g.nodes.len() <= 4 * MAX_BUCKETS, "{:?}", labels(&g));
-    assert!(labels(&g).contains(&"2580 events, 43 types"), "{:?}", labels(&g));
+    assert!(
+        labels(&g).contains(&"2580 events, 43 types"),
+        "{:?}",
+        labels(&g)
+    );
     assert!(labels(&g).contains(&"R0 ×60"), "{:?}", labels(&g));
 }
 
