@@ -107,13 +107,13 @@ fn a_20000_event_chain_is_a_labelled_summary_that_opens_on_click() {
     ] {
         assert_eq!(nodes(&h, ty), 1, "{ty}");
     }
-    h.get_by_label("⋯ 19996 events, 5 types").click();
+    h.get_by_label("… 19996 events, 5 types").click();
     h.run_steps(3);
     let (n, _) = h.state().view.graph.counts();
     assert_eq!(n, 5 + 50 + 2, "50 more events and a shorter segment");
     let labels = labels(&h);
     assert!(
-        labels.iter().any(|l| l == "⋯ 19944 events, 5 types"),
+        labels.iter().any(|l| l == "… 19944 events, 5 types"),
         "{labels:?}"
     );
     // The click selected the segment's first event (the inspector shows it).
@@ -144,9 +144,9 @@ fn a_one_event_flow_is_a_normal_node_and_the_waterfall_lists_a_big_flow() {
     let mut h = app(big_session());
     select(&mut h, "one");
     assert_eq!(h.state().view.graph.counts(), (1, 0));
-    assert_eq!(
-        h.state().view.graph.canvas.zoom,
-        1.0,
+    // Nodes keep their size on screen at any zoom, and a fit never zooms in past 1:1.
+    assert!(
+        h.state().view.graph.canvas.zoom <= 1.0,
         "not blown up to fill the view"
     );
     assert_eq!(nodes(&h, "OrderPlaced"), 1);

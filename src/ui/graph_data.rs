@@ -359,10 +359,10 @@ impl Builder<'_> {
         }
         let label = match types.len() {
             1 => match self.ty(members[0]) {
-                Some(t) => format!("⋯ {} ×{count}", self.engine.store.str(t)),
-                None => format!("⋯ {count} events"),
+                Some(t) => format!("… {} ×{count}", self.engine.store.str(t)),
+                None => format!("… {count} events"),
             },
-            k => format!("⋯ {count} events, {k} types"),
+            k => format!("… {count} events, {k} types"),
         };
         let Some(e) = first else {
             return;

@@ -107,7 +107,8 @@ fn row_ui(
         }
         RowKind::Missing(id) => (format!("not in the trace: {}", s.str(id)), None, false),
     };
-    let indent = row.depth.min(MAX_INDENT) as f32 * INDENT;
+    // At most half the label column, so deep rows keep room for their name.
+    let indent = (row.depth.min(MAX_INDENT) as f32 * INDENT).min(label_w / 2.0);
     let text = if row.depth > MAX_INDENT {
         format!("↳{} {name}", row.depth)
     } else {
