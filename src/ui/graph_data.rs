@@ -222,18 +222,20 @@ impl Builder<'_> {
         let full = self.g.nodes.len() >= SUMMARY_NODES
             || self.per_layer.get(layer).copied().unwrap_or(0) >= LAYER_MAX;
         let first = kids.iter().find_map(|&i| self.tree.event(i));
-        if self.summary && full && !first.is_some_and(|e| self.expanded.contains(&e)) {
-            if let Some(e) = first {
-                let count: u32 = kids.iter().map(|&i| self.tree.size[i as usize]).sum();
-                let n = self.node(
-                    parent,
-                    NodeKind::Below(e, count as usize),
-                    format!("▸ {count} events below"),
-                    layer,
-                );
-                self.assign(&kids, n);
-                return;
-            }
+        if self.summary
+            && full
+            && let Some(e) = first
+            && !self.expanded.contains(&e)
+        {
+            let count: u32 = kids.iter().map(|&i| self.tree.size[i as usize]).sum();
+            let n = self.node(
+                parent,
+                NodeKind::Below(e, count as usize),
+                format!("▸ {count} events below"),
+                layer,
+            );
+            self.assign(&kids, n);
+            return;
         }
         let mut buckets: Vec<(Option<Sym>, Vec<u32>)> = Vec::new();
         let mut bucket_of: FxHashMap<Sym, usize> = FxHashMap::default();
