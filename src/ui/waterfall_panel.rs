@@ -4,7 +4,7 @@
 //! time axis over the flow's span with a mark at the event's time and a bar to its last effect.
 
 use super::ViewState;
-use super::waterfall_data::{RowKind, WaterfallData};
+use super::waterfall_data::{RowKind, WaterfallData, WaterfallRow};
 use crate::analysis::Engine;
 use crate::model::format_duration;
 use crate::ui::{Command, sym_color};
@@ -138,6 +138,32 @@ fn row_ui(
         pos2(rect.left() + label_w, rect.top() + 4.0),
         pos2(rect.right() - 8.0, rect.bottom() - 4.0),
     );
+    bars_ui(&painter, bars, &row, w, sym_color(engine, service));
+    let resp = resp.on_hover_text(match (row.at, row.last_child) {
+        (Some(a), Some(b)) => format!(
+            "{text}\nat +{}; {} effects, the last at +{}",
+            format_duration(a),
+            row.children,
+            format_duration(b)
+        ),
+        (Some(a), None) => format!("{text}\nat +{}", format_duration(a)),
+        _ => text.clone(),
+    });
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &text));
+    match row.kind {
+        RowKind::Event(e) if resp.clicked() => Some(e),
+        _ => None,
+    }
+}
+
+/// The mark at the event's time and the bar to its last direct effect.
+fn bars_ui(
+    painter: &egui::Painter,
+    bars: Rect,
+    row: &WaterfallRow,
+    w: &WaterfallData,
+    fill: Color32,
+) {
     let x = |t: i64| {
         bars.left()
             + bars.width()
@@ -147,7 +173,6 @@ fn row_ui(
                     t as f32 / w.span as f32
                 }
     };
-    let fill = sym_color(engine, service);
     if let (Some(a), Some(b)) = (row.at, row.last_child) {
         let y = bars.center().y;
         painter.line_segment(
@@ -165,20 +190,5 @@ fn row_ui(
             1.0,
             fill,
         );
-    }
-    let resp = resp.on_hover_text(match (row.at, row.last_child) {
-        (Some(a), Some(b)) => format!(
-            "{text}\nat +{}; {} effects, the last at +{}",
-            format_duration(a),
-            row.children,
-            format_duration(b)
-        ),
-        (Some(a), None) => format!("{text}\nat +{}", format_duration(a)),
-        _ => text.clone(),
-    });
-    resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &text));
-    match row.kind {
-        RowKind::Event(e) if resp.clicked() => Some(e),
-        _ => None,
     }
 }
