@@ -1,19 +1,38 @@
-//! A flow's causation graph, laid out top-down by causation depth (layered, not force-directed).
-//! Each event has at most one cause, so the graph is a forest and depth is the exact layer. More
-//! than [`GROUP_OVER`] siblings of one type under one parent collapse into a counted group node,
-//! so flows of thousands of events stay readable. Plain data, tested without pixels.
+//! A flow's causation graph as drawn: nodes laid out top-down by causation depth (a tidy tree:
+//! leaves side by side, a parent centred over its children, so nodes of one layer never share a
+//! column and edges only join adjacent layers). Plain data, tested without pixels.
+//!
+//! Level of detail: more than [`GROUP_OVER`] siblings of one type under one node collapse into a
+//! counted group (the first few stay, but in a summary). A flow of more than [`DETAIL_MAX`] events is summarised as
+//! well: a path of only children longer than [`CHAIN_OVER`] becomes its two first and two last
+//! events around a counted segment, more than [`MAX_BUCKETS`] sibling types fold into one group,
+//! and once [`SUMMARY_NODES`] nodes are placed (or a layer holds [`LAYER_MAX`]) what lies below a
+//! node is one "N below" node. Clicking a summary node expands it ([`GraphData::build`]'s
+//! `expanded`). Everything is one pass over the flow's tree: linear in its events.
 
+use super::graph_tree::{FlowTree, Item, NONE};
 use crate::analysis::{Engine, FlowId};
-use crate::decode::trace_context::causation_unknown;
-use crate::model::Sym;
+use crate::model::{Sym, format_duration};
 use crate::store::EventIdx;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
 
 /// Siblings of one type beyond this many collapse into a group node (the first few stay).
 pub const GROUP_OVER: usize = 20;
 const GROUP_KEEP: usize = 3;
-pub const COL_SPACING: f32 = 170.0;
+/// Flows with more events than this are summarised.
+pub const DETAIL_MAX: usize = 300;
+pub const CHAIN_OVER: u32 = 6;
+pub const MAX_BUCKETS: usize = 8;
+pub const SUMMARY_NODES: usize = 120;
+pub const LAYER_MAX: usize = 14;
+/// Members an expanded group or segment shows per click.
+pub const EXPAND_STEP: usize = 50;
+/// World units between leaf columns and between layers.
+pub const COL_SPACING: f32 = 180.0;
 pub const ROW_SPACING: f32 = 90.0;
+/// Room for the label of the last node of a layer (nothing to its right).
+pub const LAST_ROOM: f32 = 1.5 * COL_SPACING;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
@@ -23,6 +42,31 @@ pub enum NodeKind {
     Missing(Sym),
     /// Collapsed siblings: the first event and how many.
     Group(EventIdx, usize),
+    /// A collapsed path of only children: its first event and how many.
+    Segment(EventIdx, usize),
+    /// Everything below a node, not drawn: the first event and how many.
+    Below(EventIdx, usize),
+}
+
+impl NodeKind {
+    /// The event a click selects and the key it expands with.
+    pub fn first_event(&self) -> Option<EventIdx> {
+        match *self {
+            NodeKind::Event(e)
+            | NodeKind::Group(e, _)
+            | NodeKind::Segment(e, _)
+            | NodeKind::Below(e, _) => Some(e),
+            NodeKind::Missing(_) => None,
+        }
+    }
+
+    /// True for nodes that stand for several events and expand on click.
+    pub fn expands(&self) -> bool {
+        matches!(
+            self,
+            NodeKind::Group(..) | NodeKind::Segment(..) | NodeKind::Below(..)
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -34,243 +78,328 @@ pub struct GNode {
     pub anomalies: usize,
     pub layer: usize,
     pub pos: (f32, f32),
+    /// World distance to the next node of the layer on the right (room for the label).
+    pub room: f32,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct GraphData {
     pub nodes: Vec<GNode>,
-    /// (parent node, child node)
-    pub edges: Vec<(usize, usize)>,
-    /// Node of each event of the flow (grouped events map to their group).
+    /// (parent node, child node, hop label)
+    pub edges: Vec<(usize, usize, String)>,
+    /// Node of each event of the flow (collapsed events map to their summary node).
     pub node_of: FxHashMap<EventIdx, usize>,
     /// Events placed by their trace id alone, whose cause is unknown rather than absent.
     pub causation_unknown: usize,
-}
-
-/// Siblings are grouped by (parent node, event type).
-type BucketKey = (Option<usize>, Sym);
-
-enum Parent {
-    Root,
-    Event(EventIdx),
-    Missing(Sym),
-    /// No cause named, placed by this trace id alone: causation unknown, not absent.
-    Trace(Sym),
-}
-
-/// The flow being drawn, as of the replay cutoff.
-struct Scope<'a> {
-    engine: &'a Engine,
-    flow: FlowId,
-    cutoff: Option<i64>,
-}
-
-impl Scope<'_> {
-    fn shown(&self, e: EventIdx) -> bool {
-        let s = &self.engine.store;
-        self.cutoff
-            .is_none_or(|c| s.get(e).effective_time().is_none_or(|t| t <= c))
-    }
-
-    fn parent_of(&self, e: EventIdx) -> Parent {
-        let s = &self.engine.store;
-        let r = s.get(e);
-        let Some(c) = r.causation else {
-            let p = r.provenance;
-            return match r.correlation {
-                Some(t) if causation_unknown(p.correlation, p.causation) => Parent::Trace(t),
-                _ => Parent::Root,
-            };
-        };
-        match s.first_with_id(c) {
-            Some(p) if p != e && self.engine.flows.flow_of(p) == self.flow && self.shown(p) => {
-                Parent::Event(p)
-            }
-            Some(_) => Parent::Root,
-            None => Parent::Missing(c),
-        }
-    }
-
-    /// Causation depth of each event (a cycle counts as a root where it closes; an event under a
-    /// missing cause is one below it).
-    fn depths(&self, events: &[EventIdx]) -> FxHashMap<EventIdx, usize> {
-        let mut depth: FxHashMap<EventIdx, usize> = FxHashMap::default();
-        for &e in events {
-            let mut chain = vec![e];
-            let mut base = 0;
-            loop {
-                let last = *chain.last().expect("non-empty");
-                if let Some(&d) = depth.get(&last) {
-                    chain.pop();
-                    base = d + 1;
-                    break;
-                }
-                match self.parent_of(last) {
-                    Parent::Event(p) if !chain.contains(&p) && chain.len() < 10_000 => {
-                        chain.push(p)
-                    }
-                    Parent::Missing(_) | Parent::Trace(_) => {
-                        base = 1;
-                        break;
-                    }
-                    _ => break,
-                }
-            }
-            for (i, x) in chain.iter().rev().enumerate() {
-                depth.insert(*x, base + i);
-            }
-        }
-        depth
-    }
+    /// Events shown (as of the cutoff).
+    pub events: usize,
+    /// True when the flow is summarised (more than [`DETAIL_MAX`] events).
+    pub summarised: bool,
+    /// World bounds of the node positions: (min x, min y, max x, max y).
+    pub bounds: (f32, f32, f32, f32),
 }
 
 /// Builds the graph of `flow`; with a `cutoff`, only of its events up to that time (replay).
 pub fn build(engine: &Engine, flow: FlowId, cutoff: Option<i64>) -> GraphData {
-    let scope = Scope {
+    let tree = FlowTree::build(engine, flow, cutoff);
+    from_tree(engine, &tree, &FxHashSet::default())
+}
+
+/// The drawn graph of `tree`, with the summary nodes whose first event is in `expanded` opened.
+pub fn from_tree(engine: &Engine, tree: &FlowTree, expanded: &FxHashSet<EventIdx>) -> GraphData {
+    let events = tree.events();
+    let mut b = Builder {
         engine,
-        flow,
-        cutoff,
+        tree,
+        expanded,
+        summary: events > DETAIL_MAX,
+        g: GraphData {
+            causation_unknown: tree.causation_unknown,
+            events,
+            summarised: events > DETAIL_MAX,
+            ..GraphData::default()
+        },
+        item_node: vec![NONE; tree.items.len()],
+        per_layer: Vec::new(),
+        last_event: Vec::new(),
+        queue: VecDeque::new(),
     };
-    let s = &engine.store;
-    let events: Vec<EventIdx> = (engine.flows.get(flow).events.iter().copied())
-        .filter(|&e| scope.shown(e))
-        .collect();
-    let depth = scope.depths(&events);
-    let unknown = events
-        .iter()
-        .filter(|&&e| {
-            let p = s.get(e).provenance;
-            causation_unknown(p.correlation, p.causation)
-        })
-        .count();
-    let mut order: Vec<EventIdx> = events;
-    order.sort_by_key(|&e| (depth[&e], s.get(e).effective_time(), e));
-    let mut g = GraphData {
-        causation_unknown: unknown,
-        ..GraphData::default()
-    };
-    let mut missing: FxHashMap<Sym, usize> = FxHashMap::default();
-    for level in order.chunk_by(|a, b| depth[a] == depth[b]) {
-        let d = depth[&level[0]];
-        for ((parent, ty), events) in buckets(&scope, &mut g, &mut missing, level) {
-            add_bucket(&mut g, engine, parent, ty, d, &events);
-        }
+    b.kids(None, 0, tree.roots.clone());
+    while let Some((node, layer, kids)) = b.queue.pop_front() {
+        b.kids(Some(node), layer, kids);
     }
-    if cutoff.is_some() {
-        // Replay: the anomalies active at the cursor, not now.
-        g.nodes.iter_mut().for_each(|n| n.anomalies = 0);
-        for (&e, &n) in &g.node_of {
-            g.nodes[n].anomalies += engine.anomalies.on_event_at(e, cutoff).count();
-        }
-    }
-    for n in &mut g.nodes {
-        if n.anomalies > 0 {
-            n.label = format!("⚠ {}", n.label);
-        }
-    }
+    b.finish();
+    let mut g = b.g;
     layout(&mut g);
     g
 }
 
-/// A node standing for an event that is not in the trace (a missing cause, an external trigger,
-/// a trace root whose causation is unknown); returns its index.
-fn placeholder(g: &mut GraphData, id: Sym, label: String) -> usize {
-    g.nodes.push(GNode {
-        kind: NodeKind::Missing(id),
-        label,
-        service: None,
-        anomalies: 0,
-        layer: 0,
-        pos: (0.0, 0.0),
-    });
-    g.nodes.len() - 1
+struct Builder<'a> {
+    engine: &'a Engine,
+    tree: &'a FlowTree,
+    expanded: &'a FxHashSet<EventIdx>,
+    summary: bool,
+    g: GraphData,
+    /// Node of each tree item placed explicitly (others inherit their parent's).
+    item_node: Vec<u32>,
+    per_layer: Vec<usize>,
+    /// The event a hop out of each node starts at (a segment's last).
+    last_event: Vec<Option<EventIdx>>,
+    /// (node, its layer, the items below it) still to place, breadth first.
+    queue: VecDeque<(usize, usize, Vec<u32>)>,
 }
 
-/// The events of one level by (parent node, type), in order; missing causes get their node.
-fn buckets(
-    scope: &Scope,
-    g: &mut GraphData,
-    missing: &mut FxHashMap<Sym, usize>,
-    level: &[EventIdx],
-) -> Vec<(BucketKey, Vec<EventIdx>)> {
-    let s = &scope.engine.store;
-    let mut buckets: Vec<(BucketKey, Vec<EventIdx>)> = Vec::new();
-    let mut bucket_of: FxHashMap<BucketKey, usize> = FxHashMap::default();
-    for &e in level {
-        let parent_node = match scope.parent_of(e) {
-            Parent::Root => None,
-            Parent::Event(p) => g.node_of.get(&p).copied(),
-            Parent::Missing(c) => Some(*missing.entry(c).or_insert_with(|| {
-                // A cause that may never be on Kafka (an Axon command) started the flow from
-                // outside; any other cause never seen is missing.
-                let what = if s.get(e).provenance.causation.cause_may_be_external() {
-                    "external trigger"
-                } else {
-                    "missing"
-                };
-                placeholder(g, c, format!("{what} {}", short(s.str(c))))
-            })),
-            Parent::Trace(t) => Some(*missing.entry(t).or_insert_with(|| {
-                placeholder(
-                    g,
-                    t,
-                    format!("trace {} (causation unknown)", short(s.str(t))),
-                )
-            })),
-        };
-        let key = (parent_node, s.get(e).event_type);
-        let b = *bucket_of.entry(key).or_insert_with(|| {
-            buckets.push((key, Vec::new()));
-            buckets.len() - 1
-        });
-        buckets[b].1.push(e);
+impl Builder<'_> {
+    fn ty(&self, i: u32) -> Option<Sym> {
+        self.tree
+            .event(i)
+            .map(|e| self.engine.store.get(e).event_type)
     }
-    buckets
-}
 
-/// Siblings of one type under one parent: one node each, or the first few and a group.
-fn add_bucket(
-    g: &mut GraphData,
-    engine: &Engine,
-    parent: Option<usize>,
-    ty: Sym,
-    layer: usize,
-    events: &[EventIdx],
-) {
-    let s = &engine.store;
-    let keep = if events.len() > GROUP_OVER {
-        GROUP_KEEP
-    } else {
-        events.len()
-    };
-    let mut add = |kind: NodeKind, e: EventIdx, label: String, members: &[EventIdx]| {
-        let anomalies = members
-            .iter()
-            .map(|&m| engine.anomalies.on_event(m).count())
-            .sum();
-        g.nodes.push(GNode {
+    fn node(
+        &mut self,
+        parent: Option<usize>,
+        kind: NodeKind,
+        label: String,
+        layer: usize,
+    ) -> usize {
+        let service = kind
+            .first_event()
+            .and_then(|e| self.engine.store.get(e).source);
+        let hop = match (
+            parent.and_then(|p| self.last_time(p)),
+            self.first_time(&kind),
+        ) {
+            (Some(a), Some(b)) => format!(
+                "{}{}",
+                if b >= a { "+" } else { "" },
+                format_duration(b - a)
+            ),
+            _ => String::new(),
+        };
+        self.g.nodes.push(GNode {
             kind,
             label,
-            service: s.get(e).source,
-            anomalies,
+            service,
+            anomalies: 0,
             layer,
             pos: (0.0, 0.0),
+            room: LAST_ROOM,
         });
-        let n = g.nodes.len() - 1;
-        for &m in members {
-            g.node_of.insert(m, n);
-        }
+        let n = self.g.nodes.len() - 1;
+        self.last_event.push(self.g.nodes[n].kind.first_event());
         if let Some(p) = parent {
-            g.edges.push((p, n));
+            self.g.edges.push((p, n, hop));
         }
-    };
-    for &e in &events[..keep] {
-        add(NodeKind::Event(e), e, s.str(ty).to_string(), &[e]);
+        if self.per_layer.len() <= layer {
+            self.per_layer.resize(layer + 1, 0);
+        }
+        self.per_layer[layer] += 1;
+        n
     }
-    if keep < events.len() {
-        let rest = &events[keep..];
-        let label = format!("{} ×{}", s.str(ty), rest.len());
-        add(NodeKind::Group(rest[0], rest.len()), rest[0], label, rest);
+
+    fn first_time(&self, kind: &NodeKind) -> Option<i64> {
+        kind.first_event()
+            .and_then(|e| self.engine.store.get(e).time())
+    }
+
+    /// The time a hop out of node `n` starts at: its (last) event's.
+    fn last_time(&self, n: usize) -> Option<i64> {
+        self.last_event[n].and_then(|e| self.engine.store.get(e).time())
+    }
+
+    fn assign(&mut self, items: &[u32], node: usize) {
+        for &i in items {
+            self.item_node[i as usize] = node as u32;
+        }
+    }
+
+    /// Places the items below `parent` (at `layer`): by type, grouped, or as one "below" node.
+    fn kids(&mut self, parent: Option<usize>, layer: usize, kids: Vec<u32>) {
+        if kids.is_empty() {
+            return;
+        }
+        let full = self.g.nodes.len() >= SUMMARY_NODES
+            || self.per_layer.get(layer).copied().unwrap_or(0) >= LAYER_MAX;
+        let first = kids.iter().find_map(|&i| self.tree.event(i));
+        if self.summary
+            && full
+            && let Some(e) = first
+            && !self.expanded.contains(&e)
+        {
+            let count: u32 = kids.iter().map(|&i| self.tree.size[i as usize]).sum();
+            let n = self.node(
+                parent,
+                NodeKind::Below(e, count as usize),
+                format!("▸ {count} events below"),
+                layer,
+            );
+            self.assign(&kids, n);
+            return;
+        }
+        let mut buckets: Vec<(Option<Sym>, Vec<u32>)> = Vec::new();
+        let mut bucket_of: FxHashMap<Sym, usize> = FxHashMap::default();
+        for i in kids {
+            match self.ty(i) {
+                Some(t) => {
+                    let b = *bucket_of.entry(t).or_insert_with(|| {
+                        buckets.push((Some(t), Vec::new()));
+                        buckets.len() - 1
+                    });
+                    buckets[b].1.push(i);
+                }
+                None => buckets.push((None, vec![i])),
+            }
+        }
+        if self.summary && buckets.len() > MAX_BUCKETS {
+            let rest: Vec<u32> = buckets.drain(MAX_BUCKETS - 1..).flat_map(|b| b.1).collect();
+            buckets.push((None, rest));
+        }
+        for (ty, items) in buckets {
+            self.bucket(parent, layer, ty, &items);
+        }
+    }
+
+    /// Siblings of one type: one node each, or the first few and a group.
+    fn bucket(&mut self, parent: Option<usize>, layer: usize, ty: Option<Sym>, items: &[u32]) {
+        let s = &self.engine.store;
+        let mixed = ty.is_none() && items.iter().any(|&i| self.tree.event(i).is_some());
+        // A summary shows the whole group (no examples beside it: wide layers are unreadable).
+        let few = if self.summary { 0 } else { GROUP_KEEP };
+        let mut keep = if items.len() > GROUP_OVER || mixed {
+            few.min(items.len())
+        } else {
+            items.len()
+        };
+        if mixed {
+            keep = 0;
+        }
+        let rest_first = items.get(keep).and_then(|&i| self.tree.event(i));
+        if rest_first.is_some_and(|e| self.expanded.contains(&e)) {
+            keep = (keep + EXPAND_STEP).min(items.len());
+        }
+        for &i in &items[..keep] {
+            self.single(parent, layer, i, true);
+        }
+        let rest = &items[keep..];
+        let Some(e) = rest.iter().find_map(|&i| self.tree.event(i)) else {
+            for &i in rest {
+                self.single(parent, layer, i, true);
+            }
+            return;
+        };
+        let label = match ty {
+            Some(t) => format!("{} ×{}", s.str(t), rest.len()),
+            None => {
+                let types: FxHashSet<Option<Sym>> = rest.iter().map(|&i| self.ty(i)).collect();
+                format!("{} events, {} types", rest.len(), types.len())
+            }
+        };
+        let n = self.node(parent, NodeKind::Group(e, rest.len()), label, layer);
+        self.assign(rest, n);
+        let below: Vec<u32> = rest
+            .iter()
+            .flat_map(|&i| self.tree.children(i).iter().copied())
+            .collect();
+        self.queue.push_back((n, layer + 1, below));
+    }
+
+    fn single_node(&mut self, parent: Option<usize>, layer: usize, i: u32) -> usize {
+        let s = &self.engine.store;
+        let (kind, label) = match self.tree.items[i as usize] {
+            Item::Event(e) => (NodeKind::Event(e), s.str(s.get(e).event_type).to_string()),
+            Item::Missing {
+                id,
+                trace,
+                external,
+            } => {
+                let what = if trace {
+                    format!("trace {} (causation unknown)", short(s.str(id)))
+                } else if external {
+                    format!("external trigger {}", short(s.str(id)))
+                } else {
+                    format!("missing {}", short(s.str(id)))
+                };
+                (NodeKind::Missing(id), what)
+            }
+        };
+        let n = self.node(parent, kind, label, layer);
+        self.assign(&[i], n);
+        n
+    }
+
+    /// One item; in a summary, a long path of only children below it becomes a segment.
+    fn single(&mut self, parent: Option<usize>, layer: usize, i: u32, compress: bool) {
+        let n = self.single_node(parent, layer, i);
+        let run = self.tree.run[i as usize];
+        if !(compress && self.summary && run > CHAIN_OVER) {
+            self.queue
+                .push_back((n, layer + 1, self.tree.children(i).to_vec()));
+            return;
+        }
+        let only = |x: u32| self.tree.children(x)[0];
+        let x1 = only(i);
+        let n1 = self.single_node(Some(n), layer + 1, x1);
+        let mut it = only(x1);
+        let count = (run - 3) as usize;
+        let first = self.tree.event(it);
+        if first.is_some_and(|e| self.expanded.contains(&e)) {
+            let mut prev = n1;
+            for k in 0..EXPAND_STEP.min(count) {
+                prev = self.single_node(Some(prev), layer + 2 + k, it);
+                it = only(it);
+            }
+            self.single(Some(prev), layer + 2 + EXPAND_STEP.min(count), it, true);
+            return;
+        }
+        let mut members = Vec::with_capacity(count);
+        let mut types: FxHashMap<Option<Sym>, usize> = FxHashMap::default();
+        for _ in 0..count {
+            members.push(it);
+            *types.entry(self.ty(it)).or_default() += 1;
+            it = only(it);
+        }
+        let label = match types.len() {
+            1 => match self.ty(members[0]) {
+                Some(t) => format!("… {} ×{count}", self.engine.store.str(t)),
+                None => format!("… {count} events"),
+            },
+            k => format!("… {count} events, {k} types"),
+        };
+        let Some(e) = first else {
+            return;
+        };
+        let seg = self.node(Some(n1), NodeKind::Segment(e, count), label, layer + 2);
+        self.assign(&members, seg);
+        self.last_event[seg] = members.last().and_then(|&m| self.tree.event(m));
+        self.single(Some(seg), layer + 3, it, false);
+    }
+
+    /// Maps every event to its node (items below a "below" node inherit it) and counts
+    /// anomalies per node; marks anomalous nodes.
+    fn finish(&mut self) {
+        for &i in &self.tree.order {
+            let mut n = self.item_node[i as usize];
+            if n == NONE {
+                let p = self.tree.parent[i as usize];
+                n = if p == NONE {
+                    NONE
+                } else {
+                    self.item_node[p as usize]
+                };
+                self.item_node[i as usize] = n;
+            }
+            if let (Some(e), true) = (self.tree.event(i), n != NONE) {
+                self.g.node_of.insert(e, n as usize);
+                let at = self.tree.cutoff;
+                self.g.nodes[n as usize].anomalies += self.engine.anomalies.on_event_at(e, at).count();
+            }
+        }
+        for n in &mut self.g.nodes {
+            if n.anomalies > 0 {
+                n.label = format!("⚠ {}", n.label);
+            }
+        }
     }
 }
 
@@ -282,93 +411,64 @@ fn short(id: &str) -> &str {
     &id[..end]
 }
 
-/// Orders each layer by its parents' order (children stay under their parents) and centres it.
+/// Tidy tree: leaves take consecutive columns in depth-first order, a parent sits midway over
+/// its first and last child; then each node's room to the next node of its layer.
 fn layout(g: &mut GraphData) {
-    let layers = g.nodes.iter().map(|n| n.layer + 1).max().unwrap_or(0);
-    let mut parent = vec![usize::MAX; g.nodes.len()];
-    for &(p, c) in &g.edges {
-        parent[c] = p;
+    let n = g.nodes.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut has_parent = vec![false; n];
+    for &(p, c, _) in &g.edges {
+        children[p].push(c);
+        has_parent[c] = true;
     }
-    let mut rank = vec![0usize; g.nodes.len()];
-    for layer in 0..layers {
-        let mut members: Vec<usize> = (0..g.nodes.len())
-            .filter(|&n| g.nodes[n].layer == layer)
-            .collect();
-        members.sort_by_key(|&n| {
-            (
-                parent
-                    .get(n)
-                    .filter(|p| **p != usize::MAX)
-                    .map(|&p| rank[p]),
-                n,
-            )
-        });
-        let width = members.len() as f32 * COL_SPACING;
-        for (i, &n) in members.iter().enumerate() {
-            rank[n] = i;
-            g.nodes[n].pos = (
-                i as f32 * COL_SPACING - width / 2.0,
-                layer as f32 * ROW_SPACING,
-            );
+    let mut x = vec![0.0f32; n];
+    let mut next_leaf = 0.0f32;
+    // Iterative post-order: (node, children visited).
+    let mut stack: Vec<(usize, bool)> = (0..n)
+        .rev()
+        .filter(|&i| !has_parent[i])
+        .map(|i| (i, false))
+        .collect();
+    while let Some((v, done)) = stack.pop() {
+        if children[v].is_empty() {
+            x[v] = next_leaf;
+            next_leaf += 1.0;
+        } else if done {
+            x[v] = (x[children[v][0]] + x[*children[v].last().expect("non-empty")]) / 2.0;
+        } else {
+            stack.push((v, true));
+            stack.extend(children[v].iter().rev().map(|&c| (c, false)));
         }
     }
+    let width = (next_leaf - 1.0).max(0.0) * COL_SPACING;
+    let mut by_layer: Vec<Vec<usize>> = Vec::new();
+    for (i, node) in g.nodes.iter_mut().enumerate() {
+        node.pos = (
+            x[i] * COL_SPACING - width / 2.0,
+            node.layer as f32 * ROW_SPACING,
+        );
+        if by_layer.len() <= node.layer {
+            by_layer.resize(node.layer + 1, Vec::new());
+        }
+        by_layer[node.layer].push(i);
+    }
+    for layer in &mut by_layer {
+        layer.sort_by(|a, b| x[*a].total_cmp(&x[*b]));
+        for w in layer.windows(2) {
+            g.nodes[w[0]].room = (x[w[1]] - x[w[0]]) * COL_SPACING;
+        }
+    }
+    let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
+    for node in &g.nodes {
+        lo = (lo.0.min(node.pos.0), lo.1.min(node.pos.1));
+        hi = (hi.0.max(node.pos.0), hi.1.max(node.pos.1));
+    }
+    g.bounds = if n == 0 {
+        (0.0, 0.0, 0.0, 0.0)
+    } else {
+        (lo.0, lo.1, hi.0, hi.1)
+    };
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::Config;
-    use crate::model::DecodedEvent;
-
-    fn push(e: &mut Engine, id: &str, ty: &str, cause: Option<&str>, t: i64) {
-        e.push(
-            DecodedEvent {
-                id: id.into(),
-                event_type: ty.into(),
-                correlation_id: Some("c".into()),
-                causation_id: cause.map(Into::into),
-                time: Some(t),
-                ..Default::default()
-            },
-            0,
-        );
-    }
-
-    #[test]
-    fn layers_by_depth_with_placeholders_and_groups() {
-        let mut e = Engine::new(Config::default());
-        push(&mut e, "root", "Placed", None, 0);
-        push(&mut e, "a", "Paid", Some("root"), 1);
-        push(&mut e, "b", "Shipped", Some("a"), 2);
-        push(&mut e, "o", "Orphan", Some("ghost"), 3);
-        for i in 0..30 {
-            push(&mut e, &format!("n{i}"), "Notified", Some("root"), 10 + i);
-        }
-        let g = build(&e, e.flows.flow_of(0), None);
-        assert_eq!(
-            build(&e, e.flows.flow_of(0), Some(1)).nodes.len(),
-            2,
-            "replay: events up to t=1"
-        );
-        // root, a, b, missing ghost, orphan, 3 kept Notified + 1 group of 27.
-        assert_eq!(
-            g.nodes.len(),
-            9,
-            "{:#?}",
-            g.nodes.iter().map(|n| &n.label).collect::<Vec<_>>()
-        );
-        assert_eq!(g.edges.len(), 7);
-        let by_label = |l: &str| g.nodes.iter().find(|n| n.label == l).unwrap();
-        assert_eq!(by_label("Placed").layer, 0);
-        assert_eq!(by_label("Paid").layer, 1);
-        assert_eq!(by_label("Shipped").layer, 2);
-        assert_eq!(by_label("missing ghost").layer, 0);
-        assert_eq!(by_label("Orphan").layer, 1);
-        assert!(matches!(
-            by_label("Notified ×27").kind,
-            NodeKind::Group(_, 27)
-        ));
-        assert!(by_label("Shipped").pos.1 > by_label("Paid").pos.1);
-        assert_eq!(g.node_of.len(), 34);
-    }
-}
+mod tests;

@@ -19,8 +19,10 @@ pub mod filter;
 pub mod flows_data;
 pub mod flows_panel;
 pub mod graph_cache;
+pub mod graph_canvas;
 pub mod graph_data;
 pub mod graph_panel;
+pub mod graph_tree;
 pub mod inspector_data;
 pub mod inspector_panel;
 pub mod path_box;
@@ -33,6 +35,8 @@ pub mod timeline_panel;
 pub mod top_bar;
 pub mod variants_data;
 pub mod variants_panel;
+pub mod waterfall_data;
+pub mod waterfall_panel;
 
 use crate::analysis::{Engine, FlowId, FlowStatus, Severity};
 use crate::model::Sym;
@@ -47,6 +51,7 @@ pub use prefs::Prefs;
 pub enum CenterTab {
     #[default]
     FlowGraph,
+    Waterfall,
     ServiceMap,
     Variants,
     FlowDiff,
@@ -88,6 +93,8 @@ pub struct ViewState {
     pub open_path: path_box::PathBox,
     /// The Variants and Flow diff tabs.
     pub variants: variants_panel::VariantsView,
+    /// The selected event the waterfall last scrolled to.
+    pub waterfall_scrolled: Option<EventIdx>,
 }
 
 impl ViewState {
@@ -147,14 +154,14 @@ impl ViewState {
         pending |= self.replay_anomalies.update(engine, cutoff, now);
         let flow = self.selected_flow.map(|f| (f, self.changes.revision(f)));
         self.timeline.select(engine, flow);
-        self.graph.update(engine, flow, self.selected_event, cutoff);
+        let graph_pending =
+            (self.graph).update(engine, flow, self.selected_event, cutoff, self.center, now);
         self.inspector.update(engine, self.selected_event);
         self.service_map.update(engine);
-        self.service_map_graph
-            .update(engine, &self.service_map, now);
+        let map_pending = (self.service_map_graph).update(engine, &self.service_map, now);
         self.variants
             .update(engine, self.center, self.selected_flow, now);
-        pending
+        pending || graph_pending || map_pending
     }
 
     /// Active anomalies of a severity, as of the replay cursor when replaying.

@@ -5,28 +5,26 @@
 //! it changes.
 
 use super::filter::Filter;
-use super::graph_panel::{FixedLayout, FixedState};
+use super::graph_canvas::{self, CanvasView};
 use super::variants_data::{Mark, TypeGraph, VariantsData};
 use super::{CenterTab, ViewState, plain, service_color};
 use crate::analysis::variants::diff::Against;
 use crate::analysis::{Engine, FlowId};
 use crate::model::format_duration;
 use egui_extras::{Column, TableBuilder};
-use egui_graphs::{Graph, GraphView, SettingsInteraction, SettingsNavigation, SettingsStyle};
 
 const ROW_H: f32 = 20.0;
 /// Marked edges (missing, extra, slow) are drawn in this colour.
 const MARKED: egui::Color32 = egui::Color32::from_rgb(0xe0, 0x4b, 0x4b);
 
-/// The tabs' data and their drawn graphs.
+/// The tabs' data and the views of their three graphs (variant, diff left, diff right).
 #[derive(Default)]
 pub struct VariantsView {
     pub data: VariantsData,
     /// A flow pinned as the other side of the diff (else: the usual variant).
     pub pinned: Option<FlowId>,
     drawn: u64,
-    graphs: [Option<Graph<(), ()>>; 3],
-    frames: u32,
+    canvases: [CanvasView; 3],
     compared: Option<(FlowId, Option<FlowId>)>,
 }
 
@@ -47,71 +45,55 @@ impl VariantsView {
             _ => {}
         }
         if self.drawn != self.data.generation {
+            // New data: fit the graphs again.
             self.drawn = self.data.generation;
-            self.frames = 0;
-            self.graphs[0] = Some(drawn(&self.data.graph));
-            let diff = self.data.diff.as_ref();
-            self.graphs[1] = diff.map(|d| drawn(&d.2));
-            self.graphs[2] = diff.map(|d| drawn(&d.3));
+            self.canvases = Default::default();
         }
     }
 }
 
-/// An egui_graphs graph of a type graph: layers top-down (as the flow graph), marked edges thick
-/// and labelled.
-fn drawn(t: &TypeGraph) -> Graph<(), ()> {
-    let mut g: Graph<(), ()> = Graph::new();
-    let idx: Vec<_> = t
-        .nodes
-        .iter()
-        .map(|(name, layer, row)| {
-            let pos = egui::pos2(*row as f32 * 240.0, *layer as f32 * 110.0);
-            let id = g.add_node_with_label_and_location((), name.clone(), pos);
-            let node = g.node_mut(id).expect("just added");
-            node.set_color(service_color(name));
-            node.display_mut().radius = 14.0;
-            id
-        })
-        .collect();
+/// Where a type graph's node sits in the world: layers top-down (as the flow graph).
+fn node_pos((_, layer, row): &(String, usize, usize)) -> (f32, f32) {
+    (*row as f32 * 240.0, *layer as f32 * 110.0)
+}
+
+/// Draws a type graph on the painter canvas (`graph_canvas`, which never asks for a frame by
+/// itself): nodes of fixed size in screen space with their names beside them, edges with their
+/// labels at the middle, marked edges (missing, extra, slow) thick, red and named.
+fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
+    const R: f32 = 9.0;
+    let pts: Vec<(f32, f32)> = t.nodes.iter().map(node_pos).collect();
+    let bounds = pts.iter().fold(
+        (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
+        |b, p| (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1)),
+    );
+    let world = graph_canvas::world_rect(bounds, egui::vec2(40.0, 40.0), 160.0);
+    let anchor = pts.first().map_or(egui::Pos2::ZERO, |p| egui::pos2(p.0, p.1));
+    let (resp, tf) = graph_canvas::canvas_ui(ui, canvas, world, anchor, 0.35);
+    let painter = ui.painter_at(resp.rect);
+    let text = ui.visuals().text_color();
     for e in &t.edges {
-        let label = match e.mark {
-            Mark::Plain => e.label.clone(),
-            Mark::Missing => format!("MISSING in this flow · {}", e.label),
-            Mark::Extra => format!("EXTRA · {}", e.label),
-            Mark::Slow => format!("SLOW · {}", e.label),
+        let (a, b) = (tf.at(pts[e.from]), tf.at(pts[e.to]));
+        let (stroke, label) = match e.mark {
+            Mark::Plain => (egui::Stroke::new(1.5, ui.visuals().weak_text_color()), e.label.clone()),
+            Mark::Missing => (egui::Stroke::new(4.0, MARKED), format!("MISSING in this flow · {}", e.label)),
+            Mark::Extra => (egui::Stroke::new(4.0, MARKED), format!("EXTRA · {}", e.label)),
+            Mark::Slow => (egui::Stroke::new(4.0, MARKED), format!("SLOW · {}", e.label)),
         };
-        let id = g.add_edge_with_label(idx[e.from], idx[e.to], (), label);
-        if e.mark != Mark::Plain
-            && let Some(edge) = g.edge_mut(id)
-        {
-            edge.set_selected(true);
+        painter.line_segment([a, b], stroke);
+        let mid = a + (b - a) * 0.5;
+        let colour = if e.mark == Mark::Plain { text } else { MARKED };
+        if let Some(g) = graph_canvas::fitted_text(ui, &label, 220.0, colour) {
+            painter.galley(mid + egui::vec2(6.0, -g.size().y / 2.0), g, colour);
         }
     }
-    g
-}
-
-fn graph_ui(ui: &mut egui::Ui, g: &mut Graph<(), ()>, id: &str, fit: bool) {
-    GraphView::<FixedState, FixedLayout>::new()
-        .with_id(Some(id.to_string()))
-        .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true))
-        .with_navigations(
-            &SettingsNavigation::new()
-                .with_fit_to_screen_enabled(fit)
-                .with_fit_to_screen_padding(0.2)
-                .with_zoom_and_pan_enabled(!fit),
-        )
-        .with_styles(
-            &SettingsStyle::new()
-                .with_labels_always(true)
-                .with_edge_stroke_hook(|selected, _order, stroke, _style| {
-                    if selected {
-                        egui::Stroke::new(4.0, MARKED)
-                    } else {
-                        stroke
-                    }
-                }),
-        )
-        .show(ui, g);
+    for (n, p) in t.nodes.iter().zip(&pts) {
+        let c = tf.at(*p);
+        painter.circle_filled(c, R, service_color(&n.0));
+        if let Some(g) = graph_canvas::fitted_text(ui, &n.0, 200.0, text) {
+            painter.galley(c + egui::vec2(R + 4.0, -R - g.size().y), g, text);
+        }
+    }
 }
 
 fn dur(ns: Option<i64>) -> String {
@@ -181,10 +163,9 @@ pub fn variants_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
             .set_filter(Filter::parse(&view.filter_text).expect("a variant term parses"));
     }
     ui.separator();
-    let fit = view.variants.frames < 3;
-    view.variants.frames = view.variants.frames.saturating_add(1);
-    match view.variants.graphs[0].as_mut() {
-        Some(g) if g.node_count() > 0 => graph_ui(ui, g, "variant_graph", fit),
+    let vv = &mut view.variants;
+    match &vv.data.graph {
+        g if !g.nodes.is_empty() => graph_ui(ui, g, &mut vv.canvases[0]),
         _ => {
             ui.label("No variants yet (they are numbered at the end of loading or live ticks).");
         }
@@ -226,16 +207,14 @@ pub fn diff_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState) {
         Against::Flow(g) => format!("flow {}", engine.store.str(engine.flows.get(g).key)),
         Against::Variant(v) => format!("variant {}", engine.variants.get(v).number),
     };
-    let fit = vv.frames < 3;
-    vv.frames = vv.frames.saturating_add(1);
+    let Some((_, _, left, right)) = &vv.data.diff else {
+        return;
+    };
+    let [_, c1, c2] = &mut vv.canvases;
     ui.columns(2, |cols| {
         cols[0].strong("this flow");
-        if let Some(g) = vv.graphs[1].as_mut() {
-            graph_ui(&mut cols[0], g, "diff_left", fit);
-        }
+        graph_ui(&mut cols[0], left, c1);
         cols[1].strong(right_title);
-        if let Some(g) = vv.graphs[2].as_mut() {
-            graph_ui(&mut cols[1], g, "diff_right", fit);
-        }
+        graph_ui(&mut cols[1], right, c2);
     });
 }
