@@ -24,6 +24,10 @@ pub struct DiffArgs {
     /// Minimum time without a follow-up before an event is stuck (as for `check`).
     #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
     pub stuck_after: i64,
+    /// A Schema Registry setting (schema.registry.basic.auth.user.info=USER:PASS,
+    /// schema.registry.ssl.*), as in Confluent's clients.
+    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
+    pub property: Vec<(String, String)>,
     #[command(flatten)]
     pub ids: ProfileArgs,
 }
@@ -39,6 +43,7 @@ impl DiffArgs {
             dlq_pattern: None,
             flows: false,
             threads: 0,
+            property: self.property.clone(),
             no_unusual: false,
             ids: self.ids.clone(),
         }

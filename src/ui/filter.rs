@@ -6,7 +6,7 @@
 //! why. Replay matches the flow as of the cursor. No egui here: tested as plain logic.
 
 use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus, REGISTRY};
-use crate::model::{Payload, Timestamp};
+use crate::model::Timestamp;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Term {
