@@ -392,7 +392,8 @@ impl Builder<'_> {
             if let (Some(e), true) = (self.tree.event(i), n != NONE) {
                 self.g.node_of.insert(e, n as usize);
                 let at = self.tree.cutoff;
-                self.g.nodes[n as usize].anomalies += self.engine.anomalies.on_event_at(e, at).count();
+                self.g.nodes[n as usize].anomalies +=
+                    self.engine.anomalies.on_event_at(e, at).count();
             }
         }
         for n in &mut self.g.nodes {

@@ -63,22 +63,37 @@ fn node_pos((_, layer, row): &(String, usize, usize)) -> (f32, f32) {
 fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
     const R: f32 = 9.0;
     let pts: Vec<(f32, f32)> = t.nodes.iter().map(node_pos).collect();
-    let bounds = pts.iter().fold(
-        (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
-        |b, p| (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1)),
-    );
+    let bounds = pts
+        .iter()
+        .fold((f32::MAX, f32::MAX, f32::MIN, f32::MIN), |b, p| {
+            (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1))
+        });
     let world = graph_canvas::world_rect(bounds, egui::vec2(40.0, 40.0), 160.0);
-    let anchor = pts.first().map_or(egui::Pos2::ZERO, |p| egui::pos2(p.0, p.1));
+    let anchor = pts
+        .first()
+        .map_or(egui::Pos2::ZERO, |p| egui::pos2(p.0, p.1));
     let (resp, tf) = graph_canvas::canvas_ui(ui, canvas, world, anchor, 0.35);
     let painter = ui.painter_at(resp.rect);
     let text = ui.visuals().text_color();
     for e in &t.edges {
         let (a, b) = (tf.at(pts[e.from]), tf.at(pts[e.to]));
         let (stroke, label) = match e.mark {
-            Mark::Plain => (egui::Stroke::new(1.5, ui.visuals().weak_text_color()), e.label.clone()),
-            Mark::Missing => (egui::Stroke::new(4.0, MARKED), format!("MISSING in this flow · {}", e.label)),
-            Mark::Extra => (egui::Stroke::new(4.0, MARKED), format!("EXTRA · {}", e.label)),
-            Mark::Slow => (egui::Stroke::new(4.0, MARKED), format!("SLOW · {}", e.label)),
+            Mark::Plain => (
+                egui::Stroke::new(1.5, ui.visuals().weak_text_color()),
+                e.label.clone(),
+            ),
+            Mark::Missing => (
+                egui::Stroke::new(4.0, MARKED),
+                format!("MISSING in this flow · {}", e.label),
+            ),
+            Mark::Extra => (
+                egui::Stroke::new(4.0, MARKED),
+                format!("EXTRA · {}", e.label),
+            ),
+            Mark::Slow => (
+                egui::Stroke::new(4.0, MARKED),
+                format!("SLOW · {}", e.label),
+            ),
         };
         painter.line_segment([a, b], stroke);
         let mid = a + (b - a) * 0.5;

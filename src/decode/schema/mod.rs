@@ -17,10 +17,10 @@ pub mod avro;
 mod avro_plan;
 pub mod json_schema;
 pub mod protobuf;
-pub mod registry;
-pub mod sidecar;
 mod protobuf_raw;
+pub mod registry;
 pub mod schemaless;
+pub mod sidecar;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// One loaded schema.
 #[derive(Debug)]
 pub enum Kind {
-    Avro(avro::AvroSchema),
+    Avro(Box<avro::AvroSchema>),
     Json(json_schema::JsonSchema),
     Protobuf(protobuf::ProtoSchema),
 }

@@ -301,7 +301,7 @@ impl Registry {
 /// error does not name it (the caller does).
 pub fn entry(reg: &Registered, file: String, origin: String) -> Result<Entry, String> {
     let kind = match reg.schema_type.as_str() {
-        "AVRO" => avro::AvroSchema::parse(&avro_inlined(reg)?).map(Kind::Avro),
+        "AVRO" => avro::AvroSchema::parse(&avro_inlined(reg)?).map(|s| Kind::Avro(Box::new(s))),
         "JSON" => json_schema::JsonSchema::parse(&reg.schema).map(Kind::Json),
         "PROTOBUF" => protobuf::ProtoSchema::parse(&descriptor_set(reg)?).map(Kind::Protobuf),
         t => Err(format!("unknown schemaType {t}")),
