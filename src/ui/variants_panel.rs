@@ -52,6 +52,10 @@ impl VariantsView {
     }
 }
 
+/// Below this zoom names and edge labels would overlap: a bigger graph is shown from its top
+/// (drag to pan).
+const READABLE_ZOOM: f32 = 0.6;
+
 /// Where a type graph's node sits in the world: layers top-down (as the flow graph).
 fn node_pos((_, layer, row): &(String, usize, usize)) -> (f32, f32) {
     (*row as f32 * 240.0, *layer as f32 * 110.0)
@@ -72,10 +76,17 @@ fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
     let anchor = pts
         .first()
         .map_or(egui::Pos2::ZERO, |p| egui::pos2(p.0, p.1));
-    let (resp, tf) = graph_canvas::canvas_ui(ui, canvas, world, anchor, 0.35);
+    let (resp, tf) = graph_canvas::canvas_ui(ui, canvas, world, anchor, READABLE_ZOOM);
     let painter = ui.painter_at(resp.rect);
     let text = ui.visuals().text_color();
+    // Edges between the same two layers have their middles at one height: their labels are
+    // stacked a line apart so they never overlap.
+    let mut per_gap: std::collections::HashMap<(usize, usize), f32> = Default::default();
     for e in &t.edges {
+        let gap = (t.nodes[e.from].1, t.nodes[e.to].1);
+        let k = per_gap.entry(gap).or_default();
+        let dy = *k * graph_canvas::line_height(ui);
+        *k += 1.0;
         let (a, b) = (tf.at(pts[e.from]), tf.at(pts[e.to]));
         let (stroke, label) = match e.mark {
             Mark::Plain => (
@@ -99,7 +110,7 @@ fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
         let mid = a + (b - a) * 0.5;
         let colour = if e.mark == Mark::Plain { text } else { MARKED };
         if let Some(g) = graph_canvas::fitted_text(ui, &label, 220.0, colour) {
-            painter.galley(mid + egui::vec2(6.0, -g.size().y / 2.0), g, colour);
+            painter.galley(mid + egui::vec2(6.0, dy - g.size().y / 2.0), g, colour);
         }
     }
     for (n, p) in t.nodes.iter().zip(&pts) {
