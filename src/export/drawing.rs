@@ -3,9 +3,10 @@
 //! order of discovery in that column; arrows go from cause to effect, labelled with the hop's
 //! latency; anomalies outline the event in their severity's colour and are named under it.
 //!
-//! The window's graph is interactive and laid out by egui_graphs; this is a static drawing built
-//! from the analysis alone, so the CLI can write it without a window and the PNG is the SVG
-//! rasterised (resvg, with egui's own Ubuntu font embedded: the same pixels on every machine).
+//! The window's graph is interactive (`ui/graph_canvas.rs`, laid out by `ui/graph_data.rs`); this
+//! is a static drawing built from the analysis alone, so the CLI can write it without a window and
+//! the PNG is the SVG rasterised (resvg, with egui's own Ubuntu font embedded: the same pixels on
+//! every machine).
 
 use crate::analysis::{Engine, FlowId, Severity};
 use crate::model::format_duration;
