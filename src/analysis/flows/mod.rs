@@ -177,6 +177,11 @@ impl Flows {
         self.live == 0
     }
 
+    /// One past the highest flow id (flows merged away included).
+    pub fn id_bound(&self) -> usize {
+        self.flows.len()
+    }
+
     pub fn reserve(&mut self, events: usize) {
         // Room for the most each can need (a flow per event, as when every event is its own
         // root; two symbols per event): room never used is address space the process never
