@@ -111,13 +111,10 @@ impl ProfileArgs {
     }
 }
 
+/// How trace files are read and analysed: the options `check`, `events`, `variants`, `export` and
+/// `diff` share.
 #[derive(Args, Debug, Clone)]
-pub struct CheckArgs {
-    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
+pub struct AnalysisArgs {
     /// Minimum time without a follow-up before an event is stuck.
     #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
     pub stuck_after: i64,
@@ -130,9 +127,6 @@ pub struct CheckArgs {
     /// Regular expression for dead-letter topic names.
     #[arg(long, value_name = "REGEX")]
     pub dlq_pattern: Option<String>,
-    /// Also list every flow (text format).
-    #[arg(long)]
-    pub flows: bool,
     /// Decoder threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -147,13 +141,28 @@ pub struct CheckArgs {
     pub ids: ProfileArgs,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Also list every flow (text format).
+    #[arg(long)]
+    pub flows: bool,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
 impl CheckArgs {
     /// How the files are read: the profiles and threads given, payloads not kept.
     pub fn file_options(&self) -> Result<FileOptions, String> {
+        let a = &self.analysis;
         Ok(FileOptions {
-            profiles: self.ids.to_config_with_registry(&self.property)?,
+            profiles: a.ids.to_config_with_registry(&a.property)?,
             keep_payload: false,
-            threads: self.threads,
+            threads: a.threads,
         })
     }
 }
@@ -165,6 +174,7 @@ pub(super) fn parse_now(text: &str) -> Result<i64, String> {
 
 /// The analysis settings the arguments ask for (variants only for `unusual_flow`).
 pub fn config(args: &CheckArgs) -> Result<Config, String> {
+    let args = &args.analysis;
     let mut config = Config {
         stuck_after: args.stuck_after,
         expect: args.expect.clone(),
@@ -204,7 +214,7 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
         SourceMessage::Finished { .. } => {}
     });
-    engine.finish(args.now);
+    engine.finish(args.analysis.now);
     Ok((engine, io_errors))
 }
 
