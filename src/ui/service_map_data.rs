@@ -91,7 +91,7 @@ impl ServiceMapData {
 /// World units between service boxes (beyond the widest hop label) and least row spacing; the
 /// estimated width of one label character and the height of a line at the body font (labels
 /// are laid out in world units at zoom 1, where text is drawn at its normal size).
-pub const MAP_COL_GAP: f32 = 60.0;
+pub const MAP_COL_GAP: f32 = 40.0;
 pub const MAP_ROW_MIN: f32 = 90.0;
 pub const CHAR_W: f32 = 7.5;
 pub const LINE_H: f32 = 17.0;
