@@ -193,12 +193,9 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
     engine.reserve(crate::ingest::file::reserve_for(&args.files));
-    // A span export that could not be read in full is an input error like a missing file.
-    let mut io_errors: Vec<String> = opts
-        .profiles
-        .spans
-        .as_ref()
-        .map_or(Vec::new(), |s| s.problems().to_vec());
+    // A span export or a schema file that could not be read in full is an input error like a
+    // missing file.
+    let mut io_errors: Vec<String> = opts.profiles.load_problems();
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),

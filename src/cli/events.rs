@@ -55,12 +55,8 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
-    let spans_problems = opts
-        .profiles
-        .spans
-        .as_ref()
-        .map_or(&[][..], |s| s.problems());
-    for p in spans_problems {
+    let spans_problems = opts.profiles.load_problems();
+    for p in &spans_problems {
         eprintln!("eventscope events: {p}");
     }
     let mut failed = !spans_problems.is_empty();
