@@ -20,18 +20,21 @@ pub struct Settings {
     pub user_info: Option<String>,
     /// PEM file of the CAs to trust (default: Mozilla's roots, webpki-roots).
     pub ca_location: Option<String>,
-    /// PEM client certificate (chain), and its unencrypted PEM key (default: the same file).
+    /// PEM client certificate (chain), and its PEM key (default: the same file).
     pub certificate_location: Option<String>,
     pub key_location: Option<String>,
+    /// The password of an encrypted PKCS#8 key (a secret, like `user_info`).
+    pub key_password: Option<String>,
 }
 
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
     "url",
     "basic.auth.user.info",
     "basic.auth.credentials.source",
     "ssl.ca.location",
     "ssl.certificate.location",
     "ssl.key.location",
+    "ssl.key.password",
     "ssl.endpoint.identification.algorithm",
 ];
 
@@ -68,6 +71,8 @@ impl Settings {
                 "ssl.ca.location" => s.ca_location = value,
                 "ssl.certificate.location" => s.certificate_location = value,
                 "ssl.key.location" => s.key_location = value,
+                // Not trimmed: a password may end in a space.
+                "ssl.key.password" => s.key_password = Some(v).filter(|v| !v.is_empty()),
                 "basic.auth.credentials.source" | "ssl.endpoint.identification.algorithm" => {}
                 _ => {
                     return Err(format!(
@@ -176,12 +181,20 @@ mod tests {
         assert_eq!(s.user_info.as_deref(), Some("bob:pw"));
         assert_eq!(s.ca_location.as_deref(), Some("/ca.pem"));
         assert_eq!(Settings::from_properties(&[p("a", "b")]), Ok(None));
-        let bad = Settings::from_properties(&[p("schema.registry.ssl.key.password", "x")]);
+        let bad = Settings::from_properties(&[p("schema.registry.ssl.keystore.location", "x")]);
         assert!(bad.unwrap_err().contains("not a Schema Registry setting"));
         let bad = Settings::from_properties(&[p("schema.registry.url", "registry:8081")]);
         assert!(bad.unwrap_err().contains("not an http:// or https:// URL"));
         assert!(crate::ingest::kafka::is_secret(
             "schema.registry.basic.auth.user.info"
         ));
+        assert!(crate::ingest::kafka::is_secret(
+            "schema.registry.ssl.key.password"
+        ));
+        let s = Settings::from_properties(&[
+            p("schema.registry.url", "https://a:8081"),
+            p("schema.registry.ssl.key.password", " pw "),
+        ]);
+        assert_eq!(s.unwrap().unwrap().key_password.as_deref(), Some(" pw "));
     }
 }
