@@ -80,7 +80,13 @@ fn json(text: &str) -> Value {
 }
 
 /// `record` with the registry: the live summary and what it said on stderr.
-fn record_with(b: &Broker, topics: &[&str], out: &Path, n: u64, extra: &[&str]) -> (Value, String) {
+pub fn record_with(
+    b: &Broker,
+    topics: &[&str],
+    out: &Path,
+    n: u64,
+    extra: &[&str],
+) -> (Value, String) {
     let bs = b.bootstrap();
     let n_s = n.to_string();
     let mut args = vec!["record", "-b", &bs, "--from", "beginning"];
