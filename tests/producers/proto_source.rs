@@ -11,15 +11,24 @@
 use super::registry::record_with;
 use super::*;
 
-#[test]
-fn proto_sources_decode_serializer_records_with_ids_from_the_payload() {
+/// `proto_source.py` with `orders` orders into a broker of its own: the broker, a temporary
+/// directory, its `schemas` directory of `.proto` sources, and what was sent.
+fn produce(orders: u32) -> (Broker, tempfile::TempDir, std::path::PathBuf, Value) {
     let b = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let schemas = dir.path().join("schemas");
     std::fs::create_dir(&schemas).unwrap();
     let s = schemas.to_str().unwrap();
-    let sent: Value =
-        serde_json::from_str(py("proto_source.py", &[&b.bootstrap(), s, "6"]).trim()).unwrap();
+    let args = [b.bootstrap(), s.to_string(), orders.to_string()];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let sent = serde_json::from_str(py("proto_source.py", &args).trim()).unwrap();
+    (b, dir, schemas, sent)
+}
+
+#[test]
+fn proto_sources_decode_serializer_records_with_ids_from_the_payload() {
+    let (b, dir, schemas, sent) = produce(6);
+    let s = schemas.to_str().unwrap();
     let records = sent["records"].as_u64().unwrap();
     assert_eq!(records, 6 + 6 + 3);
     let out = dir.path().join("rec.jsonl");
@@ -112,13 +121,8 @@ fn exported(file: &Path, extra: &[&str]) -> std::collections::HashMap<String, Va
 /// decode (and `events` exits 2, as for any input it could not read in full).
 #[test]
 fn a_broken_proto_beside_good_ones_is_named_and_the_rest_decode() {
-    let b = Broker::start();
-    let dir = tempfile::tempdir().unwrap();
-    let schemas = dir.path().join("schemas");
-    std::fs::create_dir(&schemas).unwrap();
+    let (b, dir, schemas, sent) = produce(2);
     let s = schemas.to_str().unwrap();
-    let sent: Value =
-        serde_json::from_str(py("proto_source.py", &[&b.bootstrap(), s, "2"]).trim()).unwrap();
     let records = sent["records"].as_u64().unwrap();
     let out = dir.path().join("rec.jsonl");
     record(&b, &["orders", "invoices", "refunds"], &out, records);

@@ -189,6 +189,7 @@ mod tests {
         ));
     }
 
+    /// `openssl ARGS` in `dir` (the CLI makes the keys, as users do).
     fn openssl(dir: &std::path::Path, args: &[&str]) {
         let out = std::process::Command::new("openssl")
             .args(args)
@@ -202,76 +203,50 @@ mod tests {
         );
     }
 
-    /// A client certificate and its key, unencrypted and as an encrypted PKCS#8 key.
-    fn client_key(dir: &std::path::Path, password: &str) {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "cert.pem",
-                "-subj",
-                "/CN=client",
-                "-days",
-                "1",
-            ],
-        );
-        let pass = format!("pass:{password}");
-        openssl(
-            dir,
-            &[
-                "pkcs8",
-                "-topk8",
-                "-v2",
-                "aes-256-cbc",
-                "-in",
-                "key.pem",
-                "-out",
-                "enc.pem",
-                "-passout",
-                &pass,
-            ],
-        );
-    }
-
     #[test]
     fn an_encrypted_pkcs8_key_is_read_with_its_password() {
         let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
         let password = "s3cret key pass";
-        client_key(dir.path(), password);
-        let pem = std::fs::read(dir.path().join("enc.pem")).unwrap();
-        assert!(String::from_utf8_lossy(&pem).contains("BEGIN ENCRYPTED PRIVATE KEY"));
-        let plain = PrivateKey::from_pem(&std::fs::read(dir.path().join("key.pem")).unwrap());
-        let key = private_key(&pem, Some(password)).unwrap();
-        assert_eq!(key.der(), plain.unwrap().der(), "decrypted to the very key");
-        let e = private_key(&pem, None).unwrap_err();
-        assert!(e.contains("schema.registry.ssl.key.password"), "{e}");
-        // A wrong password: a clear error naming the key file, never the password.
-        let settings = |pw: &str| Settings {
-            urls: vec!["https://127.0.0.1:1".into()],
-            certificate_location: Some(dir.path().join("cert.pem").display().to_string()),
-            key_location: Some(dir.path().join("enc.pem").display().to_string()),
-            key_password: Some(pw.into()),
-            ..Default::default()
-        };
-        let e = connect(&settings("not the pass")).err().unwrap();
-        let key_path = dir.path().join("enc.pem").display().to_string();
-        assert!(
-            e.starts_with(&format!("schema.registry.ssl.key.location: {key_path}: ")),
-            "{e}"
+        let pass = format!("pass:{password}");
+        let p256 = "ec_paramgen_curve:P-256";
+        openssl(
+            d,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                p256,
+                "-out",
+                "key.pem",
+            ],
         );
-        assert!(
-            e.contains("wrong password") && !e.contains("not the pass"),
-            "{e}"
+        let topk8 = [
+            "pkcs8", "-topk8", "-in", "key.pem", "-passout", &pass, "-out",
+        ];
+        openssl(
+            d,
+            &[&topk8[..], &["aes.pem", "-v2", "aes-256-cbc"]].concat(),
         );
-        assert!(connect(&settings(password)).is_ok());
+        openssl(d, &[&topk8[..], &["scrypt.pem", "-scrypt"]].concat());
+        let read = |f: &str| std::fs::read(d.join(f)).unwrap();
+        let plain = PrivateKey::from_pem(&read("key.pem")).unwrap();
+        for f in ["aes.pem", "scrypt.pem"] {
+            let pem = read(f);
+            assert!(pem.starts_with(ENCRYPTED.0.as_bytes()), "{f}");
+            let key = private_key(&pem, Some(password)).unwrap();
+            assert_eq!(key.der(), plain.der(), "{f}: decrypted to the very key");
+            let e = private_key(&pem, Some("not the pass")).unwrap_err();
+            assert!(
+                e.contains("(a wrong password?)") && !e.contains("not the pass"),
+                "{e}"
+            );
+        }
+        let e = private_key(&read("aes.pem"), None).unwrap_err();
+        let says = "the key is encrypted: give its password with schema.registry.ssl.key.password";
+        assert_eq!(e, says);
+        // An unencrypted key is read as before (the password is not needed).
+        assert!(private_key(&read("key.pem"), Some(password)).is_ok());
     }
 }
