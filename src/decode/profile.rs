@@ -143,14 +143,6 @@ impl ProfileConfig {
             || self.subject.is_some()
     }
 
-    /// What the span exports (`--spans`) and the schema directory (`--schemas`, a `.proto` file
-    /// that does not compile) could not give: each names its file and line.
-    pub fn load_problems(&self) -> Vec<String> {
-        let spans = self.spans.iter().flat_map(|s| s.problems());
-        let schemas = self.schemas.iter().flat_map(|s| s.problems());
-        spans.chain(schemas).cloned().collect()
-    }
-
     /// Whether `p` may supply `f`: `--profile` restricts the ids, never the type.
     fn allows(&self, p: Profile, f: Field) -> bool {
         f == Field::Type || self.only.is_none_or(|o| o == p)
