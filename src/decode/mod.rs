@@ -90,7 +90,6 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// The native format's metadata line: `{"eventscope_trace":...}` (white space allowed).
 impl ProfileConfig {
     /// What the span exports (`--spans`) and the schema directory (`--schemas`, a `.proto` file
     /// that does not compile) could not give: each names its file and line.
@@ -101,6 +100,7 @@ impl ProfileConfig {
     }
 }
 
+/// The native format's metadata line: `{"eventscope_trace":...}` (white space allowed).
 fn is_trace_header(line: &[u8]) -> bool {
     let Some(rest) = line.trim_ascii_start().strip_prefix(b"{") else {
         return false;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 /// Properties with this prefix configure the registry client (not librdkafka).
 pub const PREFIX: &str = "schema.registry.";
 
-/// The registry client's settings.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The registry client's settings (`Debug` shows no secret).
+#[derive(Clone, Default, PartialEq)]
 pub struct Settings {
     /// One URL, or several separated by commas (tried in order).
     pub urls: Vec<String>,
@@ -25,6 +25,20 @@ pub struct Settings {
     pub key_location: Option<String>,
     /// The password of an encrypted PKCS#8 key (a secret, like `user_info`).
     pub key_password: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "(secret)");
+        f.debug_struct("Settings")
+            .field("urls", &self.urls)
+            .field("user_info", &hidden(&self.user_info))
+            .field("ca_location", &self.ca_location)
+            .field("certificate_location", &self.certificate_location)
+            .field("key_location", &self.key_location)
+            .field("key_password", &hidden(&self.key_password))
+            .finish()
+    }
 }
 
 const KNOWN: [&str; 8] = [
@@ -195,6 +209,8 @@ mod tests {
             p("schema.registry.url", "https://a:8081"),
             p("schema.registry.ssl.key.password", " pw "),
         ]);
-        assert_eq!(s.unwrap().unwrap().key_password.as_deref(), Some(" pw "));
+        let s = s.unwrap().unwrap();
+        assert_eq!(s.key_password.as_deref(), Some(" pw "));
+        assert!(!format!("{s:?}").contains(" pw "), "{s:?}");
     }
 }
