@@ -44,14 +44,16 @@ pub struct ProfileArgs {
     #[arg(long, value_name = "SPEC")]
     pub subject: Option<FieldSpec>,
     /// A directory of schemas for Confluent wire-format payloads: `.avsc` (Avro), `.desc`
-    /// (Protobuf FileDescriptorSet) and `.json` (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
+    /// (Protobuf FileDescriptorSet), `.proto` (Protobuf sources, imports relative to DIR) and
+    /// `.json` (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
     /// file `42.avsc`) or by subject `<topic>-value` (README, "Schemas").
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
     /// A Confluent Schema Registry for the schemas of wire-format payloads, by id (read only,
     /// each id fetched once). Its settings are Confluent's client properties, given with -X:
     /// schema.registry.basic.auth.user.info=USER:PASS, schema.registry.ssl.ca.location,
-    /// schema.registry.ssl.certificate.location, schema.registry.ssl.key.location.
+    /// schema.registry.ssl.certificate.location, schema.registry.ssl.key.location,
+    /// schema.registry.ssl.key.password (an encrypted PKCS#8 key).
     #[arg(long, value_name = "URL")]
     pub schema_registry: Option<String>,
     /// OpenTelemetry span export (OTLP/JSON or Jaeger JSON), for causation between events that
@@ -203,12 +205,9 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
     engine.reserve(crate::ingest::file::reserve_for(&args.files));
-    // A span export that could not be read in full is an input error like a missing file.
-    let mut io_errors: Vec<String> = opts
-        .profiles
-        .spans
-        .as_ref()
-        .map_or(Vec::new(), |s| s.problems().to_vec());
+    // A span export or a schema file that could not be read in full is an input error like a
+    // missing file.
+    let mut io_errors: Vec<String> = opts.profiles.load_problems();
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
