@@ -20,7 +20,7 @@ pub const NODE_R: f32 = 7.0;
 const READABLE_ZOOM: f32 = 0.45;
 /// The service map's text scales with the zoom (its layout leaves room for labels at zoom 1); a
 /// fit keeps it at least this large (10 px text at the default body size).
-const MAP_READABLE_ZOOM: f32 = 0.8;
+const MAP_READABLE_ZOOM: f32 = 0.7;
 const ANOMALY_RED: Color32 = Color32::from_rgb(0xe0, 0x4b, 0x4b);
 
 pub fn center_ui(ui: &mut egui::Ui, engine: &Engine, view: &mut ViewState, out: &mut Vec<Command>) {
