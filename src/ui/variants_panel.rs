@@ -58,7 +58,7 @@ const READABLE_ZOOM: f32 = 0.6;
 
 /// Where a type graph's node sits in the world: layers top-down (as the flow graph).
 fn node_pos((_, layer, row): &(String, usize, usize)) -> (f32, f32) {
-    (*row as f32 * 240.0, *layer as f32 * 110.0)
+    (*row as f32 * 240.0, *layer as f32 * 120.0)
 }
 
 /// Draws a type graph on the painter canvas (`graph_canvas`, which never asks for a frame by
@@ -79,14 +79,27 @@ fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
     let (resp, tf) = graph_canvas::canvas_ui(ui, canvas, world, anchor, READABLE_ZOOM);
     let painter = ui.painter_at(resp.rect);
     let text = ui.visuals().text_color();
-    // Edges between the same two layers have their middles at one height: their labels are
-    // stacked a line apart so they never overlap.
-    let mut per_gap: std::collections::HashMap<(usize, usize), f32> = Default::default();
+    // Node names sit above-right of their nodes; edge labels take the first spot along their edge
+    // that is clear of every node, name and label placed before (as the service map's).
+    let names: Vec<_> = (t.nodes.iter().zip(&pts))
+        .map(|(n, p)| {
+            let c = tf.at(*p);
+            let g = graph_canvas::fitted_text(ui, &n.0, 200.0, text);
+            let at = g.as_ref().map(|g| c + egui::vec2(R + 4.0, -R - g.size().y));
+            (c, g, at)
+        })
+        .collect();
+    let mut taken: Vec<egui::Rect> = Vec::new();
+    for (c, g, at) in &names {
+        taken.push(egui::Rect::from_center_size(
+            *c,
+            egui::Vec2::splat(2.0 * R + 4.0),
+        ));
+        if let (Some(g), Some(at)) = (g, at) {
+            taken.push(egui::Rect::from_min_size(*at, g.size()));
+        }
+    }
     for e in &t.edges {
-        let gap = (t.nodes[e.from].1, t.nodes[e.to].1);
-        let k = per_gap.entry(gap).or_default();
-        let dy = *k * graph_canvas::line_height(ui);
-        *k += 1.0;
         let (a, b) = (tf.at(pts[e.from]), tf.at(pts[e.to]));
         let (stroke, label) = match e.mark {
             Mark::Plain => (
@@ -107,17 +120,29 @@ fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
             ),
         };
         painter.line_segment([a, b], stroke);
-        let mid = a + (b - a) * 0.5;
         let colour = if e.mark == Mark::Plain { text } else { MARKED };
         if let Some(g) = graph_canvas::fitted_text(ui, &label, 220.0, colour) {
-            painter.galley(mid + egui::vec2(6.0, dy - g.size().y / 2.0), g, colour);
+            let size = g.size();
+            let spot = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]
+                .iter()
+                .flat_map(|&f| [6.0f32, -6.0 - size.x].map(|dx| (f, dx)))
+                .map(|(f, dx)| {
+                    let p = a + (b - a) * f;
+                    egui::Rect::from_min_size(p + egui::vec2(dx, -size.y / 2.0), size)
+                })
+                .find(|r| !taken.iter().any(|x| x.intersects(*r)))
+                .unwrap_or_else(|| {
+                    let mid = a + (b - a) * 0.5;
+                    egui::Rect::from_min_size(mid + egui::vec2(6.0, -size.y / 2.0), size)
+                });
+            taken.push(spot);
+            painter.galley(spot.min, g, colour);
         }
     }
-    for (n, p) in t.nodes.iter().zip(&pts) {
-        let c = tf.at(*p);
+    for (n, (c, g, at)) in t.nodes.iter().zip(names) {
         painter.circle_filled(c, R, service_color(&n.0));
-        if let Some(g) = graph_canvas::fitted_text(ui, &n.0, 200.0, text) {
-            painter.galley(c + egui::vec2(R + 4.0, -R - g.size().y), g, text);
+        if let (Some(g), Some(at)) = (g, at) {
+            painter.galley(at, g, text);
         }
     }
 }
