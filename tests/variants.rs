@@ -376,3 +376,49 @@ fn growing_flows_move_between_variants_in_a_live_session() {
         seen.len()
     );
 }
+
+/// `Engine::statuses` (every flow in one pass over the store, which the end of input uses to
+/// judge every flow complete or not for the variants) gives each flow the status
+/// `Engine::status` gives it from its own events: on every sample and on a generated trace with
+/// every fault `gen` injects.
+#[test]
+fn every_flows_status_in_one_pass_is_its_own_status() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: eventscope::cli::check::CheckArgs,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("gen.jsonl");
+    let faults = "dup=0.02,reorder=0.05,drop=0.05,poison=0.05,skew=0.02,conflict=0.02,orphan=0.02,\
+                  cycle=0.02,gap=0.05,skip=0.05";
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&generated).unwrap());
+    eventscope::ingest::generate::generate(20_000, 9, &faults.parse().unwrap(), &mut out).unwrap();
+    drop(out);
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
+    let mut traces: Vec<_> = std::fs::read_dir(&samples)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_str()
+                .is_some_and(|n| !n.ends_with(".expected.jsonl") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    traces.sort();
+    traces.push(generated);
+    let mut seen = BTreeSet::new();
+    for trace in &traces {
+        let args = Wrapper::try_parse_from(["check".as_ref(), trace.as_os_str()])
+            .unwrap()
+            .args;
+        let (engine, _) = eventscope::cli::check::analyse(&args).unwrap();
+        let all = engine.statuses();
+        for (f, _) in engine.flows.iter() {
+            let one = engine.status(f);
+            assert_eq!(all[f as usize], one, "flow {f} of {}", trace.display());
+            seen.insert(one.name());
+        }
+    }
+    assert_eq!(seen.len(), 4, "every status occurs: {seen:?}");
+}
