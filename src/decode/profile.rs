@@ -21,9 +21,15 @@
 //! `correlationId` is an application value, not the flow (its `conversationId` is).
 //! Header names match ASCII case-insensitively; JSON names match exactly.
 
+mod fields;
+#[cfg(test)]
+mod reference;
+
 use super::frameworks;
 use crate::model::{DecodedEvent, Header, Profile, Sequence, parse_time};
-use serde_json::{Map, Value};
+pub(super) use fields::Slot;
+use fields::{Entry, Fields};
+use serde_json::Value;
 use std::cell::OnceCell;
 
 /// The identifying fields a profile can supply.
@@ -177,16 +183,23 @@ const COMMON_TYPE: &[&str] = &["type", "eventType", "event_type"];
 pub struct Lookup<'a> {
     headers: &'a [Header],
     json_text: Option<&'a str>,
+    /// The payload's top-level fields, parsed at most once (`fields.rs`).
+    fields: OnceCell<Option<Fields<'a>>>,
+    /// The payload as a JSON value, parsed at most once: only JSON pointer overrides need it.
     json: OnceCell<Option<Value>>,
-    /// Whether the payload text mentions `specversion` (a structured CloudEvent), looked up once.
+    /// Whether the payload has a `specversion` field (a structured CloudEvent), looked up once.
     cloudevent: OnceCell<bool>,
     /// Which frameworks' names the event carries, looked up once.
     frameworks: OnceCell<frameworks::Marks>,
     /// The event's W3C trace context (trace id, parent span id), parsed once.
     trace: OnceCell<Option<(u128, u64)>>,
+    /// Read the payload as before `fields.rs` (the differential test, `reference.rs`).
+    #[cfg(test)]
+    pub(super) reference: bool,
 }
 
 fn value_text(v: &Value) -> Option<String> {
+    // As `fields::Entry::text` (the profiles' fields): a non-empty string or a number's text.
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -199,10 +212,13 @@ impl<'a> Lookup<'a> {
         Lookup {
             headers,
             json_text,
+            fields: OnceCell::new(),
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
             frameworks: OnceCell::new(),
             trace: OnceCell::new(),
+            #[cfg(test)]
+            reference: reference::REFERENCE.get(),
         }
     }
 
@@ -257,28 +273,58 @@ impl<'a> Lookup<'a> {
             .is_some_and(|t| names.iter().any(|n| t.contains(n)))
     }
 
-    pub(super) fn object(&self) -> Option<&Map<String, Value>> {
-        self.json()?.as_object()
+    /// The payload's top-level fields when it is a JSON object, parsed at most once.
+    pub(super) fn fields(&self) -> Option<&Fields<'a>> {
+        self.fields
+            .get_or_init(|| {
+                let text = self.json_text?.trim_start();
+                if !text.starts_with('{') {
+                    return None;
+                }
+                Fields::parse(text)
+            })
+            .as_ref()
     }
 
-    fn metadata(&self) -> Option<&Map<String, Value>> {
-        let o = self.object()?;
-        ["metadata", "Metadata", "meta"]
-            .iter()
-            .find_map(|k| o.get(*k)?.as_object())
-    }
-
-    pub(super) fn json_any(&self, names: &[&str]) -> Option<String> {
-        if !self.mentions(names) {
+    /// The fields, unless the payload is not parsed yet and does not mention any of `names` (so
+    /// it cannot hold them written plainly; the lookups below treat an escaped name the same).
+    fn fields_mentioning(&self, names: &[&str]) -> Option<&Fields<'a>> {
+        if self.fields.get().is_none() && !self.mentions(names) {
             return None;
         }
-        let top = self
-            .object()
-            .and_then(|o| names.iter().find_map(|n| o.get(*n).and_then(value_text)));
-        top.or_else(|| {
-            let m = self.metadata()?;
-            names.iter().find_map(|n| m.get(*n).and_then(value_text))
-        })
+        self.fields()
+    }
+
+    /// A found field counts when the text mentions the names looked for. A key written plainly
+    /// is such a mention; only a key written with escapes (`"event\u0049d"`) needs the text
+    /// searched, and counts only if some name is written plainly elsewhere: what a search of the
+    /// text before parsing it has always decided.
+    fn counts(&self, entry: &Entry, names: &[&str]) -> bool {
+        entry.literal() || self.mentions(names)
+    }
+
+    /// The top-level field `name`, if the payload mentions it.
+    pub(super) fn json_field(&self, name: &str) -> Option<&Entry<'a>> {
+        let names = [name];
+        let e = self.fields_mentioning(&names)?.get(name)?;
+        self.counts(e, &names).then_some(e)
+    }
+
+    /// The first of `names` in the payload's top level, else in its metadata object, if the
+    /// payload mentions any of them.
+    pub(super) fn json_any(&self, names: &[&str]) -> Option<String> {
+        #[cfg(test)]
+        if self.reference {
+            return self.reference_json_any(names);
+        }
+        let f = self.fields_mentioning(names)?;
+        let hit = |f: &Fields<'a>| {
+            names
+                .iter()
+                .find_map(|n| f.get(n).and_then(|e| Some((e.literal(), e.text()?))))
+        };
+        let (literal, text) = hit(f).or_else(|| hit(f.metadata()?))?;
+        (literal || self.mentions(names)).then_some(text)
     }
 
     fn pointer(&self, p: &str) -> Option<String> {
@@ -286,15 +332,19 @@ impl<'a> Lookup<'a> {
     }
 
     fn cloudevent_attr(&self, name: &str) -> Option<String> {
+        #[cfg(test)]
+        if self.reference {
+            return self
+                .reference_cloudevent()
+                .then(|| self.reference_cloudevent_attr(name))?;
+        }
         if !*self
             .cloudevent
-            .get_or_init(|| self.mentions(&["specversion"]))
+            .get_or_init(|| self.json_field("specversion").is_some())
         {
             return None;
         }
-        let o = self.object()?;
-        o.get("specversion")?;
-        o.get(name).and_then(value_text)
+        self.fields()?.get(name)?.text()
     }
 
     fn by_profile(&self, p: Profile, f: Field) -> Option<String> {

@@ -1,0 +1,201 @@
+//! The top-level fields of a JSON payload, read for the profiles without building a
+//! `serde_json::Value`: strings stay borrowed from the text (unless they hold escapes), nested
+//! values are checked and skipped, and only what a profile can read is kept (strings, numbers,
+//! an array's first item, and the fields of a `metadata` object, one level down).
+//!
+//! serde_json parses it through `deserialize_any`, the path `Value` takes, so exactly the texts
+//! `Value` accepts are accepted (grammar, number range, nesting limit) and the same value wins
+//! on a duplicate key (the last). `serde::de::IgnoredAny` is not used to skip: serde_json skips
+//! it without the nesting limit and the number range, so it accepts texts `Value` refuses.
+//! Hand-written visitors because no crate keeps "these fields, borrowed" of an unknown object;
+//! building the `Value` was most of a record's decoding time (its map and every string
+//! allocated).
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Number;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The names under which the `common` profile looks for a metadata object.
+pub(crate) const METADATA: [&str; 3] = ["metadata", "Metadata", "meta"];
+
+/// What a profile can read of a value.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Slot<'a> {
+    Str(Cow<'a, str>),
+    Num(Number),
+    /// An array, with its first item when that is a string.
+    Array(Option<Cow<'a, str>>),
+    /// An object under one of the [`METADATA`] names: its fields (nested values are `Other`).
+    Object(Fields<'a>),
+    /// Null, a boolean, or a value nobody reads.
+    Other,
+}
+
+/// One field: its key (borrowed when it had no escapes, so the text holds it as it is) and value.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Entry<'a> {
+    pub key: Cow<'a, str>,
+    pub slot: Slot<'a>,
+}
+
+impl Entry<'_> {
+    /// Whether the key is written in the payload as it reads (no escapes).
+    pub fn literal(&self) -> bool {
+        matches!(self.key, Cow::Borrowed(_))
+    }
+
+    /// The value as the profiles take it: a non-empty string, or a number's text.
+    pub fn text(&self) -> Option<String> {
+        match &self.slot {
+            Slot::Str(s) if !s.is_empty() => Some(s.to_string()),
+            Slot::Num(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// The fields of an object, in the order of the text (duplicates kept; the last one counts).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Fields<'a>(Vec<Entry<'a>>);
+
+impl<'a> Fields<'a> {
+    /// The fields of `text` when it is a JSON object `serde_json::Value` would accept.
+    pub fn parse(text: &'a str) -> Option<Fields<'a>> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let fields = de.deserialize_any(Level::Top).ok()?;
+        de.end().ok()?;
+        match fields {
+            Slot::Object(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The field named `name` (the last of that name, as `serde_json::Map` keeps it).
+    pub fn get(&self, name: &str) -> Option<&Entry<'a>> {
+        self.0.iter().rev().find(|e| e.key == name)
+    }
+
+    /// The first of [`METADATA`] that is an object.
+    pub fn metadata(&self) -> Option<&Fields<'a>> {
+        METADATA.iter().find_map(|k| match &self.get(k)?.slot {
+            Slot::Object(f) => Some(f),
+            _ => None,
+        })
+    }
+}
+
+/// How much of a value is kept: at the top (the payload), in a top-level field, in a metadata
+/// object's field, or nothing (a value skipped after checking it).
+#[derive(Clone, Copy)]
+enum Level {
+    Top,
+    Field { metadata: bool },
+    Inner,
+    Skip,
+}
+
+impl<'de> DeserializeSeed<'de> for Level {
+    type Value = Slot<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Slot<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A key, borrowed when the text allows.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+impl Level {
+    fn keeps_text(self) -> bool {
+        !matches!(self, Level::Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Level {
+    type Value = Slot<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Slot<'de>, E> {
+        Ok(Slot::Other)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Slot<'de>, E> {
+        Ok(Slot::Num(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Slot<'de>, E> {
+        Ok(Slot::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Slot<'de>, E> {
+        Ok(Number::from_f64(v).map_or(Slot::Other, Slot::Num))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Slot<'de>, E> {
+        Ok(Slot::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Slot<'de>, E> {
+        Ok(match self.keeps_text() {
+            true => Slot::Str(Cow::Owned(v.to_owned())),
+            false => Slot::Other,
+        })
+    }
+    fn visit_unit<E>(self) -> Result<Slot<'de>, E> {
+        Ok(Slot::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slot<'de>, A::Error> {
+        let keep = matches!(self, Level::Top | Level::Field { .. });
+        let first = match keep {
+            true => seq.next_element_seed(Level::Inner)?,
+            false => None,
+        };
+        // After the last item this reads the `]` again, which ends it again.
+        while seq.next_element_seed(Level::Skip)?.is_some() {}
+        Ok(match (keep, first) {
+            (true, Some(Slot::Str(s))) => Slot::Array(Some(s)),
+            (true, _) => Slot::Array(None),
+            (false, _) => Slot::Other,
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Slot<'de>, A::Error> {
+        let nested = match self {
+            Level::Top => Level::Field { metadata: false },
+            Level::Field { metadata: true } => Level::Inner,
+            _ => {
+                while map.next_key_seed(Level::Skip)?.is_some() {
+                    map.next_value_seed(Level::Skip)?;
+                }
+                return Ok(Slot::Other);
+            }
+        };
+        let mut fields = Vec::with_capacity(16);
+        while let Some(key) = map.next_key_seed(Key)? {
+            let level = match nested {
+                Level::Field { .. } => Level::Field {
+                    metadata: METADATA.contains(&&*key),
+                },
+                other => other,
+            };
+            let slot = map.next_value_seed(level)?;
+            fields.push(Entry { key, slot });
+        }
+        Ok(Slot::Object(Fields(fields)))
+    }
+}
