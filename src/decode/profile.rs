@@ -26,6 +26,7 @@ mod fields;
 mod reference;
 
 use super::frameworks;
+use super::schema::TopField;
 use crate::model::{DecodedEvent, Header, Profile, Sequence, parse_time};
 pub(super) use fields::Slot;
 use fields::{Entry, Fields};
@@ -183,6 +184,8 @@ const COMMON_TYPE: &[&str] = &["type", "eventType", "event_type"];
 pub struct Lookup<'a> {
     headers: &'a [Header],
     json_text: Option<&'a str>,
+    /// Where the payload's top-level fields are, when its decoder said (`Fields::from_top`).
+    top: Option<&'a [TopField]>,
     /// The payload's top-level fields, parsed at most once (`fields.rs`).
     fields: OnceCell<Option<Fields<'a>>>,
     /// The payload as a JSON value, parsed at most once: only JSON pointer overrides need it.
@@ -212,6 +215,7 @@ impl<'a> Lookup<'a> {
         Lookup {
             headers,
             json_text,
+            top: None,
             fields: OnceCell::new(),
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
@@ -277,6 +281,9 @@ impl<'a> Lookup<'a> {
     pub(super) fn fields(&self) -> Option<&Fields<'a>> {
         self.fields
             .get_or_init(|| {
+                if let Some(top) = self.top {
+                    return Fields::from_top(self.json_text?, top);
+                }
                 let text = self.json_text?.trim_start();
                 if !text.starts_with('{') {
                     return None;
@@ -289,7 +296,7 @@ impl<'a> Lookup<'a> {
     /// The fields, unless the payload is not parsed yet and does not mention any of `names` (so
     /// it cannot hold them written plainly; the lookups below treat an escaped name the same).
     fn fields_mentioning(&self, names: &[&str]) -> Option<&Fields<'a>> {
-        if self.fields.get().is_none() && !self.mentions(names) {
+        if self.fields.get().is_none() && self.top.is_none() && !self.mentions(names) {
             return None;
         }
         self.fields()
@@ -464,8 +471,20 @@ impl<'a> Lookup<'a> {
 /// Fills the identifying fields an event lacks, records which profile supplied each, and applies
 /// overrides. `json_text` is the payload when it may be JSON.
 pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileConfig) {
+    complete_with_top(ev, json_text, None, cfg);
+}
+
+/// [`complete`], told where the payload's top-level fields are by its decoder (Avro records,
+/// `schema::avro_plan::Plan::decode_top`), which spares parsing the payload.
+pub fn complete_with_top(
+    ev: &mut DecodedEvent,
+    json_text: Option<&str>,
+    top: Option<&[TopField]>,
+    cfg: &ProfileConfig,
+) {
     let headers = std::mem::take(&mut ev.headers);
-    let look = Lookup::new(&headers, json_text);
+    let mut look = Lookup::new(&headers, json_text);
+    look.top = top;
     for field in [
         Field::Id,
         Field::Type,

@@ -111,6 +111,8 @@ struct ReadValue {
     /// The content type note.
     note: Option<String>,
     problem: Option<String>,
+    /// Where the top-level fields are in `json`, when the decoder said.
+    top: Option<Vec<schema::TopField>>,
 }
 
 /// Reads a value that is not JSON (`broken`: why, when it starts like JSON): with its schema,
@@ -143,6 +145,7 @@ fn read_value(
             decoder: d.decoder,
             note: Some(d.note),
             problem: None,
+            top: d.top,
         },
         failed => {
             let why = failed.and_then(Result::err);
@@ -153,6 +156,7 @@ fn read_value(
                 decoder: guess.decoder,
                 note: Some(guess.note),
                 problem,
+                top: None,
             }
         }
     }
@@ -218,7 +222,7 @@ pub fn decode(
     if let Some(json) = read.json.as_deref() {
         json_text = Some(json);
     }
-    profile::complete(&mut ev, json_text, profiles);
+    profile::complete_with_top(&mut ev, json_text, read.top.as_deref(), profiles);
     if let Some(json) = read.json.filter(|_| keep_payload) {
         ev.payload = RawValue::from_string(json).map_or(Payload::None, Payload::Json);
     }

@@ -15,6 +15,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 /// The names under which the `common` profile looks for a metadata object.
 pub(crate) const METADATA: [&str; 3] = ["metadata", "Metadata", "meta"];
@@ -69,6 +70,34 @@ impl<'a> Fields<'a> {
             Slot::Object(f) => Some(f),
             _ => None,
         }
+    }
+
+    /// The fields of `text`, a JSON object that `serde_json::Value` is known to accept (written
+    /// by the Avro plan, which also says where each top-level field is: `top`), read without
+    /// parsing the rest: what [`Fields::parse`] gives for it. A value no profile reads (an object
+    /// not under a metadata name, an array whose first item is no string) is not looked at.
+    pub fn from_top(text: &'a str, top: &[(Range<usize>, Range<usize>)]) -> Option<Fields<'a>> {
+        let mut fields = Vec::with_capacity(top.len());
+        for (k, v) in top {
+            let (key, value) = (text.get(k.clone())?, text.get(v.clone())?);
+            let metadata = METADATA.contains(&key);
+            let slot = match value.as_bytes().first()? {
+                b'{' if !metadata => Slot::Other,
+                b'[' if !value[1..].trim_start().starts_with('"') => Slot::Array(None),
+                b't' | b'f' | b'n' => Slot::Other,
+                _ => {
+                    let mut de = serde_json::Deserializer::from_str(value);
+                    let slot = de.deserialize_any(Level::Field { metadata }).ok()?;
+                    de.end().ok()?;
+                    slot
+                }
+            };
+            fields.push(Entry {
+                key: Cow::Borrowed(key),
+                slot,
+            });
+        }
+        Some(Fields(fields))
     }
 
     /// The field named `name` (the last of that name, as `serde_json::Map` keeps it).

@@ -318,3 +318,107 @@ fn the_fields_read_agree_with_the_value_they_replace() {
     }
     check(&DecodedEvent::default(), None, &cfgs[0]);
 }
+
+/// The Avro plan's top-level fields (`Fields::from_top`) against parsing its text again: the
+/// fields and whole events agree, on a record whose fields carry the profiles' names and every
+/// kind of value, and on thousands of damaged copies that still decode.
+#[test]
+fn avro_top_fields_agree_with_parsing_the_text() {
+    use super::complete_with_top;
+    use super::fields::Fields;
+    use crate::decode::schema::avro::AvroSchema;
+    use apache_avro::types::Value as Avro;
+    const SCHEMA: &str = r#"{"type":"record","name":"Placed","namespace":"shop","fields":[
+      {"name":"eventId","type":"string"},
+      {"name":"metadata","type":{"type":"record","name":"Meta","fields":[
+        {"name":"correlationId","type":["null","string","long"]},
+        {"name":"causationId","type":"double"},
+        {"name":"tags","type":{"type":"array","items":"string"}}]}},
+      {"name":"messageType","type":{"type":"array","items":"string"}},
+      {"name":"meta","type":{"type":"map","values":"string"}},
+      {"name":"type","type":{"type":"enum","name":"Kind","symbols":["Placed","Paid"]}},
+      {"name":"time","type":{"type":"long","logicalType":"timestamp-millis"}},
+      {"name":"sequence","type":"long"},
+      {"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},
+      {"name":"f","type":"float"},
+      {"name":"subject","type":["null","string","double"]},
+      {"name":"d","type":{"type":"fixed","name":"D","size":12,"logicalType":"duration"}},
+      {"name":"source","type":"bytes"},
+      {"name":"traceparent","type":{"type":"string","logicalType":"uuid"}}]}"#;
+    let s = |t: &str| Avro::String(t.into());
+    let value = Avro::Record(vec![
+        ("eventId".into(), s("e-\"1\"\\é")),
+        (
+            "metadata".into(),
+            Avro::Record(vec![
+                ("correlationId".into(), Avro::Union(1, Box::new(s("c-1")))),
+                ("causationId".into(), Avro::Double(1e21)),
+                ("tags".into(), Avro::Array(vec![s("a"), s("b")])),
+            ]),
+        ),
+        (
+            "messageType".into(),
+            Avro::Array(vec![s("urn:message:Shop:Placed"), s("x")]),
+        ),
+        (
+            "meta".into(),
+            Avro::Map([("eventId".to_string(), s("m"))].into()),
+        ),
+        ("type".into(), Avro::Enum(1, "Paid".into())),
+        ("time".into(), Avro::TimestampMillis(1_764_324_000_123)),
+        ("sequence".into(), Avro::Long(-7)),
+        (
+            "amount".into(),
+            Avro::Decimal(vec![0x01u8, 0x86, 0x9F].into()),
+        ),
+        ("f".into(), Avro::Float(0.1)),
+        (
+            "subject".into(),
+            Avro::Union(2, Box::new(Avro::Double(f64::NAN))),
+        ),
+        ("d".into(), Avro::Duration([1u8; 12].into())),
+        ("source".into(), Avro::Bytes(vec![0, 0x41, 0xff])),
+        (
+            "traceparent".into(),
+            Avro::Uuid("67e55044-10b1-426f-9247-bb680e5fe0c8".parse().unwrap()),
+        ),
+    ]);
+    let avro = AvroSchema::parse(SCHEMA).unwrap();
+    let parsed = apache_avro::Schema::parse_str(SCHEMA).unwrap();
+    let body = apache_avro::to_avro_datum(&parsed, value).unwrap();
+    let cfgs = configs();
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut read = 0;
+    for k in 0..20_000 {
+        let mut b = body.clone();
+        for _ in 0..usize::from(k > 0) * rng.usize(1..4) {
+            let i = rng.usize(0..b.len());
+            b[i] = rng.u8(..);
+        }
+        let Ok((text, top)) = avro.decode_top(&b) else {
+            continue;
+        };
+        let top = top.expect("a record that does not nest deep: its fields are known");
+        read += 1;
+        assert_eq!(
+            Fields::from_top(&text, &top),
+            Fields::parse(&text),
+            "{text}"
+        );
+        let cfg = &cfgs[k % cfgs.len()];
+        let (mut with_top, mut parsing) = (DecodedEvent::default(), DecodedEvent::default());
+        complete_with_top(&mut with_top, Some(&text), Some(&top), cfg);
+        complete(&mut parsing, Some(&text), cfg);
+        assert_eq!(format!("{with_top:?}"), format!("{parsing:?}"), "{text}");
+    }
+    assert!(read > 1000, "{read} bodies read");
+    // A recursive schema may nest deeper than serde_json reads: its text is parsed.
+    let list = AvroSchema::parse(
+        r#"{"type":"record","name":"L","fields":[{"name":"next","type":["null","L"]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        list.decode_top(&[0]).unwrap(),
+        (r#"{"next":null}"#.into(), None)
+    );
+}

@@ -55,7 +55,16 @@ enum Node {
 pub struct Plan {
     nodes: Vec<Node>,
     root: usize,
+    /// How deep the JSON it writes nests (objects and arrays), when the schema is not recursive.
+    nesting: Option<u32>,
 }
+
+/// Where a top-level field's name (without its quotes) and value are in the JSON text.
+pub type TopField = (std::ops::Range<usize>, std::ops::Range<usize>);
+
+/// The JSON texts serde_json reads nest at most 128 deep: below this, a plan's text is read by
+/// it (and by `serde_json::Value`) whatever the data.
+const SAFE_NESTING: u32 = 100;
 
 struct Compiler<'a> {
     names: &'a HashMap<String, Schema>,
@@ -257,10 +266,45 @@ impl Plan {
         if c.nodes.iter().any(|n| matches!(n, Node::Pending)) {
             return Err("a named type was left unresolved".into());
         }
+        let nesting = nesting(&c.nodes, root, &mut vec![None; c.nodes.len()]);
         Ok(Plan {
             nodes: c.nodes,
             root,
+            nesting,
         })
+    }
+
+    /// Like [`Plan::decode`], and where each top-level field is in the text when the root is a
+    /// record whose text always nests less than serde_json's limit (a schema that is not
+    /// recursive), so the profiles can read those fields without parsing the whole text again.
+    pub fn decode_top(&self, body: &[u8]) -> Result<(String, Option<Vec<TopField>>), String> {
+        let fields = match &self.nodes[self.root] {
+            Node::Record(fields) if self.nesting.is_some_and(|n| n <= SAFE_NESTING) => fields,
+            _ => return self.decode(body).map(|t| (t, None)),
+        };
+        let mut r = Reader {
+            buf: body,
+            empty_items: body.len().max(MIN_EMPTY_ITEMS),
+        };
+        let mut out = Vec::with_capacity(body.len() * 2 + 16);
+        let mut top = Vec::with_capacity(fields.len());
+        out.push(b'{');
+        for (key, f) in fields {
+            // `key` is `"name":` or `,"name":`; an Avro name has no characters JSON escapes.
+            let end = out.len() + key.len() - 2;
+            let start = out.len() + 1 + usize::from(key.starts_with(','));
+            out.extend_from_slice(key.as_bytes());
+            let at = out.len();
+            self.node(*f, &mut r, &mut out, 1)?;
+            top.push((start..end, at..out.len()));
+        }
+        out.push(b'}');
+        if !r.buf.is_empty() {
+            return Err(format!("{} bytes left after the datum", r.buf.len()));
+        }
+        let text = String::from_utf8(out).map_err(|e| e.to_string())?;
+        let plain = top.iter().all(|(k, _)| !text[k.clone()].contains('\\'));
+        Ok((text, plain.then_some(top)))
     }
 
     /// Decodes one datum (the whole body: trailing bytes are an error) to JSON text.
@@ -346,6 +390,31 @@ impl Plan {
             }
         }
     }
+}
+
+/// How deep the JSON of node `at` nests; `None` when the node is recursive. `seen[at]`: in
+/// progress (`Some(None)`) or done.
+fn nesting(nodes: &[Node], at: usize, seen: &mut [Option<Option<u32>>]) -> Option<u32> {
+    if let Some(known) = seen[at] {
+        return known;
+    }
+    seen[at] = Some(None);
+    let children: Vec<usize> = match &nodes[at] {
+        Node::Record(fields) => fields.iter().map(|(_, f)| *f).collect(),
+        Node::Array(item) | Node::Map(item) => vec![*item],
+        Node::Union(branches) => branches.clone(),
+        _ => Vec::new(),
+    };
+    let deepest = children
+        .into_iter()
+        .try_fold(0, |d, c| Some(d.max(nesting(nodes, c, seen)?)));
+    let n = match &nodes[at] {
+        Node::Record(_) | Node::Array(_) | Node::Map(_) => deepest.map(|d| d + 1),
+        Node::Duration => Some(1),
+        _ => deepest,
+    };
+    seen[at] = Some(n);
+    n
 }
 
 fn scalar_node(node: &Node, r: &mut Reader, out: &mut Vec<u8>) -> Result<(), String> {

@@ -15,6 +15,7 @@
 
 pub mod avro;
 mod avro_plan;
+pub use avro_plan::TopField;
 pub mod json_schema;
 pub mod protobuf;
 mod protobuf_raw;
@@ -86,6 +87,8 @@ pub struct Decoded {
     /// `avro; schema-id=42; file=orders-value.avsc; name=shop.OrderPlaced`.
     pub note: String,
     pub decoder: crate::model::PayloadDecoder,
+    /// Where the top-level fields are in `json`, when the decoder knows (Avro records).
+    pub top: Option<Vec<TopField>>,
 }
 
 fn load_file(path: &Path) -> Result<Option<Entry>, String> {
@@ -206,8 +209,8 @@ impl SchemaSet {
     /// for the id, else the registry's, else the subject's. The error names the id, the subject
     /// tried, the directory and the registry.
     pub fn decode(&self, id: u32, topic: Option<&str>, body: &[u8]) -> Result<Decoded, String> {
-        let subject = topic.map(|t| format!("{t}-value"));
-        let by_subject = || subject.as_ref().and_then(|s| self.by_subject.get(s));
+        let subject = || topic.map(|t| format!("{t}-value"));
+        let by_subject = || self.by_subject.get(&subject()?);
         let fetched;
         let entry = match (self.by_id.get(&id), &self.registry) {
             (Some(e), _) => e,
@@ -218,12 +221,16 @@ impl SchemaSet {
                 }
                 (Err(_), Some(e)) => e,
                 (Err(why), None) if self.dir.is_empty() => return Err(why),
-                (Err(why), None) => return Err(format!("{why}; {}", self.missing(id, &subject))),
+                (Err(why), None) => return Err(format!("{why}; {}", self.missing(id, &subject()))),
             },
-            (None, None) => by_subject().ok_or_else(|| self.missing(id, &subject))?,
+            (None, None) => by_subject().ok_or_else(|| self.missing(id, &subject()))?,
         };
+        let mut top = None;
         let decoded = match &entry.kind {
-            Kind::Avro(s) => s.decode(body).map(|j| (j, s.name())),
+            Kind::Avro(s) => s.decode_top(body).map(|(j, t)| {
+                top = t;
+                (j, s.name())
+            }),
             Kind::Json(s) => json_schema::JsonSchema::decode(body).map(|j| (j, s.name())),
             Kind::Protobuf(s) => s.decode(body).map(|(j, n)| (j, Some(n))),
         };
@@ -239,6 +246,7 @@ impl SchemaSet {
             name,
             note,
             decoder: entry.decoder(),
+            top,
         })
     }
 }
