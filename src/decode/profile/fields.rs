@@ -56,9 +56,13 @@ impl Entry<'_> {
     }
 }
 
-/// The fields of an object, in the order of the text (duplicates kept; the last one counts).
+/// The fields of an object, in the order of the text (duplicates kept; the last one counts),
+/// and which of them is its metadata object (the first of [`METADATA`] that is an object).
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct Fields<'a>(Vec<Entry<'a>>);
+pub(crate) struct Fields<'a> {
+    entries: Vec<Entry<'a>>,
+    metadata: Option<usize>,
+}
 
 impl<'a> Fields<'a> {
     /// The fields of `text` when it is a JSON object `serde_json::Value` would accept.
@@ -97,20 +101,32 @@ impl<'a> Fields<'a> {
                 slot,
             });
         }
-        Some(Fields(fields))
+        Some(Fields::new(fields))
+    }
+
+    fn new(entries: Vec<Entry<'a>>) -> Fields<'a> {
+        let mut f = Fields {
+            entries,
+            metadata: None,
+        };
+        f.metadata = METADATA.iter().find_map(|k| {
+            let at = f.entries.iter().rposition(|e| e.key == *k)?;
+            matches!(f.entries[at].slot, Slot::Object(_)).then_some(at)
+        });
+        f
     }
 
     /// The field named `name` (the last of that name, as `serde_json::Map` keeps it).
     pub fn get(&self, name: &str) -> Option<&Entry<'a>> {
-        self.0.iter().rev().find(|e| e.key == name)
+        self.entries.iter().rev().find(|e| e.key == name)
     }
 
     /// The first of [`METADATA`] that is an object.
     pub fn metadata(&self) -> Option<&Fields<'a>> {
-        METADATA.iter().find_map(|k| match &self.get(k)?.slot {
+        match &self.entries[self.metadata?].slot {
             Slot::Object(f) => Some(f),
             _ => None,
-        })
+        }
     }
 }
 
@@ -225,6 +241,6 @@ impl<'de> Visitor<'de> for Level {
             let slot = map.next_value_seed(level)?;
             fields.push(Entry { key, slot });
         }
-        Ok(Slot::Object(Fields(fields)))
+        Ok(Slot::Object(Fields::new(fields)))
     }
 }

@@ -243,9 +243,9 @@ fn string(out: &mut Vec<u8>, s: &str) {
 
 /// `number` of `avro.rs`, written in place.
 fn float(out: &mut Vec<u8>, f: f64) {
-    use std::io::Write;
     match serde_json::Number::from_f64(f) {
-        Some(n) => _ = write!(out, "{n}"),
+        // The text of `Display` (both write zmij's shortest form), without `fmt`'s machinery.
+        Some(n) => _ = serde_json::to_writer(&mut *out, &n),
         None => string(out, &f.to_string()),
     }
 }

@@ -236,7 +236,17 @@ impl SchemaSet {
         };
         let (json, name) = decoded
             .map_err(|e| format!("{} schema {} (id {id}): {e}", entry.format(), entry.file))?;
-        let mut note = format!("{}; schema-id={id}; {}", entry.format(), entry.origin);
+        // `{format}; schema-id={id}; {origin}; name={name}`, built without `format!` (once per
+        // record).
+        let mut id_buf = itoa::Buffer::new();
+        let (format, id_text) = (entry.format(), id_buf.format(id));
+        let name_len = name.as_ref().map_or(0, |n| n.len() + 7);
+        let mut note = String::with_capacity(
+            format.len() + id_text.len() + entry.origin.len() + name_len + 14,
+        );
+        for part in [format, "; schema-id=", id_text, "; ", &entry.origin] {
+            note.push_str(part);
+        }
         if let Some(n) = &name {
             note.push_str("; name=");
             note.push_str(n);
