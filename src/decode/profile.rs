@@ -28,8 +28,9 @@ mod reference;
 use super::frameworks;
 use super::schema::TopField;
 use crate::model::{DecodedEvent, Header, Profile, Sequence, parse_time};
+use fields::Entry;
+pub(crate) use fields::Fields;
 pub(super) use fields::Slot;
-use fields::{Entry, Fields};
 use serde_json::Value;
 use std::cell::OnceCell;
 
@@ -471,20 +472,33 @@ impl<'a> Lookup<'a> {
 /// Fills the identifying fields an event lacks, records which profile supplied each, and applies
 /// overrides. `json_text` is the payload when it may be JSON.
 pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileConfig) {
-    complete_with_top(ev, json_text, None, cfg);
+    complete_known(ev, json_text, Known::Nothing, cfg);
 }
 
-/// [`complete`], told where the payload's top-level fields are by its decoder (Avro records,
-/// `schema::avro_plan::Plan::decode_top`), which spares parsing the payload.
-pub fn complete_with_top(
+/// What the payload's decoder already knows of its top-level fields.
+pub(crate) enum Known<'a> {
+    Nothing,
+    /// Where they are in the text (Avro records, `schema::avro_plan::Plan::decode_top`).
+    Top(&'a [TopField]),
+    /// The fields, parsed from the text (a JSON record's value, read once).
+    Fields(Fields<'a>),
+}
+
+/// [`complete`], with what the payload's decoder knows of its fields (which spares parsing the
+/// payload again). The result is the same either way.
+pub(crate) fn complete_known(
     ev: &mut DecodedEvent,
     json_text: Option<&str>,
-    top: Option<&[TopField]>,
+    known: Known,
     cfg: &ProfileConfig,
 ) {
     let headers = std::mem::take(&mut ev.headers);
     let mut look = Lookup::new(&headers, json_text);
-    look.top = top;
+    match known {
+        Known::Nothing => {}
+        Known::Top(top) => look.top = Some(top),
+        Known::Fields(f) => _ = look.fields.set(Some(f)),
+    }
     for field in [
         Field::Id,
         Field::Type,

@@ -37,10 +37,31 @@ pub(crate) enum Slot<'a> {
 #[derive(Debug, PartialEq)]
 pub(crate) struct Entry<'a> {
     pub key: Cow<'a, str>,
+    /// [`tag`] of the key.
+    tag: u64,
     pub slot: Slot<'a>,
 }
 
-impl Entry<'_> {
+/// A key's length and first 7 bytes in one word: most names differ there, so a lookup compares
+/// words (the profiles look up ~40 names in every payload) and whole names only when they agree.
+fn tag(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let mut w = [0u8; 8];
+    let n = b.len().min(7);
+    w[..n].copy_from_slice(&b[..n]);
+    w[7] = b.len().min(255) as u8;
+    u64::from_le_bytes(w)
+}
+
+impl<'a> Entry<'a> {
+    fn new(key: Cow<'a, str>, slot: Slot<'a>) -> Entry<'a> {
+        Entry {
+            tag: tag(&key),
+            key,
+            slot,
+        }
+    }
+
     /// Whether the key is written in the payload as it reads (no escapes).
     pub fn literal(&self) -> bool {
         matches!(self.key, Cow::Borrowed(_))
@@ -89,6 +110,10 @@ impl<'a> Fields<'a> {
                 b'{' if !metadata => Slot::Other,
                 b'[' if !value[1..].trim_start().starts_with('"') => Slot::Array(None),
                 b't' | b'f' | b'n' => Slot::Other,
+                // A string without escapes reads as the text between its quotes.
+                b'"' if !value.contains('\\') => {
+                    Slot::Str(Cow::Borrowed(&value[1..value.len() - 1]))
+                }
                 _ => {
                     let mut de = serde_json::Deserializer::from_str(value);
                     let slot = de.deserialize_any(Level::Field { metadata }).ok()?;
@@ -96,10 +121,7 @@ impl<'a> Fields<'a> {
                     slot
                 }
             };
-            fields.push(Entry {
-                key: Cow::Borrowed(key),
-                slot,
-            });
+            fields.push(Entry::new(Cow::Borrowed(key), slot));
         }
         Some(Fields::new(fields))
     }
@@ -118,7 +140,11 @@ impl<'a> Fields<'a> {
 
     /// The field named `name` (the last of that name, as `serde_json::Map` keeps it).
     pub fn get(&self, name: &str) -> Option<&Entry<'a>> {
-        self.entries.iter().rev().find(|e| e.key == name)
+        let t = tag(name);
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.tag == t && (name.len() <= 7 || e.key == name))
     }
 
     /// The first of [`METADATA`] that is an object.
@@ -239,7 +265,7 @@ impl<'de> Visitor<'de> for Level {
                 other => other,
             };
             let slot = map.next_value_seed(level)?;
-            fields.push(Entry { key, slot });
+            fields.push(Entry::new(key, slot));
         }
         Ok(Slot::Object(Fields::new(fields)))
     }

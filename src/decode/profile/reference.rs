@@ -4,7 +4,7 @@
 //! every profile, payloads with plain, escaped, duplicate and nested names, numbers, odd and
 //! broken JSON): every field, provenance, source and time must agree.
 
-use super::{Lookup, ProfileConfig, complete};
+use super::{Fields, Known, Lookup, ProfileConfig, complete, complete_known};
 use crate::model::{DecodedEvent, Header};
 use serde_json::{Map, Value};
 use std::cell::Cell;
@@ -281,14 +281,17 @@ fn configs() -> Vec<ProfileConfig> {
     vec![ProfileConfig::default(), only_common, overrides]
 }
 
+/// The new way (lazily parsed, and parsed beforehand as `record::decode` does) against the
+/// reference.
 fn check(ev: &DecodedEvent, json: Option<&str>, cfg: &ProfileConfig) {
     let (new, old) = both(ev, json, cfg);
-    assert_eq!(
-        format!("{new:?}"),
-        format!("{old:?}"),
-        "payload {json:?}, headers {:?}",
-        ev.headers
-    );
+    let what = || format!("payload {json:?}, headers {:?}", ev.headers);
+    assert_eq!(format!("{new:?}"), format!("{old:?}"), "{}", what());
+    if let Some(fields) = json.and_then(|t| Fields::parse(t.trim_start())) {
+        let mut parsed = ev.clone();
+        complete_known(&mut parsed, json, Known::Fields(fields), cfg);
+        assert_eq!(format!("{parsed:?}"), format!("{old:?}"), "{}", what());
+    }
 }
 
 #[test]
@@ -324,8 +327,6 @@ fn the_fields_read_agree_with_the_value_they_replace() {
 /// kind of value, and on thousands of damaged copies that still decode.
 #[test]
 fn avro_top_fields_agree_with_parsing_the_text() {
-    use super::complete_with_top;
-    use super::fields::Fields;
     use crate::decode::schema::avro::AvroSchema;
     use apache_avro::types::Value as Avro;
     const SCHEMA: &str = r#"{"type":"record","name":"Placed","namespace":"shop","fields":[
@@ -407,7 +408,7 @@ fn avro_top_fields_agree_with_parsing_the_text() {
         );
         let cfg = &cfgs[k % cfgs.len()];
         let (mut with_top, mut parsing) = (DecodedEvent::default(), DecodedEvent::default());
-        complete_with_top(&mut with_top, Some(&text), Some(&top), cfg);
+        complete_known(&mut with_top, Some(&text), Known::Top(&top), cfg);
         complete(&mut parsing, Some(&text), cfg);
         assert_eq!(format!("{with_top:?}"), format!("{parsing:?}"), "{text}");
     }

@@ -430,8 +430,18 @@ fn scalar_node(node: &Node, r: &mut Reader, out: &mut Vec<u8>) -> Result<(), Str
         Node::Float => float(out, f64::from(f32::from_le_bytes(r.array()?))),
         Node::Double => float(out, f64::from_le_bytes(r.array()?)),
         Node::String => {
-            let s = std::str::from_utf8(r.bytes()?).map_err(|e| e.to_string())?;
-            string(out, s);
+            let b = r.bytes()?;
+            // Printable ASCII other than `"` and `\` is its own JSON text (and valid UTF-8):
+            // most strings are, and skip the UTF-8 check and the escaper.
+            if b.iter()
+                .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+            {
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+            } else {
+                string(out, std::str::from_utf8(b).map_err(|e| e.to_string())?);
+            }
         }
         Node::Bytes => string(out, &latin1(r.bytes()?)),
         Node::Fixed(n) => string(out, &latin1(r.take(*n)?)),

@@ -71,7 +71,9 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub struct SchemaSet {
     dir: String,
-    by_id: HashMap<u32, Arc<Entry>>,
+    /// Looked up once per record, hence Fx rather than SipHash: it holds only the schemas given,
+    /// so a record's id can make a lookup no slower than a few comparisons.
+    by_id: rustc_hash::FxHashMap<u32, Arc<Entry>>,
     by_subject: HashMap<String, Arc<Entry>>,
     /// `--schema-registry`: asked for ids the set does not hold.
     registry: Option<Arc<registry::Registry>>,
