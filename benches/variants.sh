@@ -5,6 +5,9 @@
 # run interleaved RUNS times; prints best and median wall time and CPU time (user + sys: less
 # disturbed than wall time when other work shares the cores) of each, and the overhead of the
 # median CPU times.
+# When valgrind is installed it also counts the instructions each of `check --no-unusual` and
+# `check` executes (cachegrind, no cache simulation): a figure that does not move when other work
+# shares the cores, though it leaves out the time cache misses cost.
 # Target (issue 15): variants add at most 10% to check's time on 1M events. Asserts nothing
 # (shared machines are noisy); the figures are the result.
 # Usage: benches/variants.sh [EVENTS] [RUNS]   (defaults: 1,000,000 events, 5 runs)
@@ -46,4 +49,14 @@ for l in "${labels[@]}"; do
 done
 awk -v a="${median["check --no-unusual"]}" -v b="${median["check"]}" -v c="${median["variants"]}" 'BEGIN {
   printf "variants add %+.1f%% to check'"'"'s CPU time (medians: check with variants and unusual_flow vs --no-unusual); the variants command %+.1f%%\n", 100*(b-a)/a, 100*(c-a)/a }'
+if command -v valgrind > /dev/null; then
+  instructions() { # the instructions one run executes, all threads
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/stdout "$@" 2>/dev/null |
+      awk '/^summary:/ { print $2 }'
+  }
+  a=$(instructions "$bin" check --no-unusual "$trace")
+  b=$(instructions "$bin" check "$trace")
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    printf "instructions: check --no-unusual %.3e, check %.3e: variants add %+.1f%%\n", a, b, 100*(b-a)/a }'
+fi
 "$bin" check "$trace" | tail -n 2

@@ -5,6 +5,9 @@
 //! wait for a thread, on a condition with a deadline.
 #![cfg(feature = "gui")]
 
+#[path = "support/gui.rs"]
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -13,8 +16,8 @@ use eventscope::app::{EventscopeApp, Launch};
 use eventscope::ingest::SourceMessage;
 use eventscope::ingest::file::{FileOptions, load_files};
 use eventscope::session::Session;
+use gui_support::{App, session_of, until, until_delivered, window_of};
 use std::io::Write;
-use std::time::{Duration, Instant};
 
 fn trace(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("gui.jsonl");
@@ -33,59 +36,13 @@ fn trace(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
-/// A session with `path` loaded on this thread (the file reader's own threads are joined), so
-/// the window starts with everything in and no test waits on a thread.
-fn session_of(path: &std::path::Path) -> Session {
-    let mut s = Session::new(Config::default());
-    load_files(&[path.to_path_buf()], &FileOptions::default(), |m| {
-        if let SourceMessage::Batch(b) = m {
-            s.engine.ingest(&b.origin, b.events, &b.problems);
-        }
-    });
-    s.engine.finish(None);
-    s
-}
-
-fn loaded(path: std::path::PathBuf) -> Harness<'static, EventscopeApp> {
-    let session = session_of(&path);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
+fn loaded(path: std::path::PathBuf) -> App {
+    let mut h = window_of(session_of(&path));
     assert_eq!(h.state().session.engine.stats.events, 6);
-    until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+    until(&mut h, "2 of 2 flows", |h| {
+        h.query_by_label("2 of 2 flows").is_some()
+    });
     h
-}
-
-/// Steps until `cond` holds. Views depend only on the app's state and egui's input time, which
-/// each step advances: a bounded number of steps is enough, no waiting on the clock.
-fn until(
-    h: &mut Harness<'static, EventscopeApp>,
-    cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
-) {
-    for _ in 0..20 {
-        h.step();
-        if cond(h) {
-            return;
-        }
-    }
-    panic!("condition not reached in 20 frames");
-}
-
-/// Steps until `cond` holds where a real source thread must deliver first: bounded by a
-/// deadline, yielding the core to that thread between frames.
-fn until_delivered(
-    h: &mut Harness<'static, EventscopeApp>,
-    cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        h.step();
-        if cond(h) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    panic!("source did not deliver within 30 s");
 }
 
 #[test]
@@ -132,7 +89,9 @@ fn click_a_flow_then_an_anomaly_and_filter() {
     let input = h.get_by_role(Role::TextInput);
     input.focus();
     input.type_text("kind:duplicate");
-    until(&mut h, |h| h.query_by_label("1 of 2 flows").is_some());
+    until(&mut h, "1 of 2 flows", |h| {
+        h.query_by_label("1 of 2 flows").is_some()
+    });
     let v = &h.state().view.flows.ids;
     let e = &h.state().session.engine;
     assert_eq!(v.len(), 1);
@@ -172,7 +131,9 @@ fn demo_mode_fills_the_window() {
                 }),
             )
         });
-    until_delivered(&mut h, |h| h.state().session.engine.flows.len() > 20);
+    until_delivered(&mut h, "demo flows", |h| {
+        h.state().session.engine.flows.len() > 20
+    });
     h.get_by_label_contains("demo · live");
     assert_eq!(
         h.get_all_by_label("Demo controls").count(),
@@ -202,12 +163,16 @@ fn replay_cursor_shows_the_state_as_of_its_time() {
     let r = h.state_mut().view.replay.as_mut().unwrap();
     r.playing = false;
     r.at = start + 60_000_000;
-    until(&mut h, |h| h.query_by_label("1 of 2 flows").is_some());
+    until(&mut h, "1 of 2 flows", |h| {
+        h.query_by_label("1 of 2 flows").is_some()
+    });
     h.run_steps(2);
     assert_eq!(h.state().view.graph.counts(), (3, 2));
     h.get_by_label_contains("replay at 2026-03-14");
     h.get_by_label("⏺ Replay").click();
-    until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+    until(&mut h, "2 of 2 flows", |h| {
+        h.query_by_label("2 of 2 flows").is_some()
+    });
 }
 
 #[derive(Debug)]
@@ -234,10 +199,12 @@ fn a_dropped_file_opens_and_its_bad_lines_are_reported_in_the_window() {
     h.input_mut()
         .dropped_files
         .push(std::sync::Arc::new(Dropped(bad.clone())));
-    until_delivered(&mut h, |h| {
+    until_delivered(&mut h, "the dropped file", |h| {
         h.state().session.engine.stats.events == 2 && !h.state().session.loading()
     });
-    until(&mut h, |h| h.query_by_label("1 of 1 flows").is_some());
+    until(&mut h, "1 of 1 flows", |h| {
+        h.query_by_label("1 of 1 flows").is_some()
+    });
     h.get_by_label_contains("bad.jsonl:2:");
     assert_eq!(
         h.state().prefs.recent.first(),
@@ -448,7 +415,7 @@ fn a_kafka_session_without_a_broker_says_not_connected_and_can_disconnect() {
         .with_size([1500.0, 950.0])
         .build_eframe(move |cc| EventscopeApp::new(cc, Launch::Kafka(Box::new(opts), 1 << 30)));
     let broker = format!("127.0.0.1:{port}");
-    until_delivered(&mut h, |h| {
+    until_delivered(&mut h, "not connected", |h| {
         h.query_by_label_contains("not connected").is_some()
             && h.query_by_label_contains("Connection refused").is_some()
     });
@@ -461,7 +428,7 @@ fn a_kafka_session_without_a_broker_says_not_connected_and_can_disconnect() {
     h.get_by_label("File").click();
     h.run_steps(2);
     h.get_by_label("Disconnect").click();
-    until(&mut h, |h| {
+    until(&mut h, "disconnected", |h| {
         h.query_by_label_contains("· disconnected").is_some()
     });
     assert!(h.state().session.kafka.is_none());

@@ -3,15 +3,15 @@
 //! file that re-opens to the same flows. The files are read back and checked.
 #![cfg(feature = "gui")]
 
+#[path = "support/gui.rs"]
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use eventscope::analysis::Config;
 use eventscope::app::EventscopeApp;
-use eventscope::ingest::SourceMessage;
-use eventscope::ingest::file::{FileOptions, load_files};
-use eventscope::session::Session;
+use gui_support::{App, session_of, until, window};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -30,30 +30,6 @@ fn trace(dir: &Path) -> PathBuf {
         writeln!(f, "{l}").unwrap();
     }
     p
-}
-
-fn session_of(path: &Path) -> Session {
-    let mut s = Session::new(Config::default());
-    load_files(&[path.to_path_buf()], &FileOptions::default(), |m| {
-        if let SourceMessage::Batch(b) = m {
-            s.engine.ingest(&b.origin, b.events, &b.problems);
-        }
-    });
-    s.engine.finish(None);
-    s
-}
-
-fn until(
-    h: &mut Harness<'static, EventscopeApp>,
-    cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
-) {
-    for _ in 0..20 {
-        h.step();
-        if cond(h) {
-            return;
-        }
-    }
-    panic!("condition not reached in 20 frames");
 }
 
 /// Chooses `choice` (and `scope`, for a format of several flows) in the export window, replaces
@@ -76,19 +52,20 @@ fn export(h: &mut Harness<'static, EventscopeApp>, choice: &str, scope: Option<&
     assert_eq!(h.state().view.export.path, path.display().to_string());
     h.state_mut().view.export.outcome = None;
     h.get_by_role_and_label(Role::Button, "Export").click();
-    until(h, |h| h.state().view.export.outcome.is_some());
+    until(h, "the export's outcome", |h| {
+        h.state().view.export.outcome.is_some()
+    });
     let outcome = h.state().view.export.outcome.clone().unwrap();
     assert!(outcome.is_ok(), "{choice}: {outcome:?}");
     h.get_by_label_contains(&format!("to {}", path.display()));
 }
 
 /// The app showing the test trace, loaded.
-fn loaded(dir: &Path) -> Harness<'static, EventscopeApp> {
-    let session = session_of(&trace(dir));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
-    until(&mut h, |h| h.query_by_label("2 of 2 flows").is_some());
+fn loaded(dir: &Path) -> App {
+    let mut h = window(&trace(dir));
+    until(&mut h, "2 of 2 flows", |h| {
+        h.query_by_label("2 of 2 flows").is_some()
+    });
     h
 }
 
@@ -103,7 +80,9 @@ fn file_export_writes_the_flow_the_tables_and_a_trace_that_reopens() {
     let input = h.get_by_role(Role::TextInput);
     input.focus();
     input.type_text("kind:duplicate");
-    until(&mut h, |h| h.query_by_label("1 of 2 flows").is_some());
+    until(&mut h, "1 of 2 flows", |h| {
+        h.query_by_label("1 of 2 flows").is_some()
+    });
 
     h.get_by_label("File").click();
     h.run_steps(2);
@@ -170,7 +149,9 @@ fn a_flow_export_without_a_selected_flow_says_so() {
     h.run_steps(2);
     h.get_by_label("Select a flow in the flows table first");
     h.get_by_role_and_label(Role::Button, "Export").click();
-    until(&mut h, |h| h.state().view.export.outcome.is_some());
+    until(&mut h, "the export's outcome", |h| {
+        h.state().view.export.outcome.is_some()
+    });
     h.get_by_label_contains("no flow is selected");
     assert!(
         !Path::new("eventscope-flow.png").exists(),

@@ -3,6 +3,9 @@
 //! click, and a window with a graph on screen asks for no frames when nothing arrives.
 #![cfg(feature = "gui")]
 
+#[path = "support/gui.rs"]
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -11,6 +14,7 @@ use eventscope::app::EventscopeApp;
 use eventscope::model::DecodedEvent;
 use eventscope::session::Session;
 use eventscope::ui::{CenterTab, Command};
+use gui_support::window_of as app;
 use std::time::Duration;
 
 const TYPES: [&str; 5] = [
@@ -62,14 +66,6 @@ fn flow(h: &Harness<'static, EventscopeApp>, key: &str) -> FlowId {
     (0..e.flows.len() as FlowId)
         .find(|&f| e.store.str(e.flows.get(f).key) == key)
         .expect("flow")
-}
-
-fn app(session: Session) -> Harness<'static, EventscopeApp> {
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, session));
-    h.run_steps(3);
-    h
 }
 
 /// The graph nodes (buttons on the canvas; the table and inspector show types as text) labelled

@@ -136,3 +136,40 @@ fn the_inspector_reads_payloads_back_from_the_file() {
     h.get_by_label_contains("changed since it was loaded");
     assert!(h.query_by_label_contains("order-99").is_none());
 }
+
+/// A `.proto` file of `--schemas DIR` that does not compile is one of the window's load problems,
+/// named with its line, and the file still opens (issue 13).
+#[test]
+fn a_proto_that_does_not_compile_is_a_load_problem_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = dir.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    std::fs::write(
+        schemas.join("orders-value.proto"),
+        "syntax = \"proto3\";\nmessage OrderPlaced {\n  string id = 1\n}\n",
+    )
+    .unwrap();
+    let set = eventscope::decode::schema::SchemaSet::load_dir(&schemas).unwrap();
+    let path = dir.path().join("one.jsonl");
+    write_lines(
+        &path,
+        &[
+            r#"{"eventscope_trace":1}"#,
+            r#"{"id":"a1","type":"OrderPlaced","source":"orders","time":"2026-03-14T09:00:00.000Z","correlationid":"corr-A"}"#,
+        ],
+    );
+    let profiles = ProfileConfig {
+        schemas: Some(std::sync::Arc::new(set)),
+        ..Default::default()
+    };
+    let files = vec![path];
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_eframe(move |cc| EventscopeApp::new(cc, Launch::Files(files, profiles)));
+    until_loaded(&mut h, |h| h.query_by_label("1 of 1 flows").is_some());
+    let said = format!(
+        "⚠ 1 load problem(s); first: {}/orders-value.proto:4:1: expected ';' or '[', but found '}}'",
+        schemas.display()
+    );
+    h.get_by_label(&said);
+}

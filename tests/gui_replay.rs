@@ -4,54 +4,27 @@
 //! hold still, the path box.
 #![cfg(feature = "gui")]
 
+#[path = "support/gui.rs"]
+mod gui_support;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use eventscope::analysis::{Config, REGISTRY};
+use eventscope::analysis::REGISTRY;
 use eventscope::app::{EventscopeApp, Launch};
 use eventscope::decode::ProfileConfig;
-use eventscope::ingest::SourceMessage;
-use eventscope::ingest::file::{FileOptions, load_files};
 use eventscope::model::parse_time;
-use eventscope::session::Session;
+use gui_support::{App, until, window};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-type App = Harness<'static, EventscopeApp>;
-
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("sample-traces")
         .join(name)
-}
-
-/// A window over `path`, loaded on this thread (no test waits on the reader's threads).
-fn window(path: &Path) -> App {
-    let mut s = Session::new(Config::default());
-    load_files(&[path.to_path_buf()], &FileOptions::default(), |m| {
-        if let SourceMessage::Batch(b) = m {
-            s.engine.ingest(&b.origin, b.events, &b.problems);
-        }
-    });
-    s.engine.finish(None);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, s));
-    h.run_steps(3);
-    h
-}
-
-fn until(h: &mut App, what: &str, cond: impl Fn(&App) -> bool) {
-    for _ in 0..30 {
-        h.step();
-        if cond(h) {
-            return;
-        }
-    }
-    panic!("not reached in 30 frames: {what}");
 }
 
 /// What `eventscope check` says about a trace: anomalies (kind, event id, correlation id),

@@ -3,13 +3,11 @@
 //! the flows table with `variant:N`, and a flow's diff against its usual variant.
 #![cfg(feature = "gui")]
 
-use egui_kittest::Harness;
+#[path = "support/gui.rs"]
+mod gui_support;
+
 use egui_kittest::kittest::Queryable;
-use eventscope::analysis::Config;
-use eventscope::app::EventscopeApp;
-use eventscope::ingest::SourceMessage;
-use eventscope::ingest::file::{FileOptions, load_files};
-use eventscope::session::Session;
+use gui_support::window as harness;
 use std::fmt::Write as _;
 
 /// Six orders a second apart: four Placed -> Paid (10 ms) + Placed -> Reserved (20 ms), two
@@ -44,21 +42,6 @@ fn trace(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("variants.jsonl");
     std::fs::write(&p, out).unwrap();
     p
-}
-
-fn harness(path: &std::path::Path) -> Harness<'static, EventscopeApp> {
-    let mut s = Session::new(Config::default());
-    load_files(&[path.to_path_buf()], &FileOptions::default(), |m| {
-        if let SourceMessage::Batch(b) = m {
-            s.engine.ingest(&b.origin, b.events, &b.problems);
-        }
-    });
-    s.engine.finish(None);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_eframe(move |cc| EventscopeApp::with_session(cc, s));
-    h.run_steps(3);
-    h
 }
 
 #[test]

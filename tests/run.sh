@@ -43,6 +43,11 @@ if ! python3 -c "import confluent_kafka.schema_registry.avro, confluent_kafka.sc
     python3 -m pip install --quiet 'confluent-kafka[avro,json,protobuf]' 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages 'confluent-kafka[avro,json,protobuf]'
 fi
+# PyPI grpcio-tools (protoc) compiles the .proto sources of tests/producers/proto_source.py.
+if ! python3 -c "import grpc_tools.protoc" >/dev/null 2>&1; then
+    python3 -m pip install --quiet grpcio-tools 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages grpcio-tools
+fi
 # PyPI msgpack and cbor2 for tests/producers/schemaless.py.
 if ! python3 -c "import msgpack, cbor2" >/dev/null 2>&1; then
     python3 -m pip install --quiet msgpack cbor2 2>/dev/null \

@@ -597,3 +597,33 @@ fn stuck_sample_depends_on_the_timeout() {
     got.sort();
     assert_eq!(got, want);
 }
+
+/// `Engine::statuses` (every flow in one pass over the store, used when every flow is judged at
+/// the end of input) gives each flow the status `Engine::status` gives it from its own events: on
+/// every sample and on a generated trace with every fault `gen` injects.
+#[test]
+fn every_flows_status_in_one_pass_is_its_own_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("gen.jsonl");
+    let faults = "dup=0.02,reorder=0.05,drop=0.05,poison=0.05,skew=0.02,conflict=0.02,orphan=0.02,\
+                  cycle=0.02,gap=0.05,skip=0.05";
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&generated).unwrap());
+    eventscope::ingest::generate::generate(20_000, 9, &faults.parse().unwrap(), &mut out).unwrap();
+    drop(out);
+    let mut traces: Vec<PathBuf> = expectation_files()
+        .iter()
+        .map(|e| sample(&stem(e)))
+        .collect();
+    traces.push(generated);
+    let mut seen = BTreeSet::new();
+    for trace in &traces {
+        let engine = load(&[trace], &[]);
+        let all = engine.statuses();
+        for (f, _) in engine.flows.iter() {
+            let one = engine.status(f);
+            assert_eq!(all[f as usize], one, "flow {f} of {}", trace.display());
+            seen.insert(one.name());
+        }
+    }
+    assert_eq!(seen.len(), 4, "every status occurs: {seen:?}");
+}

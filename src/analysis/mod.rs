@@ -5,6 +5,7 @@ pub mod anomaly;
 pub mod budget;
 pub mod detectors;
 pub mod flows;
+mod status;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod truth;
@@ -19,6 +20,7 @@ pub use anomaly::{Anomalies, Anomaly, AnomalyId, AnomalyKind, KindInfo, REGISTRY
 use detectors::{Ctx, Detector, Detectors, InputProblem, flags};
 pub use flows::{Edge, Flow, FlowId, Flows};
 use regex::Regex;
+pub use status::FlowStatus;
 use std::sync::Arc;
 
 /// Analysis settings.
@@ -56,39 +58,6 @@ impl Default for Config {
         }
     }
 }
-
-/// A flow's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlowStatus {
-    /// Nothing is waiting for a follow-up.
-    Complete,
-    /// Some event still awaits its follow-up, not yet past the timeout.
-    Open,
-    /// An event is `stuck`.
-    Stuck,
-    /// Something was dead-lettered or a failure event (…Failed, …Rejected, …Cancelled) occurred.
-    Failed,
-}
-
-impl FlowStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            FlowStatus::Complete => "complete",
-            FlowStatus::Open => "open",
-            FlowStatus::Stuck => "stuck",
-            FlowStatus::Failed => "failed",
-        }
-    }
-}
-
-const FAILURE_WORDS: [&str; 6] = [
-    "Failed",
-    "Failure",
-    "Rejected",
-    "Cancelled",
-    "Canceled",
-    "Error",
-];
 
 /// Counts kept while loading.
 #[derive(Clone, Debug, Default)]
@@ -307,6 +276,8 @@ impl Engine {
             return;
         }
         let mut judged = Vec::new();
+        // At the end every flow is judged: one pass over the store for all their statuses.
+        let statuses = all.then(|| self.statuses());
         for f in self.variants.to_judge(&self.flows, all) {
             let flow = self.flows.get(f);
             if flow.events.is_empty() {
@@ -316,7 +287,10 @@ impl Engine {
                 .last()
                 .is_none_or(|t| now.saturating_sub(t) >= self.config.stuck_after);
             if settled {
-                judged.push((f, self.status(f) == FlowStatus::Complete));
+                let status = statuses
+                    .as_ref()
+                    .map_or_else(|| self.status(f), |s| s[f as usize]);
+                judged.push((f, status == FlowStatus::Complete));
             } else if all {
                 judged.push((f, false));
             } else {
@@ -342,64 +316,9 @@ impl Engine {
         f.correlated.then(|| self.store.str(f.key))
     }
 
-    pub fn status(&self, flow: FlowId) -> FlowStatus {
-        self.status_at(flow, None)
-    }
-
     /// Whether event `e` had happened by `at` (`None`: now; events without a time always count).
     pub fn happened_by(&self, e: EventIdx, at: Option<Timestamp>) -> bool {
         at.is_none_or(|t| self.store.get(e).effective_time().is_none_or(|x| x <= t))
-    }
-
-    /// A flow's state as of `at` (replay; `None`: now): its events up to then, the anomalies
-    /// active then, follow-ups that had come by then (which types expect one is what the whole
-    /// session taught).
-    pub fn status_at(&self, flow: FlowId, at: Option<Timestamp>) -> FlowStatus {
-        let s = &self.store;
-        let (mut stuck, mut open) = (false, false);
-        for &e in &self.flows.get(flow).events {
-            if !self.happened_by(e, at) {
-                continue;
-            }
-            let ty = s.str(s.get(e).event_type);
-            let failure_type = FAILURE_WORDS.iter().any(|w| ty.ends_with(w));
-            for a in self.anomalies.on_event_at(e, at) {
-                match a.kind {
-                    AnomalyKind::DeadLetter => return FlowStatus::Failed,
-                    AnomalyKind::Stuck => stuck = true,
-                    _ => {}
-                }
-            }
-            if failure_type {
-                return FlowStatus::Failed;
-            }
-            // Only the event a causation id resolves to can have follow-ups; a duplicate or a
-            // dead-letter copy of it waits for nothing.
-            let canonical = self.flags[e as usize] & flags::FIRST_OF_ID != 0
-                && self.flags[e as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) == 0;
-            open |= canonical && self.awaits_follow_up_at(e, at);
-        }
-        if stuck {
-            FlowStatus::Stuck
-        } else if open {
-            FlowStatus::Open
-        } else {
-            FlowStatus::Complete
-        }
-    }
-
-    fn awaits_follow_up_at(&self, e: EventIdx, at: Option<Timestamp>) -> bool {
-        let (s, stuck, expect) = (&self.store, &self.detectors.stuck, &self.config.expect);
-        let Some(t) = at else {
-            return stuck.awaits_follow_up(s, expect, e);
-        };
-        let repeat = |c: EventIdx| {
-            self.flags[c as usize] & (flags::EXACT_DUPLICATE | flags::DEAD_LETTER) != 0
-        };
-        stuck.expects_follow_up(s, expect, e, at)
-            && !s
-                .children_of(s.get(e).id)
-                .any(|c| c != e && !repeat(c) && self.happened_by(c, Some(t)))
     }
 
     /// Anomalies on the events of a flow that were active at `at` (`None`: now).

@@ -148,9 +148,7 @@ impl EventscopeApp {
             Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
         self.view = ViewState::default();
         self.files = paths;
-        if let Some(spans) = &self.profiles.spans {
-            self.session.messages.extend_from_slice(spans.problems());
-        }
+        (self.session.messages).extend(self.profiles.load_problems());
     }
 
     /// Opens the files again with span exports (read on the dialog's thread); what could not

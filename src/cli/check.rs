@@ -44,14 +44,16 @@ pub struct ProfileArgs {
     #[arg(long, value_name = "SPEC")]
     pub subject: Option<FieldSpec>,
     /// A directory of schemas for Confluent wire-format payloads: `.avsc` (Avro), `.desc`
-    /// (Protobuf FileDescriptorSet) and `.json` (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
+    /// (Protobuf FileDescriptorSet), `.proto` (Protobuf sources, imports relative to DIR) and
+    /// `.json` (JSON Schema) files, matched by schema id (`ids.json` `{"42": "orders-value.avsc"}` or a
     /// file `42.avsc`) or by subject `<topic>-value` (README, "Schemas").
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
     /// A Confluent Schema Registry for the schemas of wire-format payloads, by id (read only,
     /// each id fetched once). Its settings are Confluent's client properties, given with -X:
     /// schema.registry.basic.auth.user.info=USER:PASS, schema.registry.ssl.ca.location,
-    /// schema.registry.ssl.certificate.location, schema.registry.ssl.key.location.
+    /// schema.registry.ssl.certificate.location, schema.registry.ssl.key.location,
+    /// schema.registry.ssl.key.password (an encrypted PKCS#8 key).
     #[arg(long, value_name = "URL")]
     pub schema_registry: Option<String>,
     /// OpenTelemetry span export (OTLP/JSON or Jaeger JSON), for causation between events that
@@ -111,13 +113,10 @@ impl ProfileArgs {
     }
 }
 
+/// How trace files are read and analysed: the options `check`, `events`, `variants`, `export` and
+/// `diff` share.
 #[derive(Args, Debug, Clone)]
-pub struct CheckArgs {
-    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: OutputFormat,
+pub struct AnalysisArgs {
     /// Minimum time without a follow-up before an event is stuck.
     #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
     pub stuck_after: i64,
@@ -130,9 +129,6 @@ pub struct CheckArgs {
     /// Regular expression for dead-letter topic names.
     #[arg(long, value_name = "REGEX")]
     pub dlq_pattern: Option<String>,
-    /// Also list every flow (text format).
-    #[arg(long)]
-    pub flows: bool,
     /// Decoder threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -147,13 +143,28 @@ pub struct CheckArgs {
     pub ids: ProfileArgs,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Trace files: native JSONL, recordings, kcat -J output or CloudEvents JSON, optionally .gz.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Also list every flow (text format).
+    #[arg(long)]
+    pub flows: bool,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
 impl CheckArgs {
     /// How the files are read: the profiles and threads given, payloads not kept.
     pub fn file_options(&self) -> Result<FileOptions, String> {
+        let a = &self.analysis;
         Ok(FileOptions {
-            profiles: self.ids.to_config_with_registry(&self.property)?,
+            profiles: a.ids.to_config_with_registry(&a.property)?,
             keep_payload: false,
-            threads: self.threads,
+            threads: a.threads,
         })
     }
 }
@@ -165,6 +176,7 @@ pub(super) fn parse_now(text: &str) -> Result<i64, String> {
 
 /// The analysis settings the arguments ask for (variants only for `unusual_flow`).
 pub fn config(args: &CheckArgs) -> Result<Config, String> {
+    let args = &args.analysis;
     let mut config = Config {
         stuck_after: args.stuck_after,
         expect: args.expect.clone(),
@@ -193,18 +205,15 @@ pub fn analyse_with(args: &CheckArgs, config: Config) -> Result<(Engine, Vec<Str
     let mut engine = Engine::new(config);
     // The cap keeps the up-front reservation modest; past it the tables grow as they go.
     engine.reserve(crate::ingest::file::reserve_for(&args.files));
-    // A span export that could not be read in full is an input error like a missing file.
-    let mut io_errors: Vec<String> = opts
-        .profiles
-        .spans
-        .as_ref()
-        .map_or(Vec::new(), |s| s.problems().to_vec());
+    // A span export or a schema file that could not be read in full is an input error like a
+    // missing file.
+    let mut io_errors: Vec<String> = opts.profiles.load_problems();
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => engine.ingest(&b.origin, b.events, &b.problems),
         SourceMessage::Finished { error: Some(e), .. } => io_errors.push(e),
         SourceMessage::Finished { .. } => {}
     });
-    engine.finish(args.now);
+    engine.finish(args.analysis.now);
     Ok((engine, io_errors))
 }
 

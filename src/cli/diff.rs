@@ -2,7 +2,7 @@
 //! root type's usual variant (`analysis::variants::diff`). Exit code like diff(1): 0 without
 //! differences, 1 with some, 2 on usage or I/O failure (e.g. no flow with that id).
 
-use super::check::{CheckArgs, OutputFormat, ProfileArgs};
+use super::check::{AnalysisArgs, CheckArgs, OutputFormat};
 use super::variants::analyse_variants;
 use crate::analysis::variants::diff::{Against, FlowDiff, diff, diff_text, hop_p99, usual_variant};
 use crate::analysis::{Engine, FlowId};
@@ -21,15 +21,8 @@ pub struct DiffArgs {
     pub other_id: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
-    /// Minimum time without a follow-up before an event is stuck (as for `check`).
-    #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
-    pub stuck_after: i64,
-    /// A Schema Registry setting (schema.registry.basic.auth.user.info=USER:PASS,
-    /// schema.registry.ssl.*), as in Confluent's clients.
-    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
-    pub property: Vec<(String, String)>,
     #[command(flatten)]
-    pub ids: ProfileArgs,
+    pub analysis: AnalysisArgs,
 }
 
 impl DiffArgs {
@@ -37,15 +30,8 @@ impl DiffArgs {
         CheckArgs {
             files: vec![self.file.clone()],
             format: self.format,
-            stuck_after: self.stuck_after,
-            now: None,
-            expect: Vec::new(),
-            dlq_pattern: None,
             flows: false,
-            threads: 0,
-            property: self.property.clone(),
-            no_unusual: false,
-            ids: self.ids.clone(),
+            analysis: self.analysis.clone(),
         }
     }
 }

@@ -55,15 +55,11 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
-    let spans_problems = opts
-        .profiles
-        .spans
-        .as_ref()
-        .map_or(&[][..], |s| s.problems());
-    for p in spans_problems {
+    let load_problems = opts.profiles.load_problems();
+    for p in &load_problems {
         eprintln!("eventscope events: {p}");
     }
-    let mut failed = !spans_problems.is_empty();
+    let mut failed = !load_problems.is_empty();
     load_files(&args.files, &opts, |msg| match msg {
         SourceMessage::Batch(b) => {
             for p in &b.problems {

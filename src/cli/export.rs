@@ -3,7 +3,7 @@
 //! read (`crate::export`). Exit code: 0 when written, 2 on usage or I/O failure (what could be
 //! read is still written, as `check` still reports it).
 
-use super::check::{self, CheckArgs, OutputFormat, ProfileArgs, analyse_with};
+use super::check::{self, AnalysisArgs, CheckArgs, OutputFormat, analyse_with};
 use crate::analysis::Config;
 use crate::analysis::Engine;
 use crate::export::{Format, Selection, format_name};
@@ -29,30 +29,8 @@ pub struct ExportArgs {
     /// `status:`, `has:anomaly`, free text; all terms must match).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Minimum time without a follow-up before an event is stuck.
-    #[arg(long, default_value = "30s", value_parser = super::parse_duration_ns)]
-    pub stuck_after: i64,
-    /// "Now" for judging stuck events (RFC 3339); default: the latest event time.
-    #[arg(long, value_parser = super::check::parse_now)]
-    pub now: Option<i64>,
-    /// An event type that must always have a follow-up (repeatable).
-    #[arg(long, value_name = "TYPE")]
-    pub expect: Vec<String>,
-    /// Regular expression for dead-letter topic names.
-    #[arg(long, value_name = "REGEX")]
-    pub dlq_pattern: Option<String>,
-    /// Decoder threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// A Schema Registry setting (schema.registry.basic.auth.user.info=USER:PASS,
-    /// schema.registry.ssl.*), as in Confluent's clients.
-    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = crate::ingest::kafka::parse_property)]
-    pub property: Vec<(String, String)>,
-    /// Do not flag unusual_flow (flows of a variant under 1% of their root type's).
-    #[arg(long)]
-    pub no_unusual: bool,
     #[command(flatten)]
-    pub ids: ProfileArgs,
+    pub analysis: AnalysisArgs,
 }
 
 impl ExportArgs {
@@ -61,15 +39,8 @@ impl ExportArgs {
         CheckArgs {
             files: self.files.clone(),
             format: OutputFormat::Text,
-            stuck_after: self.stuck_after,
-            now: self.now,
-            expect: self.expect.clone(),
-            dlq_pattern: self.dlq_pattern.clone(),
             flows: false,
-            threads: self.threads,
-            property: self.property.clone(),
-            no_unusual: self.no_unusual,
-            ids: self.ids.clone(),
+            analysis: self.analysis.clone(),
         }
     }
 }

@@ -80,7 +80,7 @@ impl KafkaArgs {
         properties.extend(self.ids.registry_url());
         properties.extend(self.property.iter().cloned());
         let profiles = self.ids.to_config()?;
-        for p in profiles.spans.iter().flat_map(|s| s.problems()) {
+        for p in profiles.load_problems() {
             eprintln!("eventscope: {p}");
         }
         KafkaRequest {

@@ -90,6 +90,16 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+impl ProfileConfig {
+    /// What the span exports (`--spans`) and the schema directory (`--schemas`, a `.proto` file
+    /// that does not compile) could not give: each names its file and line.
+    pub fn load_problems(&self) -> Vec<String> {
+        let spans = self.spans.iter().flat_map(|s| s.problems());
+        let schemas = self.schemas.iter().flat_map(|s| s.problems());
+        spans.chain(schemas).cloned().collect()
+    }
+}
+
 /// The native format's metadata line: `{"eventscope_trace":...}` (white space allowed).
 fn is_trace_header(line: &[u8]) -> bool {
     let Some(rest) = line.trim_ascii_start().strip_prefix(b"{") else {

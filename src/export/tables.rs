@@ -5,7 +5,6 @@
 
 use super::{Selection, time_text};
 use crate::analysis::{Anomaly, Engine, FlowId};
-use crate::store::EventIdx;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -42,23 +41,6 @@ pub struct AnomalyRow {
     pub message: String,
 }
 
-/// The flow's root: its first event whose cause is not in the flow.
-fn root(engine: &Engine, f: FlowId) -> Option<EventIdx> {
-    let s = &engine.store;
-    let flow = engine.flows.get(f);
-    let outside = |e: EventIdx| {
-        s.get(e)
-            .causation
-            .and_then(|c| s.first_with_id(c))
-            .is_none_or(|p| engine.flows.flow_of(p) != f)
-    };
-    flow.events
-        .iter()
-        .copied()
-        .find(|&e| outside(e))
-        .or(flow.events.first().copied())
-}
-
 pub fn flow_row(engine: &Engine, f: FlowId) -> FlowRow {
     let s = &engine.store;
     let flow = engine.flows.get(f);
@@ -73,7 +55,7 @@ pub fn flow_row(engine: &Engine, f: FlowId) -> FlowRow {
     let services: Vec<&str> = flow.services.iter().map(|x| s.str(*x)).collect();
     FlowRow {
         correlation_id: s.str(flow.key).to_string(),
-        root_type: root(engine, f)
+        root_type: (engine.flows.root_event(s, f))
             .map_or_else(String::new, |e| s.str(s.get(e).event_type).to_string()),
         events: flow.events.len(),
         status: engine.status(f).name(),

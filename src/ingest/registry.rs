@@ -11,8 +11,8 @@ use std::sync::Arc;
 /// Properties with this prefix configure the registry client (not librdkafka).
 pub const PREFIX: &str = "schema.registry.";
 
-/// The registry client's settings.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The registry client's settings (`Debug` shows no secret).
+#[derive(Clone, Default, PartialEq)]
 pub struct Settings {
     /// One URL, or several separated by commas (tried in order).
     pub urls: Vec<String>,
@@ -20,18 +20,35 @@ pub struct Settings {
     pub user_info: Option<String>,
     /// PEM file of the CAs to trust (default: Mozilla's roots, webpki-roots).
     pub ca_location: Option<String>,
-    /// PEM client certificate (chain), and its unencrypted PEM key (default: the same file).
+    /// PEM client certificate (chain), and its PEM key (default: the same file).
     pub certificate_location: Option<String>,
     pub key_location: Option<String>,
+    /// The password of an encrypted PKCS#8 key (a secret, like `user_info`).
+    pub key_password: Option<String>,
 }
 
-const KNOWN: [&str; 7] = [
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "(secret)");
+        f.debug_struct("Settings")
+            .field("urls", &self.urls)
+            .field("user_info", &hidden(&self.user_info))
+            .field("ca_location", &self.ca_location)
+            .field("certificate_location", &self.certificate_location)
+            .field("key_location", &self.key_location)
+            .field("key_password", &hidden(&self.key_password))
+            .finish()
+    }
+}
+
+const KNOWN: [&str; 8] = [
     "url",
     "basic.auth.user.info",
     "basic.auth.credentials.source",
     "ssl.ca.location",
     "ssl.certificate.location",
     "ssl.key.location",
+    "ssl.key.password",
     "ssl.endpoint.identification.algorithm",
 ];
 
@@ -68,6 +85,8 @@ impl Settings {
                 "ssl.ca.location" => s.ca_location = value,
                 "ssl.certificate.location" => s.certificate_location = value,
                 "ssl.key.location" => s.key_location = value,
+                // Not trimmed: a password may end in a space.
+                "ssl.key.password" => s.key_password = Some(v).filter(|v| !v.is_empty()),
                 "basic.auth.credentials.source" | "ssl.endpoint.identification.algorithm" => {}
                 _ => {
                     return Err(format!(
@@ -176,12 +195,22 @@ mod tests {
         assert_eq!(s.user_info.as_deref(), Some("bob:pw"));
         assert_eq!(s.ca_location.as_deref(), Some("/ca.pem"));
         assert_eq!(Settings::from_properties(&[p("a", "b")]), Ok(None));
-        let bad = Settings::from_properties(&[p("schema.registry.ssl.key.password", "x")]);
+        let bad = Settings::from_properties(&[p("schema.registry.ssl.keystore.location", "x")]);
         assert!(bad.unwrap_err().contains("not a Schema Registry setting"));
         let bad = Settings::from_properties(&[p("schema.registry.url", "registry:8081")]);
         assert!(bad.unwrap_err().contains("not an http:// or https:// URL"));
         assert!(crate::ingest::kafka::is_secret(
             "schema.registry.basic.auth.user.info"
         ));
+        assert!(crate::ingest::kafka::is_secret(
+            "schema.registry.ssl.key.password"
+        ));
+        let s = Settings::from_properties(&[
+            p("schema.registry.url", "https://a:8081"),
+            p("schema.registry.ssl.key.password", " pw "),
+        ]);
+        let s = s.unwrap().unwrap();
+        assert_eq!(s.key_password.as_deref(), Some(" pw "));
+        assert!(!format!("{s:?}").contains(" pw "), "{s:?}");
     }
 }

@@ -169,14 +169,9 @@ fn kinds_of<'a>(list: impl Iterator<Item = &'a crate::analysis::Anomaly>) -> (u3
 /// The type of the flow's root: its first event whose cause is not in the flow.
 pub fn root_type(engine: &Engine, flow: FlowId) -> Option<Sym> {
     let s = &engine.store;
-    let f = engine.flows.get(flow);
-    let root = f.events.iter().copied().find(|&e| {
-        s.get(e)
-            .causation
-            .and_then(|c| s.first_with_id(c))
-            .is_none_or(|p| engine.flows.flow_of(p) != flow)
-    });
-    root.or(f.events.first().copied())
+    engine
+        .flows
+        .root_event(s, flow)
         .map(|e| s.get(e).event_type)
 }
 

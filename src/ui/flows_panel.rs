@@ -44,7 +44,7 @@ pub fn flows_ui(
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-    for col in columns(extra, style) {
+    for col in columns(extra, style, table_rect.width()) {
         table = table.column(col);
     }
     if let Some(r) = scroll_to {
@@ -161,29 +161,44 @@ fn extra_names(e: ExtraColumns) -> Vec<&'static str> {
 }
 
 /// Column widths (in [`COLUMNS`] order): Status and ⚠ come right after the id, so they are in
-/// view at any panel width, and Status fits its longest word; Start fits a date when shown.
-fn columns(extra: ExtraColumns, style: TimeStyle) -> Vec<Column> {
+/// view at any panel width, and Status fits its longest word; Start fits a date when shown. The
+/// first widths are scaled down (not below each column's least) so the table fits `width`, the
+/// panel's: a table wider than its panel would widen the panel over the graph.
+fn columns(extra: ExtraColumns, style: TimeStyle, width: f32) -> Vec<Column> {
     let start = if style.dates { 185.0 } else { 95.0 };
-    let mut c = vec![
-        Column::initial(140.0).at_least(60.0).clip(true),
-        Column::initial(92.0).at_least(92.0),
-        Column::initial(48.0).at_least(36.0),
-        Column::initial(52.0).at_least(40.0),
-        Column::initial(120.0).at_least(50.0).clip(true),
-        Column::initial(110.0).at_least(40.0).clip(true),
-        Column::initial(start).at_least(60.0).clip(true),
-        Column::initial(75.0).at_least(40.0).clip(true),
+    // (first width, least width, clipped)
+    let mut spec: Vec<(f32, f32, bool)> = vec![
+        (140.0, 60.0, true),
+        (92.0, 92.0, false),
+        (36.0, 36.0, false),
+        (52.0, 40.0, false),
+        (120.0, 50.0, true),
+        (110.0, 40.0, true),
+        (start, 60.0, true),
+        (75.0, 40.0, true),
     ];
     for on in [extra.topic, extra.key, extra.kinds] {
         if on {
-            c.push(Column::initial(120.0).at_least(40.0).clip(true));
+            spec.push((120.0, 40.0, true));
         }
     }
-    // The last column takes what is left.
-    if let Some(last) = c.last_mut() {
-        *last = Column::remainder().at_least(40.0).clip(true);
-    }
-    c
+    // Room for the spacing between columns and the scroll bar.
+    let room = width - 8.0 * spec.len() as f32 - 16.0;
+    let total: f32 = spec.iter().map(|c| c.0).sum();
+    let scale = (room / total).clamp(0.0, 1.0);
+    let n = spec.len();
+    spec.into_iter()
+        .enumerate()
+        .map(|(i, (w, least, clip))| {
+            // The last column takes what is left.
+            let c = if i + 1 == n {
+                Column::remainder()
+            } else {
+                Column::initial((w * scale).max(least))
+            };
+            c.at_least(least).clip(clip)
+        })
+        .collect()
 }
 
 /// "Columns": which optional columns the table shows.

@@ -288,9 +288,13 @@ fn service_map_ui(ui: &mut egui::Ui, view: &mut ViewState) {
         // curve for a hop to a later column, below it for one back (a pair's two directions
         // never share a spot).
         let side = if e.from > e.to { 0.5 } else { -0.5 };
-        let spot = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]
+        // Further off the curve when every spot beside it is taken.
+        let spot = [1.0f32, 3.0, -1.0, -3.0]
             .iter()
-            .map(|&s| Rect::from_center_size(bezier(pts, s) + vec2(0.0, side * size.y), size))
+            .flat_map(|&k| [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8].map(|s| (k, s)))
+            .map(|(k, s)| {
+                Rect::from_center_size(bezier(pts, s) + vec2(0.0, k * side * size.y), size)
+            })
             .find(|r| !taken.iter().any(|x| x.intersects(*r)))
             .unwrap_or_else(|| Rect::from_center_size(mid, size));
         taken.push(spot);

@@ -201,15 +201,15 @@ pub fn root_ui(
         });
     egui::Panel::left("flows")
         .resizable(true)
-        .default_size((width * 0.4).clamp(320.0, 680.0))
+        .default_size((width * 0.34).clamp(320.0, 600.0))
         .max_size((width * 0.45).max(300.0))
         .show(ui, |ui| {
             flows_panel::flows_ui(ui, &session.engine, view, prefs, out)
         });
     egui::Panel::right("inspector")
         .resizable(true)
-        .default_size((width * 0.25).clamp(260.0, 420.0))
-        .max_size((width * 0.3).max(260.0))
+        .default_size((width * 0.2).clamp(250.0, 380.0))
+        .max_size((width * 0.3).max(250.0))
         .show(ui, |ui| {
             egui::Panel::bottom("anomalies")
                 .resizable(true)

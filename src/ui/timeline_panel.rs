@@ -333,6 +333,9 @@ fn density_bars(
     }
 }
 
+/// The selected flow's causation arrows are drawn up to this many events.
+const ARROWS_UP_TO: usize = 300;
+
 /// The selected flow: emphasised markers and causation arrows.
 fn selected_flow_paint(
     painter: &egui::Painter,
@@ -350,17 +353,29 @@ fn selected_flow_paint(
         Some(pos2(fr.x_of(r.effective_time()?), lane_y(fr, lane_h, lane)))
     };
     let stroke = Stroke::new(1.5, visuals.strong_text_color());
+    // Markers and arrows that would land on one already drawn (a big flow's events crowd a few
+    // pixels) are drawn once: one per 8-pixel cell of a lane, one arrow per pair of cells.
+    let cell = |p: Pos2| ((p.x / 8.0).floor() as i32, (p.y / 8.0).floor() as i32);
+    let mut marked = rustc_hash::FxHashSet::default();
+    let mut arrows = rustc_hash::FxHashSet::default();
+    // A big flow's arrows would cover the lanes: only its markers are emphasised.
+    let few = data.links.len() <= ARROWS_UP_TO;
     for &(e, parent) in &data.links {
         let Some(p) = pos_of(e) else { continue };
-        if let Some(pp) = parent.and_then(pos_of)
+        if let Some(pp) = parent.and_then(pos_of).filter(|_| few)
             && (fr.plot.contains(p) || fr.plot.contains(pp))
+            && arrows.insert((cell(pp), cell(p)))
         {
             painter.arrow(pp, p - pp, stroke);
         }
-        if fr.plot.contains(p) {
-            let sel = view.selected_event == Some(e);
-            painter.circle_stroke(p, if sel { 7.0 } else { 5.0 }, stroke);
+        if fr.plot.contains(p) && marked.insert(cell(p)) {
+            painter.circle_stroke(p, 5.0, stroke);
         }
+    }
+    if let Some(p) = view.selected_event.and_then(pos_of)
+        && fr.plot.contains(p)
+    {
+        painter.circle_stroke(p, 7.0, stroke);
     }
 }
 

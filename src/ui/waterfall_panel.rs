@@ -110,7 +110,7 @@ fn row_ui(
     // At most half the label column, so deep rows keep room for their name.
     let indent = (row.depth.min(MAX_INDENT) as f32 * INDENT).min(label_w / 2.0);
     let text = if row.depth > MAX_INDENT {
-        format!("↳{} {name}", row.depth)
+        format!("»{} {name}", row.depth)
     } else {
         name
     };

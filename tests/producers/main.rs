@@ -17,6 +17,7 @@ mod otel;
 #[allow(dead_code)]
 #[path = "../secure/pki.rs"]
 mod pki;
+mod proto_source;
 
 mod frameworks;
 mod registry;

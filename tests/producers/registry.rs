@@ -80,7 +80,13 @@ fn json(text: &str) -> Value {
 }
 
 /// `record` with the registry: the live summary and what it said on stderr.
-fn record_with(b: &Broker, topics: &[&str], out: &Path, n: u64, extra: &[&str]) -> (Value, String) {
+pub fn record_with(
+    b: &Broker,
+    topics: &[&str],
+    out: &Path,
+    n: u64,
+    extra: &[&str],
+) -> (Value, String) {
     let bs = b.bootstrap();
     let n_s = n.to_string();
     let mut args = vec!["record", "-b", &bs, "--from", "beginning"];
@@ -400,37 +406,68 @@ fn the_demo_publishes_avro_that_decodes_with_its_schemas() {
     );
 }
 
-/// The registry over TLS and mutual TLS (socat in front of the stand-in, certificates made with
-/// openssl as for the secure-cluster tests): `schema.registry.ssl.ca.location`,
-/// `.certificate.location` and `.key.location`; a registry that refuses the client or a CA that
-/// does not match are problems naming the registry, the records kept.
-#[test]
-fn a_registry_over_mutual_tls() {
-    let dir = tempfile::tempdir().unwrap();
-    let registry = Standin::start(&dir.path().join("registry.json"), 0);
-    let out = dir.path().join("rec.jsonl");
-    let o = out.to_str().unwrap();
-    let sent = json(&py(
-        "registry.py",
-        &["file", o, &registry.url, CREDENTIALS, "3"],
-    ));
-    let pki = pki::Pki::new();
-    let tls = pki::Tls::on_free_port(&pki, "server.pem", registry.port, Some("ca.pem"));
-    let url = format!("https://127.0.0.1:{}", tls.port);
-    let ca = format!("schema.registry.ssl.ca.location={}", pki.path("ca.pem"));
-    let cert = format!(
-        "schema.registry.ssl.certificate.location={}",
-        pki.path("client.pem")
-    );
-    let key = format!(
-        "schema.registry.ssl.key.location={}",
-        pki.path("client.key")
-    );
-    let events_with = |extra: &[&str]| {
-        let mut args = vec!["events", "--schema-registry", &url, "-X", AUTH];
-        args.extend(extra);
-        args.push(o);
-        let run = eventscope(&args).output().unwrap();
+/// The stand-in behind a TLS terminator that requires a client certificate (socat in front of
+/// it, certificates made with openssl as for the secure-cluster tests), and a file of records
+/// whose schemas it holds.
+struct MutualTls {
+    _registry: Standin,
+    pki: pki::Pki,
+    _tls: pki::Tls,
+    url: String,
+    out: PathBuf,
+    sent: Value,
+    _dir: tempfile::TempDir,
+}
+
+impl MutualTls {
+    fn start() -> MutualTls {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Standin::start(&dir.path().join("registry.json"), 0);
+        let out = dir.path().join("rec.jsonl");
+        let o = out.to_str().unwrap();
+        let sent = json(&py(
+            "registry.py",
+            &["file", o, &registry.url, CREDENTIALS, "3"],
+        ));
+        let pki = pki::Pki::new();
+        let tls = pki::Tls::on_free_port(&pki, "server.pem", registry.port, Some("ca.pem"));
+        let url = format!("https://127.0.0.1:{}", tls.port);
+        MutualTls {
+            _registry: registry,
+            pki,
+            _tls: tls,
+            url,
+            out,
+            sent,
+            _dir: dir,
+        }
+    }
+
+    /// `schema.registry.ssl.NAME=<the PKI's FILE>`.
+    fn ssl(&self, name: &str, file: &str) -> String {
+        format!("schema.registry.ssl.{name}={}", self.pki.path(file))
+    }
+
+    /// `events FILE` through the registry with these `-X` properties (and environment
+    /// variables): the run.
+    fn run_env(&self, props: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut args = vec!["events", "--schema-registry", &self.url, "-X", AUTH];
+        for p in props {
+            args.extend(["-X", p]);
+        }
+        args.push(self.out.to_str().unwrap());
+        let mut cmd = eventscope(&args);
+        cmd.envs(env.iter().copied());
+        cmd.output().unwrap()
+    }
+
+    fn run(&self, props: &[&str]) -> std::process::Output {
+        self.run_env(props, &[])
+    }
+
+    /// [`MutualTls::run_env`], which must succeed: the events and what it said.
+    fn events_env(&self, props: &[&str], env: &[(&str, &str)]) -> (Vec<Value>, String) {
+        let run = self.run_env(props, env);
         succeeded(&run);
         let evs: Vec<Value> = String::from_utf8(run.stdout)
             .unwrap()
@@ -438,35 +475,111 @@ fn a_registry_over_mutual_tls() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         (evs, String::from_utf8_lossy(&run.stderr).to_string())
-    };
-    let (evs, said) = events_with(&["-X", &ca, "-X", &cert, "-X", &key]);
-    assert_eq!(
-        evs.len() as u64,
-        sent["records"].as_u64().unwrap(),
-        "{said}"
-    );
-    for e in &evs {
-        assert_eq!(
-            sent["types"][e["id"].as_str().unwrap()],
-            e["type"],
-            "{e} {said}"
-        );
     }
+
+    fn events(&self, props: &[&str]) -> (Vec<Value>, String) {
+        self.events_env(props, &[])
+    }
+
+    /// Every record was decoded with the registry's schemas.
+    fn assert_decoded(&self, (evs, said): &(Vec<Value>, String)) {
+        assert_eq!(
+            evs.len() as u64,
+            self.sent["records"].as_u64().unwrap(),
+            "{said}"
+        );
+        for e in evs {
+            assert_eq!(
+                self.sent["types"][e["id"].as_str().unwrap()],
+                e["type"],
+                "{e} {said}"
+            );
+        }
+    }
+}
+
+/// The registry over TLS and mutual TLS: `schema.registry.ssl.ca.location`,
+/// `.certificate.location` and `.key.location`; a registry that refuses the client or a CA that
+/// does not match are problems naming the registry, the records kept.
+#[test]
+fn a_registry_over_mutual_tls() {
+    let m = MutualTls::start();
+    let ca = m.ssl("ca.location", "ca.pem");
+    let cert = m.ssl("certificate.location", "client.pem");
+    let key = m.ssl("key.location", "client.key");
+    m.assert_decoded(&m.events(&[&ca, &cert, &key]));
     // No client certificate: the TLS terminator refuses the handshake.
-    let (evs, said) = events_with(&["-X", &ca]);
+    let (evs, said) = m.events(&[&ca]);
     assert!(
         evs.iter().all(|e| e["profiles"]["id"] == "transport"),
         "kept as bytes"
     );
     assert!(
-        said.contains(&format!("schema registry {url}: cannot reach it")),
+        said.contains(&format!("schema registry {}: cannot reach it", m.url)),
         "{said}"
     );
     // A CA that did not sign the registry's certificate.
-    let wrong = format!(
-        "schema.registry.ssl.ca.location={}",
-        pki.path("wrong-ca.pem")
-    );
-    let (_, said) = events_with(&["-X", &wrong, "-X", &cert, "-X", &key]);
+    let wrong = m.ssl("ca.location", "wrong-ca.pem");
+    let (_, said) = m.events(&[&wrong, &cert, &key]);
     assert!(said.contains("UnknownIssuer"), "{said}");
+}
+
+/// Mutual TLS with the client key encrypted (PKCS#8, `-----BEGIN ENCRYPTED PRIVATE KEY-----`) and
+/// its password in `schema.registry.ssl.key.password`, as Confluent's clients take it: made with
+/// `openssl pkcs8 -topk8 -v2 aes-256-cbc` and with `openssl pkey -aes256` (the secure-cluster
+/// tests' key). A wrong or missing password is an error naming the key file; the password is
+/// never printed.
+#[test]
+fn a_registry_over_mutual_tls_with_an_encrypted_client_key() {
+    let m = MutualTls::start();
+    let password = "pkcs8 pass-91c2";
+    let made = Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "client.key"])
+        .args(["-out", "client-pkcs8.key", "-passout"])
+        .arg(format!("pass:{password}"))
+        .current_dir(m.pki.dir.path())
+        .output()
+        .expect("openssl (tests/run.sh installs it)");
+    succeeded(&made);
+    let key_file = m.pki.path("client-pkcs8.key");
+    assert!(
+        std::fs::read_to_string(&key_file)
+            .unwrap()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    );
+    let ca = m.ssl("ca.location", "ca.pem");
+    let cert = m.ssl("certificate.location", "client.pem");
+    let key = m.ssl("key.location", "client-pkcs8.key");
+    let pass = format!("schema.registry.ssl.key.password={password}");
+    let decoded = m.events(&[&ca, &cert, &key, &pass]);
+    m.assert_decoded(&decoded);
+    assert!(!decoded.1.contains(password), "{}", decoded.1);
+    // The secure-cluster tests' encrypted key, by reference to an environment variable.
+    let other = m.ssl("key.location", "client-encrypted.key");
+    let by_env = "schema.registry.ssl.key.password=@env:EVENTSCOPE_TEST_KEY_PASSWORD";
+    assert!(
+        !m.run(&[&ca, &cert, &other]).status.success(),
+        "an encrypted key without its password fails"
+    );
+    let env = [("EVENTSCOPE_TEST_KEY_PASSWORD", pki::KEY_PASSWORD)];
+    m.assert_decoded(&m.events_env(&[&ca, &cert, &other, by_env], &env));
+    // A wrong password, and none: errors naming the key file (exit 2), the password not shown.
+    let wrong = "schema.registry.ssl.key.password=not-it-4412";
+    for (props, says) in [
+        (vec![&ca, &cert, &key, wrong], "(a wrong password?)"),
+        (
+            vec![&ca, &cert, &key],
+            "the key is encrypted: give its password with",
+        ),
+    ] {
+        let run = m.run(&props);
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{said}");
+        assert!(
+            said.contains(&format!("schema.registry.ssl.key.location: {key_file}: "))
+                && said.contains(says),
+            "{said}"
+        );
+        assert!(!said.contains("not-it-4412"), "{said}");
+    }
 }

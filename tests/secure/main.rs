@@ -6,6 +6,9 @@
 //! tests, it never skips them.
 #![cfg(feature = "kafka")]
 
+#[cfg(feature = "gui")]
+#[path = "../support/gui.rs"]
+mod gui_support;
 #[allow(dead_code)]
 #[path = "../kafka_support/mod.rs"]
 mod kafka_support;

@@ -3,30 +3,13 @@
 //! naming the broker and what is wrong; the connect dialog connects with a client certificate
 //! and an encrypted key and remembers everything but the key's password.
 
+use crate::gui_support::until_delivered;
 use crate::pki::{KEY_PASSWORD, Pki, Tls};
 use crate::{kafka_support::*, produce, tls_conf};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use eventscope::app::{EventscopeApp, Launch};
 use eventscope::ingest::kafka::{KafkaRequest, StartFrom};
-use std::time::{Duration, Instant};
-
-/// Steps until `cond` holds, yielding to the Kafka thread between frames; fails after 30 s.
-fn until_delivered(
-    h: &mut Harness<'static, EventscopeApp>,
-    what: &str,
-    cond: impl Fn(&Harness<'static, EventscopeApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        h.step();
-        if cond(h) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("{what} not within 30 s");
-}
 
 fn window(props: Vec<(String, String)>, bootstrap: String) -> Harness<'static, EventscopeApp> {
     let opts = KafkaRequest {

@@ -142,15 +142,6 @@ impl StuckDetector {
         self.withdraw(cx, parent);
     }
 
-    fn childless(&self, e: EventIdx) -> bool {
-        !self.has_child.get(e) && !self.excused.get(e)
-    }
-
-    /// Whether the type is declared or learned to have follow-ups (ignoring age), for flow status.
-    pub fn awaits_follow_up(&self, store: &EventStore, expect: &[String], e: EventIdx) -> bool {
-        self.childless(e) && self.expects_follow_up(store, expect, e, None)
-    }
-
     /// Whether `e`'s type is declared or learned (by `at`, when given) to have follow-ups and `e`
     /// was not dead-lettered (whether it has had one yet aside), for flow status as of a replay
     /// time.
@@ -161,17 +152,37 @@ impl StuckDetector {
         e: EventIdx,
         at: Option<Timestamp>,
     ) -> bool {
-        let ty = store.get(e).event_type;
+        !self.excused.get(e)
+            && self.type_expects_follow_up(store, expect, store.get(e).event_type, at)
+    }
+
+    /// The type half of [`StuckDetector::expects_follow_up`]: whether events of type `ty` are
+    /// declared or learned (by `at`) to have follow-ups. The same for every event of the type, so
+    /// flow status asks it once per type, not per event.
+    pub fn type_expects_follow_up(
+        &self,
+        store: &EventStore,
+        expect: &[String],
+        ty: Sym,
+        at: Option<Timestamp>,
+    ) -> bool {
         let Some(st) = self.types.get(&ty) else {
             return false;
         };
-        if self.excused.get(e) {
-            return false;
-        }
         // Every childless instance counts here: the question is whether the type has follow-ups.
         expect.iter().any(|x| x == store.str(ty))
             || (st.learned(st.pending.len())
                 && at.is_none_or(|t| st.learned_since.is_some_and(|l| l <= t)))
+    }
+
+    /// Whether `e` has had a follow-up.
+    pub fn has_child(&self, e: EventIdx) -> bool {
+        self.has_child.get(e)
+    }
+
+    /// Whether `e` waits for nothing (it was dead-lettered).
+    pub fn excused(&self, e: EventIdx) -> bool {
+        self.excused.get(e)
     }
 
     fn judge(&mut self, cx: &mut Ctx, now: Timestamp) {

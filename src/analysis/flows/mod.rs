@@ -177,6 +177,29 @@ impl Flows {
         self.live == 0
     }
 
+    /// The flow's root: its first event whose cause is not in the flow (none names one, or the
+    /// cause is unknown or elsewhere), else its first event.
+    pub fn root_event(&self, store: &EventStore, f: FlowId) -> Option<EventIdx> {
+        let flow = self.get(f);
+        let outside = |e: EventIdx| {
+            store
+                .get(e)
+                .causation
+                .and_then(|c| store.first_with_id(c))
+                .is_none_or(|p| self.flow_of(p) != f)
+        };
+        flow.events
+            .iter()
+            .copied()
+            .find(|&e| outside(e))
+            .or(flow.events.first().copied())
+    }
+
+    /// One past the highest flow id (flows merged away included).
+    pub fn id_bound(&self) -> usize {
+        self.flows.len()
+    }
+
     pub fn reserve(&mut self, events: usize) {
         // Room for the most each can need (a flow per event, as when every event is its own
         // root; two symbols per event): room never used is address space the process never

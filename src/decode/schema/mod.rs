@@ -4,8 +4,10 @@
 //! from a directory (`--schemas DIR`), so that the body becomes the event's JSON payload, read by
 //! the profiles exactly as if it had been sent as JSON.
 //!
-//! A directory holds `.avsc` files (Avro), `.json` files (JSON Schema) and `.desc` files
-//! (Protobuf `FileDescriptorSet`s, `protobuf.rs`). A record's schema is
+//! A directory holds `.avsc` files (Avro), `.json` files (JSON Schema), `.desc` files
+//! (Protobuf `FileDescriptorSet`s, `protobuf.rs`) and `.proto` files (Protobuf sources, compiled
+//! when loaded, `proto_source.rs`; one that does not compile is a problem of the set, and the
+//! other files still load). A record's schema is
 //! found by its id (an `ids.json` map `{"42": "orders-value.avsc"}`, or a file named `42.avsc`),
 //! else by its subject under the TopicNameStrategy, `<topic>-value` (a file named
 //! `orders-value.avsc`). Loading reads every file once; decoding does no I/O.
@@ -17,6 +19,7 @@ pub mod avro;
 mod avro_plan;
 pub use avro_plan::TopField;
 pub mod json_schema;
+mod proto_source;
 pub mod protobuf;
 mod protobuf_raw;
 pub mod registry;
@@ -77,6 +80,8 @@ pub struct SchemaSet {
     by_subject: HashMap<String, Arc<Entry>>,
     /// `--schema-registry`: asked for ids the set does not hold.
     registry: Option<Arc<registry::Registry>>,
+    /// Files of the directory that could not be loaded (`.proto` files that do not compile).
+    problems: Vec<String>,
 }
 
 /// A body decoded with its schema.
@@ -93,9 +98,9 @@ pub struct Decoded {
     pub top: Option<Vec<TopField>>,
 }
 
-fn load_file(path: &Path) -> Result<Option<Entry>, String> {
+fn load_file(dir: &Path, path: &Path) -> Result<Option<Entry>, String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if !["avsc", "json", "desc"].contains(&ext) {
+    if !["avsc", "json", "desc", "proto"].contains(&ext) {
         return Ok(None);
     }
     let shown = || path.display().to_string();
@@ -112,6 +117,8 @@ fn load_file(path: &Path) -> Result<Option<Entry>, String> {
     let source = match ext {
         "avsc" => text("AVRO")?,
         "json" => text("JSON")?,
+        "proto" => registry::from_descriptor_set(&proto_source::compile(dir, path)?)
+            .map_err(|e| format!("{}: {e}", shown()))?,
         _ => registry::from_descriptor_set(&bytes).map_err(|e| format!("{}: {e}", shown()))?,
     };
     let file = path
@@ -123,7 +130,9 @@ fn load_file(path: &Path) -> Result<Option<Entry>, String> {
 }
 
 impl SchemaSet {
-    /// Loads every `.avsc`, `.json` and `.desc` file of `dir` (not recursively) and its `ids.json`.
+    /// Loads every `.avsc`, `.json`, `.desc` and `.proto` file of `dir` (not recursively; a
+    /// `.proto` file may import files of subdirectories) and its `ids.json`. A `.proto` file that
+    /// does not compile is left out and named in [`SchemaSet::problems`].
     pub fn load_dir(dir: &Path) -> Result<SchemaSet, String> {
         let shown = dir.display().to_string();
         let listing = std::fs::read_dir(dir).map_err(|e| format!("--schemas {shown}: {e}"))?;
@@ -132,13 +141,21 @@ impl SchemaSet {
             ..Default::default()
         };
         let mut by_file = HashMap::new();
+        let mut failed = std::collections::HashSet::new();
         for item in listing {
             let path = item.map_err(|e| format!("{}: {e}", set.dir))?.path();
             if path.file_name().is_some_and(|f| f == "ids.json") {
                 continue;
             }
-            let Some(entry) = load_file(&path)? else {
-                continue;
+            let entry = match load_file(dir, &path) {
+                Ok(Some(entry)) => entry,
+                Ok(None) => continue,
+                Err(e) if path.extension().is_some_and(|x| x == "proto") => {
+                    set.problems.push(e);
+                    failed.insert(path.file_name().map(|f| f.to_string_lossy().into_owned()));
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
             let entry = Arc::new(entry);
             let stem = path
@@ -152,7 +169,7 @@ impl SchemaSet {
         }
         let ids = dir.join("ids.json");
         if ids.exists() {
-            set.read_ids(&ids, &by_file)?;
+            set.read_ids(&ids, &by_file, &failed)?;
         }
         Ok(set)
     }
@@ -161,6 +178,7 @@ impl SchemaSet {
         &mut self,
         ids: &Path,
         by_file: &HashMap<String, Arc<Entry>>,
+        failed: &std::collections::HashSet<Option<String>>,
     ) -> Result<(), String> {
         let shown = ids.display();
         let text = std::fs::read_to_string(ids).map_err(|e| format!("{shown}: {e}"))?;
@@ -170,6 +188,10 @@ impl SchemaSet {
             let id: u32 = id
                 .parse()
                 .map_err(|_| format!("{shown}: '{id}' is not a schema id"))?;
+            if failed.contains(&Some(file.clone())) {
+                // Already a problem of the set; the id is simply not held.
+                continue;
+            }
             let entry = by_file.get(&file).ok_or_else(|| {
                 format!("{shown}: schema id {id} names '{file}', not in the directory")
             })?;
@@ -186,6 +208,11 @@ impl SchemaSet {
 
     pub fn registry(&self) -> Option<&Arc<registry::Registry>> {
         self.registry.as_ref()
+    }
+
+    /// What could not be loaded (each names its file and line); the rest of the set works.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
     }
 
     /// How many schema ids and subjects the set knows.
