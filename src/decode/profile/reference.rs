@@ -322,14 +322,8 @@ fn the_fields_read_agree_with_the_value_they_replace() {
     check(&DecodedEvent::default(), None, &cfgs[0]);
 }
 
-/// The Avro plan's top-level fields (`Fields::from_top`) against parsing its text again: the
-/// fields and whole events agree, on a record whose fields carry the profiles' names and every
-/// kind of value, and on thousands of damaged copies that still decode.
-#[test]
-fn avro_top_fields_agree_with_parsing_the_text() {
-    use crate::decode::schema::avro::AvroSchema;
-    use apache_avro::types::Value as Avro;
-    const SCHEMA: &str = r#"{"type":"record","name":"Placed","namespace":"shop","fields":[
+/// A record type whose fields carry the profiles' names and every kind of value.
+const PLACED: &str = r#"{"type":"record","name":"Placed","namespace":"shop","fields":[
       {"name":"eventId","type":"string"},
       {"name":"metadata","type":{"type":"record","name":"Meta","fields":[
         {"name":"correlationId","type":["null","string","long"]},
@@ -346,8 +340,12 @@ fn avro_top_fields_agree_with_parsing_the_text() {
       {"name":"d","type":{"type":"fixed","name":"D","size":12,"logicalType":"duration"}},
       {"name":"source","type":"bytes"},
       {"name":"traceparent","type":{"type":"string","logicalType":"uuid"}}]}"#;
+
+/// A record of [`PLACED`] with every kind of value.
+fn placed() -> apache_avro::types::Value {
+    use apache_avro::types::Value as Avro;
     let s = |t: &str| Avro::String(t.into());
-    let value = Avro::Record(vec![
+    Avro::Record(vec![
         ("eventId".into(), s("e-\"1\"\\é")),
         (
             "metadata".into(),
@@ -383,10 +381,18 @@ fn avro_top_fields_agree_with_parsing_the_text() {
             "traceparent".into(),
             Avro::Uuid("67e55044-10b1-426f-9247-bb680e5fe0c8".parse().unwrap()),
         ),
-    ]);
-    let avro = AvroSchema::parse(SCHEMA).unwrap();
-    let parsed = apache_avro::Schema::parse_str(SCHEMA).unwrap();
-    let body = apache_avro::to_avro_datum(&parsed, value).unwrap();
+    ])
+}
+
+/// The Avro plan's top-level fields (`Fields::from_top`) against parsing its text again: the
+/// fields and whole events agree, on a record whose fields carry the profiles' names and every
+/// kind of value, and on thousands of damaged copies that still decode.
+#[test]
+fn avro_top_fields_agree_with_parsing_the_text() {
+    use crate::decode::schema::avro::AvroSchema;
+    let avro = AvroSchema::parse(PLACED).unwrap();
+    let parsed = apache_avro::Schema::parse_str(PLACED).unwrap();
+    let body = apache_avro::to_avro_datum(&parsed, placed()).unwrap();
     let cfgs = configs();
     let mut rng = fastrand::Rng::with_seed(11);
     let mut read = 0;
