@@ -121,7 +121,8 @@ impl<'a> Fields<'a> {
                 b't' | b'f' | b'n' => Slot::Other,
                 // A string without escapes reads as the text between its quotes.
                 b'"' if !value.contains('\\') => {
-                    Slot::Str(Cow::Borrowed(&value[1..value.len() - 1]))
+                    let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+                    Slot::Str(Cow::Borrowed(inner?))
                 }
                 _ => {
                     let mut de = serde_json::Deserializer::from_str(value);
