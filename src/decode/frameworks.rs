@@ -3,7 +3,7 @@
 //! against the framework's own documentation (cited above it). `profile.rs` decides the order in
 //! which the profiles are tried (README, "Correlation profiles").
 
-use super::profile::{Field, Lookup};
+use super::profile::{Field, Lookup, Slot};
 use crate::model::{header_number, parse_time};
 
 /// The simple name of a qualified type name: `com.shop.OrderPlaced` -> `OrderPlaced`,
@@ -72,13 +72,24 @@ pub(super) fn marks(l: &Lookup) -> Marks {
         conversation_id |= n.eq_ignore_ascii_case("ConversationId");
     }
     m.masstransit |= message_id && conversation_id;
-    m.masstransit = m.masstransit
-        || (l.mentions(&["messageType"])
-            && l.object()
-                .and_then(|o| o.get("messageType"))
-                .is_some_and(serde_json::Value::is_array));
-    m.eventstoredb = m.eventstoredb || l.mentions(&["$correlationId", "$causationId"]);
+    m.masstransit = m.masstransit || envelope(l);
+    // EventStoreDB's names in the payload are looked up by `eventstoredb` itself (before
+    // `profile/fields.rs`, a search of the text for them set the mark: the reference does).
+    #[cfg(test)]
+    if l.reference {
+        m.eventstoredb = m.eventstoredb || l.reference_eventstoredb();
+    }
     m
+}
+
+/// Whether the payload is a MassTransit envelope: a top-level `messageType` array.
+fn envelope(l: &Lookup) -> bool {
+    #[cfg(test)]
+    if l.reference {
+        return l.reference_masstransit();
+    }
+    l.json_field("messageType")
+        .is_some_and(|e| matches!(e.slot, Slot::Array(_)))
 }
 
 /// MassTransit's message envelope and headers
@@ -103,8 +114,14 @@ pub(super) fn masstransit(l: &Lookup, f: Field) -> Option<String> {
                 .header("MT-MessageType")
                 .and_then(|t| t.split(';').next().map(str::to_string))
                 .or_else(|| {
-                    let a = l.object()?.get("messageType")?.as_array()?;
-                    a.first()?.as_str().map(str::to_string)
+                    #[cfg(test)]
+                    if l.reference {
+                        return l.reference_message_type();
+                    }
+                    match &l.fields()?.get("messageType")?.slot {
+                        Slot::Array(first) => first.as_deref().map(str::to_string),
+                        _ => None,
+                    }
                 })?;
             return Some(simple_name(&urn));
         }
@@ -194,15 +211,21 @@ pub(super) fn spring(l: &Lookup, f: Field) -> Option<String> {
 /// <https://developers.eventstore.com/clients/grpc/appending-events#working-with-metadata>):
 /// `$correlationId` and `$causationId`, in headers, the JSON or its metadata object.
 pub(super) fn eventstoredb(l: &Lookup, f: Field) -> Option<String> {
-    if !l.marks().eventstoredb {
-        return None;
-    }
     let name = match f {
         Field::Correlation => "$correlationId",
         Field::Causation => "$causationId",
         _ => return None,
     };
-    l.header(name).or_else(|| l.json_any(&[name]))
+    #[cfg(test)]
+    if l.reference {
+        return l
+            .marks()
+            .eventstoredb
+            .then(|| l.header(name).or_else(|| l.json_any(&[name])))?;
+    }
+    // The mark (a header name starting with `$`) spares the header search.
+    let header = || l.marks().eventstoredb.then(|| l.header(name)).flatten();
+    header().or_else(|| l.json_any(&[name]))
 }
 
 #[cfg(test)]

@@ -21,9 +21,17 @@
 //! `correlationId` is an application value, not the flow (its `conversationId` is).
 //! Header names match ASCII case-insensitively; JSON names match exactly.
 
+mod fields;
+#[cfg(test)]
+mod reference;
+
 use super::frameworks;
+use super::schema::TopField;
 use crate::model::{DecodedEvent, Header, Profile, Sequence, parse_time};
-use serde_json::{Map, Value};
+use fields::Entry;
+pub(crate) use fields::Fields;
+pub(super) use fields::Slot;
+use serde_json::Value;
 use std::cell::OnceCell;
 
 /// The identifying fields a profile can supply.
@@ -177,16 +185,25 @@ const COMMON_TYPE: &[&str] = &["type", "eventType", "event_type"];
 pub struct Lookup<'a> {
     headers: &'a [Header],
     json_text: Option<&'a str>,
+    /// Where the payload's top-level fields are, when its decoder said (`Fields::from_top`).
+    top: Option<&'a [TopField]>,
+    /// The payload's top-level fields, parsed at most once (`fields.rs`).
+    fields: OnceCell<Option<Fields<'a>>>,
+    /// The payload as a JSON value, parsed at most once: only JSON pointer overrides need it.
     json: OnceCell<Option<Value>>,
-    /// Whether the payload text mentions `specversion` (a structured CloudEvent), looked up once.
+    /// Whether the payload has a `specversion` field (a structured CloudEvent), looked up once.
     cloudevent: OnceCell<bool>,
     /// Which frameworks' names the event carries, looked up once.
     frameworks: OnceCell<frameworks::Marks>,
     /// The event's W3C trace context (trace id, parent span id), parsed once.
     trace: OnceCell<Option<(u128, u64)>>,
+    /// Read the payload as before `fields.rs` (the differential test, `reference.rs`).
+    #[cfg(test)]
+    pub(super) reference: bool,
 }
 
 fn value_text(v: &Value) -> Option<String> {
+    // As `fields::Entry::text` (the profiles' fields): a non-empty string or a number's text.
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -199,10 +216,14 @@ impl<'a> Lookup<'a> {
         Lookup {
             headers,
             json_text,
+            top: None,
+            fields: OnceCell::new(),
             json: OnceCell::new(),
             cloudevent: OnceCell::new(),
             frameworks: OnceCell::new(),
             trace: OnceCell::new(),
+            #[cfg(test)]
+            reference: reference::REFERENCE.get(),
         }
     }
 
@@ -257,28 +278,61 @@ impl<'a> Lookup<'a> {
             .is_some_and(|t| names.iter().any(|n| t.contains(n)))
     }
 
-    pub(super) fn object(&self) -> Option<&Map<String, Value>> {
-        self.json()?.as_object()
+    /// The payload's top-level fields when it is a JSON object, parsed at most once.
+    pub(super) fn fields(&self) -> Option<&Fields<'a>> {
+        self.fields
+            .get_or_init(|| {
+                if let Some(top) = self.top {
+                    return Fields::from_top(self.json_text?, top);
+                }
+                let text = self.json_text?.trim_start();
+                if !text.starts_with('{') {
+                    return None;
+                }
+                Fields::parse(text)
+            })
+            .as_ref()
     }
 
-    fn metadata(&self) -> Option<&Map<String, Value>> {
-        let o = self.object()?;
-        ["metadata", "Metadata", "meta"]
-            .iter()
-            .find_map(|k| o.get(*k)?.as_object())
-    }
-
-    pub(super) fn json_any(&self, names: &[&str]) -> Option<String> {
-        if !self.mentions(names) {
+    /// The fields, unless the payload is not parsed yet and does not mention any of `names` (so
+    /// it cannot hold them written plainly; the lookups below treat an escaped name the same).
+    fn fields_mentioning(&self, names: &[&str]) -> Option<&Fields<'a>> {
+        if self.fields.get().is_none() && self.top.is_none() && !self.mentions(names) {
             return None;
         }
-        let top = self
-            .object()
-            .and_then(|o| names.iter().find_map(|n| o.get(*n).and_then(value_text)));
-        top.or_else(|| {
-            let m = self.metadata()?;
-            names.iter().find_map(|n| m.get(*n).and_then(value_text))
-        })
+        self.fields()
+    }
+
+    /// A found field counts when the text mentions the names looked for. A key written plainly
+    /// is such a mention; only a key written with escapes (`"event\u0049d"`) needs the text
+    /// searched, and counts only if some name is written plainly elsewhere: what a search of the
+    /// text before parsing it has always decided.
+    fn counts(&self, entry: &Entry, names: &[&str]) -> bool {
+        entry.literal() || self.mentions(names)
+    }
+
+    /// The top-level field `name`, if the payload mentions it.
+    pub(super) fn json_field(&self, name: &str) -> Option<&Entry<'a>> {
+        let names = [name];
+        let e = self.fields_mentioning(&names)?.get(name)?;
+        self.counts(e, &names).then_some(e)
+    }
+
+    /// The first of `names` in the payload's top level, else in its metadata object, if the
+    /// payload mentions any of them.
+    pub(super) fn json_any(&self, names: &[&str]) -> Option<String> {
+        #[cfg(test)]
+        if self.reference {
+            return self.reference_json_any(names);
+        }
+        let f = self.fields_mentioning(names)?;
+        let hit = |f: &Fields<'a>| {
+            names
+                .iter()
+                .find_map(|n| f.get(n).and_then(|e| Some((e.literal(), e.text()?))))
+        };
+        let (literal, text) = hit(f).or_else(|| hit(f.metadata()?))?;
+        (literal || self.mentions(names)).then_some(text)
     }
 
     fn pointer(&self, p: &str) -> Option<String> {
@@ -286,15 +340,19 @@ impl<'a> Lookup<'a> {
     }
 
     fn cloudevent_attr(&self, name: &str) -> Option<String> {
+        #[cfg(test)]
+        if self.reference {
+            return self
+                .reference_cloudevent()
+                .then(|| self.reference_cloudevent_attr(name))?;
+        }
         if !*self
             .cloudevent
-            .get_or_init(|| self.mentions(&["specversion"]))
+            .get_or_init(|| self.json_field("specversion").is_some())
         {
             return None;
         }
-        let o = self.object()?;
-        o.get("specversion")?;
-        o.get(name).and_then(value_text)
+        self.fields()?.get(name)?.text()
     }
 
     fn by_profile(&self, p: Profile, f: Field) -> Option<String> {
@@ -414,8 +472,33 @@ impl<'a> Lookup<'a> {
 /// Fills the identifying fields an event lacks, records which profile supplied each, and applies
 /// overrides. `json_text` is the payload when it may be JSON.
 pub fn complete(ev: &mut DecodedEvent, json_text: Option<&str>, cfg: &ProfileConfig) {
+    complete_known(ev, json_text, Known::Nothing, cfg);
+}
+
+/// What the payload's decoder already knows of its top-level fields.
+pub(crate) enum Known<'a> {
+    Nothing,
+    /// Where they are in the text (Avro records, `schema::avro_plan::Plan::decode_top`).
+    Top(&'a [TopField]),
+    /// The fields, parsed from the text (a JSON record's value, read once).
+    Fields(Fields<'a>),
+}
+
+/// [`complete`], with what the payload's decoder knows of its fields (which spares parsing the
+/// payload again). The result is the same either way.
+pub(crate) fn complete_known(
+    ev: &mut DecodedEvent,
+    json_text: Option<&str>,
+    known: Known,
+    cfg: &ProfileConfig,
+) {
     let headers = std::mem::take(&mut ev.headers);
-    let look = Lookup::new(&headers, json_text);
+    let mut look = Lookup::new(&headers, json_text);
+    match known {
+        Known::Nothing => {}
+        Known::Top(top) => look.top = Some(top),
+        Known::Fields(f) => _ = look.fields.set(Some(f)),
+    }
     for field in [
         Field::Id,
         Field::Type,
@@ -496,102 +579,4 @@ fn set(ev: &mut DecodedEvent, f: Field, v: String, p: Profile) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn h(n: &str, v: &str) -> Header {
-        Header::text(n, v)
-    }
-
-    #[test]
-    fn order_and_case() {
-        let mut ev = DecodedEvent {
-            headers: vec![
-                h("X-Correlation-ID", "c-1"),
-                h("ce_correlationid", "c-ce"),
-                h("NServiceBus.RelatedTo", "p-1"),
-            ],
-            ..Default::default()
-        };
-        complete(
-            &mut ev,
-            Some(r#"{"metadata":{"eventId":"e-9"}}"#),
-            &ProfileConfig::default(),
-        );
-        assert_eq!(ev.correlation_id.as_deref(), Some("c-ce"));
-        assert_eq!(ev.provenance.correlation, Profile::CloudEventsBinary);
-        assert_eq!(ev.id.as_ref(), "e-9");
-        assert_eq!(ev.provenance.id, Profile::Common);
-        assert_eq!(ev.causation_id.as_deref(), Some("p-1"));
-        assert_eq!(ev.provenance.causation, Profile::NServiceBus);
-    }
-
-    #[test]
-    fn overrides_and_only() {
-        let mut ev = DecodedEvent {
-            id: "x".into(),
-            correlation_id: Some("explicit".into()),
-            ..Default::default()
-        };
-        ev.headers = vec![
-            h("x-corr", "from-header"),
-            h(
-                "traceparent",
-                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            ),
-        ];
-        let cfg = ProfileConfig {
-            correlation: Some("header:x-corr".parse().unwrap()),
-            causation: Some("/meta/parent".parse().unwrap()),
-            ..Default::default()
-        };
-        complete(&mut ev, Some(r#"{"meta":{"parent":"p-7"}}"#), &cfg);
-        assert_eq!(ev.correlation_id.as_deref(), Some("from-header"));
-        assert_eq!(ev.provenance.correlation, Profile::Override);
-        assert_eq!(ev.causation_id.as_deref(), Some("p-7"));
-
-        let mut ev2 = DecodedEvent {
-            headers: ev.headers.clone(),
-            ..Default::default()
-        };
-        let only = ProfileConfig {
-            only: Some(Profile::TraceContext),
-            ..Default::default()
-        };
-        complete(&mut ev2, None, &only);
-        assert_eq!(
-            ev2.correlation_id.as_deref(),
-            Some("4bf92f3577b34da6a3ce929d0e0e4736")
-        );
-        assert_eq!(ev2.provenance.correlation, Profile::TraceContext);
-    }
-
-    #[test]
-    fn eventstore_and_masstransit() {
-        // MassTransit: conversationId is the flow, correlationId an application value, and
-        // initiatorId (a CorrelationId, not a MessageId) is no cause.
-        let mut ev = DecodedEvent::default();
-        complete(
-            &mut ev,
-            Some(
-                r#"{"messageId":"m-1","messageType":["urn:message:Shop:OrderPlaced"],"correlationId":"saga-1","conversationId":"conv","initiatorId":"init"}"#,
-            ),
-            &ProfileConfig::default(),
-        );
-        assert_eq!(ev.event_type.as_ref(), "OrderPlaced");
-        assert_eq!(ev.provenance.event_type, Profile::MassTransit);
-        assert_eq!(ev.id.as_ref(), "m-1");
-        assert_eq!(ev.provenance.id, Profile::MassTransit);
-        assert_eq!(ev.correlation_id.as_deref(), Some("conv"));
-        assert_eq!(ev.provenance.correlation, Profile::MassTransit);
-        assert_eq!(ev.causation_id, None);
-        let mut ev = DecodedEvent::default();
-        complete(
-            &mut ev,
-            Some(r#"{"metadata":{"$correlationId":"c","$causationId":"p"}}"#),
-            &ProfileConfig::default(),
-        );
-        assert_eq!(ev.provenance.causation, Profile::EventStoreDb);
-        assert_eq!(ev.causation_id.as_deref(), Some("p"));
-    }
-}
+mod tests;

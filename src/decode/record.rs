@@ -111,6 +111,8 @@ struct ReadValue {
     /// The content type note.
     note: Option<String>,
     problem: Option<String>,
+    /// Where the top-level fields are in `json`, when the decoder said.
+    top: Option<Vec<schema::TopField>>,
 }
 
 /// Reads a value that is not JSON (`broken`: why, when it starts like JSON): with its schema,
@@ -143,6 +145,7 @@ fn read_value(
             decoder: d.decoder,
             note: Some(d.note),
             problem: None,
+            top: d.top,
         },
         failed => {
             let why = failed.and_then(Result::err);
@@ -153,8 +156,19 @@ fn read_value(
                 decoder: guess.decoder,
                 note: Some(guess.note),
                 problem,
+                top: None,
             }
         }
+    }
+}
+
+/// The value as JSON: `Err(Some(why))` when it starts like JSON and does not parse, `Err(None)`
+/// when it does not look like JSON (or is not text).
+fn as_json(text: Option<&str>) -> Result<&RawValue, Option<serde_json::Error>> {
+    let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
+    match text.filter(|_| looks_json) {
+        Some(t) => serde_json::from_str::<&RawValue>(t).map_err(Some),
+        None => Err(None),
     }
 }
 
@@ -187,30 +201,34 @@ pub fn decode(
     };
     let mut json_text = None;
     let mut read = ReadValue::default();
+    let mut fields = None;
     match rec.value {
         Some(bytes) => {
             ev.data_hash = hash_bytes(bytes);
             let text = std::str::from_utf8(bytes).ok();
-            let looks_json = text.is_some_and(|t| t.trim_start().starts_with(['{', '[', '"']));
-            match text
-                .filter(|_| looks_json)
-                .map(serde_json::from_str::<&RawValue>)
-            {
-                Some(Ok(raw)) => {
-                    json_text = Some(raw.get());
-                    if keep_payload {
-                        ev.payload = Payload::Json(raw.to_owned());
+            // An object that `serde_json::Value` reads is JSON (`RawValue` reads all it reads):
+            // when the payload is not kept, that parse is the only one, and serves the profiles.
+            fields = text
+                .filter(|t| !keep_payload && t.trim_start().starts_with('{'))
+                .and_then(profile::Fields::parse);
+            match (text, &fields) {
+                (Some(t), Some(_)) => json_text = Some(t.trim_matches([' ', '\t', '\n', '\r'])),
+                _ => match as_json(text) {
+                    Ok(raw) => {
+                        json_text = Some(raw.get());
+                        if keep_payload {
+                            ev.payload = Payload::Json(raw.to_owned());
+                        }
                     }
-                }
-                parsed => {
-                    let broken = parsed.and_then(Result::err);
-                    read = read_value(bytes, broken, rec.topic, profiles, &place);
-                    ev.provenance.payload = read.decoder;
-                    ev.content_type = read.note.take().map(Into::into);
-                    if read.json.is_none() && keep_payload {
-                        ev.payload = Payload::Bytes(bytes.into());
+                    Err(broken) => {
+                        read = read_value(bytes, broken, rec.topic, profiles, &place);
+                        ev.provenance.payload = read.decoder;
+                        ev.content_type = read.note.take().map(Into::into);
+                        if read.json.is_none() && keep_payload {
+                            ev.payload = Payload::Bytes(bytes.into());
+                        }
                     }
-                }
+                },
             }
         }
         None => ev.provenance.payload = PayloadDecoder::None,
@@ -218,7 +236,12 @@ pub fn decode(
     if let Some(json) = read.json.as_deref() {
         json_text = Some(json);
     }
-    profile::complete(&mut ev, json_text, profiles);
+    let known = match (fields, read.top.as_deref()) {
+        (Some(f), _) => profile::Known::Fields(f),
+        (None, Some(top)) => profile::Known::Top(top),
+        (None, None) => profile::Known::Nothing,
+    };
+    profile::complete_known(&mut ev, json_text, known, profiles);
     if let Some(json) = read.json.filter(|_| keep_payload) {
         ev.payload = RawValue::from_string(json).map_or(Payload::None, Payload::Json);
     }

@@ -69,6 +69,15 @@ impl AvroSchema {
         self.plan.decode(body)
     }
 
+    /// [`AvroSchema::decode`], and where the top-level fields are in the text when the plan
+    /// knows (`avro_plan::Plan::decode_top`).
+    pub fn decode_top(
+        &self,
+        body: &[u8],
+    ) -> Result<(String, Option<Vec<super::TopField>>), String> {
+        self.plan.decode_top(body)
+    }
+
     /// [`AvroSchema::decode`] through `apache-avro`'s `Value` tree: the reference the plan is
     /// checked against (tests, fuzz target). Slower, and it reserves room for an array's or map's
     /// whole block count before reading it.

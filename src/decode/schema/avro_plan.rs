@@ -55,7 +55,16 @@ enum Node {
 pub struct Plan {
     nodes: Vec<Node>,
     root: usize,
+    /// How deep the JSON it writes nests (objects and arrays), when the schema is not recursive.
+    nesting: Option<u32>,
 }
+
+/// Where a top-level field's name (without its quotes) and value are in the JSON text.
+pub type TopField = (std::ops::Range<usize>, std::ops::Range<usize>);
+
+/// The JSON texts serde_json reads nest at most 128 deep: below this, a plan's text is read by
+/// it (and by `serde_json::Value`) whatever the data.
+const SAFE_NESTING: u32 = 100;
 
 struct Compiler<'a> {
     names: &'a HashMap<String, Schema>,
@@ -234,9 +243,9 @@ fn string(out: &mut Vec<u8>, s: &str) {
 
 /// `number` of `avro.rs`, written in place.
 fn float(out: &mut Vec<u8>, f: f64) {
-    use std::io::Write;
     match serde_json::Number::from_f64(f) {
-        Some(n) => _ = write!(out, "{n}"),
+        // The text of `Display` (both write zmij's shortest form), without `fmt`'s machinery.
+        Some(n) => _ = serde_json::to_writer(&mut *out, &n),
         None => string(out, &f.to_string()),
     }
 }
@@ -257,10 +266,45 @@ impl Plan {
         if c.nodes.iter().any(|n| matches!(n, Node::Pending)) {
             return Err("a named type was left unresolved".into());
         }
+        let nesting = nesting(&c.nodes, root, &mut vec![None; c.nodes.len()]);
         Ok(Plan {
             nodes: c.nodes,
             root,
+            nesting,
         })
+    }
+
+    /// Like [`Plan::decode`], and where each top-level field is in the text when the root is a
+    /// record whose text always nests less than serde_json's limit (a schema that is not
+    /// recursive), so the profiles can read those fields without parsing the whole text again.
+    pub fn decode_top(&self, body: &[u8]) -> Result<(String, Option<Vec<TopField>>), String> {
+        let fields = match &self.nodes[self.root] {
+            Node::Record(fields) if self.nesting.is_some_and(|n| n <= SAFE_NESTING) => fields,
+            _ => return self.decode(body).map(|t| (t, None)),
+        };
+        let mut r = Reader {
+            buf: body,
+            empty_items: body.len().max(MIN_EMPTY_ITEMS),
+        };
+        let mut out = Vec::with_capacity(body.len() * 2 + 16);
+        let mut top = Vec::with_capacity(fields.len());
+        out.push(b'{');
+        for (key, f) in fields {
+            // `key` is `"name":` or `,"name":`; an Avro name has no characters JSON escapes.
+            let end = out.len() + key.len() - 2;
+            let start = out.len() + 1 + usize::from(key.starts_with(','));
+            out.extend_from_slice(key.as_bytes());
+            let at = out.len();
+            self.node(*f, &mut r, &mut out, 1)?;
+            top.push((start..end, at..out.len()));
+        }
+        out.push(b'}');
+        if !r.buf.is_empty() {
+            return Err(format!("{} bytes left after the datum", r.buf.len()));
+        }
+        let text = String::from_utf8(out).map_err(|e| e.to_string())?;
+        let plain = top.iter().all(|(k, _)| !text[k.clone()].contains('\\'));
+        Ok((text, plain.then_some(top)))
     }
 
     /// Decodes one datum (the whole body: trailing bytes are an error) to JSON text.
@@ -348,6 +392,31 @@ impl Plan {
     }
 }
 
+/// How deep the JSON of node `at` nests; `None` when the node is recursive. `seen[at]`: in
+/// progress (`Some(None)`) or done.
+fn nesting(nodes: &[Node], at: usize, seen: &mut [Option<Option<u32>>]) -> Option<u32> {
+    if let Some(known) = seen[at] {
+        return known;
+    }
+    seen[at] = Some(None);
+    let children: Vec<usize> = match &nodes[at] {
+        Node::Record(fields) => fields.iter().map(|(_, f)| *f).collect(),
+        Node::Array(item) | Node::Map(item) => vec![*item],
+        Node::Union(branches) => branches.clone(),
+        _ => Vec::new(),
+    };
+    let deepest = children
+        .into_iter()
+        .try_fold(0, |d, c| Some(d.max(nesting(nodes, c, seen)?)));
+    let n = match &nodes[at] {
+        Node::Record(_) | Node::Array(_) | Node::Map(_) => deepest.map(|d| d + 1),
+        Node::Duration => Some(1),
+        _ => deepest,
+    };
+    seen[at] = Some(n);
+    n
+}
+
 fn scalar_node(node: &Node, r: &mut Reader, out: &mut Vec<u8>) -> Result<(), String> {
     match node {
         Node::Null => out.extend_from_slice(b"null"),
@@ -361,8 +430,20 @@ fn scalar_node(node: &Node, r: &mut Reader, out: &mut Vec<u8>) -> Result<(), Str
         Node::Float => float(out, f64::from(f32::from_le_bytes(r.array()?))),
         Node::Double => float(out, f64::from_le_bytes(r.array()?)),
         Node::String => {
-            let s = std::str::from_utf8(r.bytes()?).map_err(|e| e.to_string())?;
-            string(out, s);
+            let b = r.bytes()?;
+            // Printable ASCII other than `"` and `\` is its own JSON text (and valid UTF-8):
+            // most strings are, and skip the UTF-8 check and the escaper. (A fold without
+            // early exit: the compiler checks many bytes at once.)
+            let odd = b.iter().fold(false, |odd, &c| {
+                odd | !(0x20..0x7f).contains(&c) | (c == b'"') | (c == b'\\')
+            });
+            if !odd {
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+            } else {
+                string(out, std::str::from_utf8(b).map_err(|e| e.to_string())?);
+            }
         }
         Node::Bytes => string(out, &latin1(r.bytes()?)),
         Node::Fixed(n) => string(out, &latin1(r.take(*n)?)),
@@ -477,112 +558,4 @@ fn write_timestamp(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::avro::AvroSchema;
-    use apache_avro::types::Value;
-
-    const SCHEMA: &str = r#"{"type":"record","name":"R","namespace":"t","fields":[
-      {"name":"s","type":"string"},{"name":"b","type":"bytes"},
-      {"name":"u","type":["null","string",{"type":"record","name":"I","fields":[
-        {"name":"x","type":"int"}]}]},
-      {"name":"m","type":{"type":"map","values":"I"}},
-      {"name":"a","type":{"type":"array","items":{"type":"enum","name":"E","symbols":["A","B"]}}},
-      {"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},
-      {"name":"f","type":"float"},{"name":"g","type":"double"},
-      {"name":"ts","type":{"type":"long","logicalType":"timestamp-micros"}},
-      {"name":"day","type":{"type":"int","logicalType":"date"}},
-      {"name":"id","type":{"type":"string","logicalType":"uuid"}},
-      {"name":"next","type":["null","R"]}]}"#;
-
-    fn value(k: i32, next: Option<Value>) -> Value {
-        let inner = |x| Value::Record(vec![("x".into(), Value::Int(x))]);
-        Value::Record(vec![
-            ("s".into(), Value::String(format!("s\"\\\n{k}é"))),
-            ("b".into(), Value::Bytes(vec![0, 0x41, 0xff])),
-            ("u".into(), Value::Union(2, Box::new(inner(k)))),
-            (
-                "m".into(),
-                Value::Map([("k1".to_string(), inner(1)), ("k2".into(), inner(-2))].into()),
-            ),
-            (
-                "a".into(),
-                Value::Array(vec![Value::Enum(1, "B".into()), Value::Enum(0, "A".into())]),
-            ),
-            ("d".into(), Value::Decimal(vec![0xFB, 0x2E].into())),
-            ("f".into(), Value::Float(0.1)),
-            ("g".into(), Value::Double(f64::NAN)),
-            ("ts".into(), Value::TimestampMicros(-1_234_567)),
-            ("day".into(), Value::Date(19_000)),
-            (
-                "id".into(),
-                Value::Uuid("67e55044-10b1-426f-9247-bb680e5fe0c8".parse().unwrap()),
-            ),
-            (
-                "next".into(),
-                match next {
-                    Some(n) => Value::Union(1, Box::new(n)),
-                    None => Value::Union(0, Box::new(Value::Null)),
-                },
-            ),
-        ])
-    }
-
-    fn same(schema: &AvroSchema, body: &[u8]) -> Result<(), String> {
-        let fast = schema.decode(body)?;
-        let reference = schema
-            .decode_via_value(body)
-            .expect("the Value path reads it");
-        let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
-        assert_eq!(parse(&fast), parse(&reference), "{fast}\n{reference}");
-        Ok(())
-    }
-
-    #[test]
-    fn the_plan_writes_what_the_value_path_writes() {
-        let schema = AvroSchema::parse(SCHEMA).unwrap();
-        let parsed = apache_avro::Schema::parse_str(SCHEMA).unwrap();
-        let body = apache_avro::to_avro_datum(&parsed, value(1, Some(value(2, None)))).unwrap();
-        same(&schema, &body).unwrap();
-        let text = schema.decode(&body).unwrap();
-        assert!(
-            text.starts_with(r#"{"s":"s\"\\\n1é","b":"\u0000Aÿ","u":{"x":1},"#),
-            "{text}"
-        );
-        assert!(text.contains(r#""d":"-12.34","f":0.10000000149011612,"g":"NaN","ts":"1969-12-31T23:59:58.765433Z","day":"2022-01-08","id":"67e55044-10b1-426f-9247-bb680e5fe0c8","next":{"#), "{text}");
-        // Damaged copies: whatever the plan reads, the Value path reads the same way.
-        let mut rng = fastrand::Rng::with_seed(7);
-        let mut read = 0;
-        for _ in 0..5000 {
-            let mut b = body.clone();
-            for _ in 0..rng.usize(1..3) {
-                let i = rng.usize(0..b.len());
-                b[i] = rng.u8(..);
-            }
-            read += usize::from(same(&schema, &b).is_ok());
-        }
-        assert!(read > 100, "{read} damaged bodies still read");
-    }
-
-    #[test]
-    fn counts_that_outrun_the_input_fail() {
-        let schema = AvroSchema::parse(
-            r#"{"type":"record","name":"N","fields":[{"name":"a","type":{"type":"array","items":"null"}}]}"#,
-        )
-        .unwrap();
-        // 3 nulls then the end: fine; 2^62 nulls: refused once more items than bytes were read.
-        assert_eq!(schema.decode(&[6, 0]).unwrap(), r#"{"a":[null,null,null]}"#);
-        let hostile = [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0];
-        let e = schema.decode(&hostile).unwrap_err();
-        assert!(e.contains("more items of no bytes"), "{e}");
-        // A decimal of no bytes (found by the fuzz target): refused, as apache-avro does.
-        let decimal = AvroSchema::parse(
-            r#"{"type":"bytes","logicalType":"decimal","precision":4,"scale":2}"#,
-        )
-        .unwrap();
-        assert!(decimal.decode(&[0]).unwrap_err().contains("no bytes"));
-        assert!(decimal.decode_via_value(&[0]).is_err());
-        // Trailing bytes and truncation.
-        assert!(schema.decode(&[0, 0]).unwrap_err().contains("1 bytes left"));
-        assert!(schema.decode(&[2]).unwrap_err().contains("cut short"));
-    }
-}
+mod tests;

@@ -17,6 +17,7 @@
 
 pub mod avro;
 mod avro_plan;
+pub use avro_plan::TopField;
 pub mod json_schema;
 mod proto_source;
 pub mod protobuf;
@@ -73,7 +74,9 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub struct SchemaSet {
     dir: String,
-    by_id: HashMap<u32, Arc<Entry>>,
+    /// Looked up once per record, hence Fx rather than SipHash: it holds only the schemas given,
+    /// so a record's id can make a lookup no slower than a few comparisons.
+    by_id: rustc_hash::FxHashMap<u32, Arc<Entry>>,
     by_subject: HashMap<String, Arc<Entry>>,
     /// `--schema-registry`: asked for ids the set does not hold.
     registry: Option<Arc<registry::Registry>>,
@@ -91,6 +94,8 @@ pub struct Decoded {
     /// `avro; schema-id=42; file=orders-value.avsc; name=shop.OrderPlaced`.
     pub note: String,
     pub decoder: crate::model::PayloadDecoder,
+    /// Where the top-level fields are in `json`, when the decoder knows (Avro records).
+    pub top: Option<Vec<TopField>>,
 }
 
 fn load_file(dir: &Path, path: &Path) -> Result<Option<Entry>, String> {
@@ -233,8 +238,8 @@ impl SchemaSet {
     /// for the id, else the registry's, else the subject's. The error names the id, the subject
     /// tried, the directory and the registry.
     pub fn decode(&self, id: u32, topic: Option<&str>, body: &[u8]) -> Result<Decoded, String> {
-        let subject = topic.map(|t| format!("{t}-value"));
-        let by_subject = || subject.as_ref().and_then(|s| self.by_subject.get(s));
+        let subject = || topic.map(|t| format!("{t}-value"));
+        let by_subject = || self.by_subject.get(&subject()?);
         let fetched;
         let entry = match (self.by_id.get(&id), &self.registry) {
             (Some(e), _) => e,
@@ -245,18 +250,32 @@ impl SchemaSet {
                 }
                 (Err(_), Some(e)) => e,
                 (Err(why), None) if self.dir.is_empty() => return Err(why),
-                (Err(why), None) => return Err(format!("{why}; {}", self.missing(id, &subject))),
+                (Err(why), None) => return Err(format!("{why}; {}", self.missing(id, &subject()))),
             },
-            (None, None) => by_subject().ok_or_else(|| self.missing(id, &subject))?,
+            (None, None) => by_subject().ok_or_else(|| self.missing(id, &subject()))?,
         };
+        let mut top = None;
         let decoded = match &entry.kind {
-            Kind::Avro(s) => s.decode(body).map(|j| (j, s.name())),
+            Kind::Avro(s) => s.decode_top(body).map(|(j, t)| {
+                top = t;
+                (j, s.name())
+            }),
             Kind::Json(s) => json_schema::JsonSchema::decode(body).map(|j| (j, s.name())),
             Kind::Protobuf(s) => s.decode(body).map(|(j, n)| (j, Some(n))),
         };
         let (json, name) = decoded
             .map_err(|e| format!("{} schema {} (id {id}): {e}", entry.format(), entry.file))?;
-        let mut note = format!("{}; schema-id={id}; {}", entry.format(), entry.origin);
+        // `{format}; schema-id={id}; {origin}; name={name}`, built without `format!` (once per
+        // record).
+        let mut id_buf = itoa::Buffer::new();
+        let (format, id_text) = (entry.format(), id_buf.format(id));
+        let name_len = name.as_ref().map_or(0, |n| n.len() + 7);
+        let mut note = String::with_capacity(
+            format.len() + id_text.len() + entry.origin.len() + name_len + 14,
+        );
+        for part in [format, "; schema-id=", id_text, "; ", &entry.origin] {
+            note.push_str(part);
+        }
         if let Some(n) = &name {
             note.push_str("; name=");
             note.push_str(n);
@@ -266,6 +285,7 @@ impl SchemaSet {
             name,
             note,
             decoder: entry.decoder(),
+            top,
         })
     }
 }
