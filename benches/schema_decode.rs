@@ -60,7 +60,7 @@ fn avro_record(schema: &apache_avro::Schema, k: usize) -> Vec<u8> {
         ("lines".into(), Value::Array(lines)),
         (
             "note".into(),
-            s("leave at the door, ring twice, thank you".into()),
+            s("leave at the door, ring twice, thank you; if nobody answers, the neighbour at 4B takes it".into()),
         ),
     ]);
     let mut out = vec![0, 0, 0, 0, 1];

@@ -351,6 +351,7 @@ fn write_text(
     }
     if args.flows {
         writeln!(out, "\nflows:")?;
+        let statuses = engine.statuses();
         for (f, flow) in engine.flows.iter() {
             let services: Vec<_> = flow.services.iter().map(|x| s.str(*x)).collect();
             let path = engine.flows.critical_path(s, f);
@@ -359,7 +360,7 @@ fn write_text(
                 "  {:<38} {:>5} events  {:<9} {:>10}  critical path {} events  [{}]",
                 s.str(flow.key),
                 flow.events.len(),
-                engine.status(f).name(),
+                statuses[f as usize].name(),
                 flow.duration()
                     .map_or("-".into(), crate::model::format_duration),
                 path.len(),
