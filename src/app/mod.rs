@@ -1,6 +1,8 @@
 //! The eframe app. `logic()` applies the commands the panels emitted in the last frame, drains the
-//! sources within a time budget (~10 ms) into the engine and brings the derived views up to date
-//! ([`ViewState::update`]); `ui()` only paints: the panels read state and push commands (they never
+//! sources within a time budget (~10 ms) into the engine (files are analysed on a loader thread,
+//! which lends the engine to each frame: `ui()` lends it back when done) and brings the derived
+//! views up to date ([`ViewState::update`]); `ui()` only paints: the panels read state and push
+//! commands (they never
 //! touch sources and change no preference: `Prefs` reaches them read-only). Nothing
 //! blocks a frame: the file dialog runs on its own thread (`dialog`) and its answer is picked up
 //! by `logic()`.
@@ -8,7 +10,6 @@
 mod dialog;
 mod export;
 pub mod load_report;
-mod pacing;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -20,9 +21,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long `logic()` may spend feeding the engine per frame (longer while files load: see
-/// `pacing`).
-pub use pacing::INGEST_BUDGET;
+/// How long `logic()` may spend feeding the engine per frame.
+pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
 
 /// What the window starts with.
 #[derive(Clone, Debug)]
@@ -58,7 +58,6 @@ pub struct EventscopeApp {
     reset_layout: bool,
     /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
     load_report: Option<load_report::LoadReport>,
-    pacer: pacing::Pacer,
 }
 
 impl EventscopeApp {
@@ -90,7 +89,6 @@ impl EventscopeApp {
             files: Vec::new(),
             reset_layout: false,
             load_report: None,
-            pacer: pacing::Pacer::default(),
         };
         match launch {
             Launch::Demo(opts) => {
@@ -254,11 +252,8 @@ impl eframe::App for EventscopeApp {
                 m.reset_areas();
             });
         }
-        let start = std::time::Instant::now();
         let loading = self.session.loading();
-        let budget = self.pacer.budget(loading, start);
-        let more = self.session.drain_waiting(budget);
-        self.pacer.ingested(start, start.elapsed());
+        let more = self.session.drain(INGEST_BUDGET);
         let loaded = loading && !self.session.loading();
         if loaded {
             // Show the whole file now, not at the table's next timed refresh; the next frame
@@ -272,7 +267,8 @@ impl eframe::App for EventscopeApp {
         }
         let now = ctx.input(|i| i.time);
         let pending = self.view.update(&self.session.engine, &self.prefs, now);
-        if pending {
+        if pending && !self.session.loading() {
+            // (While files load, the loader asks for the frames: see `session::loader`.)
             ctx.request_repaint_after(Duration::from_secs_f64(crate::ui::flows_data::REFRESH));
         }
         if self.view.playing() {
@@ -297,6 +293,10 @@ impl eframe::App for EventscopeApp {
             // Live time moves on even without events (stuck judgement, following timeline).
             ctx.request_repaint_after(Duration::from_millis(250));
         }
+        if ctx.input(|i| i.viewport().minimized == Some(true)) {
+            // No `ui()` follows: the file loader gets the engine back now.
+            self.session.end_frame();
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -318,6 +318,7 @@ impl eframe::App for EventscopeApp {
             &self.prefs,
             &mut self.commands,
         );
+        self.session.end_frame();
         if !self.commands.is_empty() {
             // Applied by the next `logic()`.
             ui.ctx().request_repaint();

@@ -1,25 +1,31 @@
 //! The timeline's index: per swimlane (service or topic) its events sorted by time, extended from
 //! new events only. Painting asks for the events (or just counts) inside a time range by binary
-//! search, so a frame costs the visible markers, not the session.
+//! search, so a frame costs the visible markers, not the session. A lane holds only event
+//! indexes (4 bytes an event, a quarter of (time, index)); their times are read from the store.
 
 use crate::analysis::{Engine, FlowId};
 use crate::model::{Sym, Timestamp};
-use crate::store::EventIdx;
+use crate::store::{EventIdx, EventStore};
 use rustc_hash::FxHashMap;
 
 pub struct Lane {
     /// The service (or topic) name; `None` for events without one.
     pub key: Option<Sym>,
-    /// (time, event), sorted by time.
-    pub events: Vec<(Timestamp, EventIdx)>,
+    /// Events with a time, sorted by (time, index).
+    pub events: Vec<EventIdx>,
+}
+
+/// The time an event sits at in the timeline (only events with one are in a lane).
+pub fn time_of(s: &EventStore, e: EventIdx) -> Timestamp {
+    s.get(e).effective_time().unwrap_or(Timestamp::MIN)
 }
 
 impl Lane {
     /// Events with `t0 <= time < t1`.
-    pub fn range(&self, t0: Timestamp, t1: Timestamp) -> &[(Timestamp, EventIdx)] {
-        let a = self.events.partition_point(|x| x.0 < t0);
-        let b = self.events.partition_point(|x| x.0 < t1);
-        &self.events[a..b.max(a)]
+    pub fn range(&self, s: &EventStore, t0: Timestamp, t1: Timestamp) -> &[EventIdx] {
+        let a = self.events.partition_point(|&e| time_of(s, e) < t0);
+        let rest = &self.events[a..];
+        &rest[..rest.partition_point(|&e| time_of(s, e) < t1)]
     }
 }
 
@@ -84,7 +90,7 @@ impl TimelineData {
         if self.seen >= n {
             return;
         }
-        let mut fresh: FxHashMap<usize, Vec<(Timestamp, EventIdx)>> = FxHashMap::default();
+        let mut fresh: FxHashMap<usize, Vec<EventIdx>> = FxHashMap::default();
         for idx in self.seen as EventIdx..n as EventIdx {
             let r = s.get(idx);
             let Some(t) = r.effective_time() else {
@@ -98,34 +104,33 @@ impl TimelineData {
                 });
                 self.lanes.len() - 1
             });
-            fresh.entry(lane).or_default().push((t, idx));
+            fresh.entry(lane).or_default().push(idx);
             self.min = Some(self.min.map_or(t, |m| m.min(t)));
             self.max = Some(self.max.map_or(t, |m| m.max(t)));
         }
         self.seen = n;
+        let key = |e: EventIdx| (time_of(s, e), e);
         for (lane, mut new) in fresh {
-            new.sort_unstable();
+            new.sort_unstable_by_key(|&e| key(e));
             let old = &mut self.lanes[lane].events;
-            if old.last().is_none_or(|l| *l <= new[0]) {
-                old.extend(new);
-            } else {
-                // Late events: one linear merge.
-                let prev = std::mem::take(old);
-                let mut merged = Vec::with_capacity(prev.len() + new.len());
-                let (mut i, mut j) = (0, 0);
-                while i < prev.len() && j < new.len() {
-                    if prev[i] <= new[j] {
-                        merged.push(prev[i]);
-                        i += 1;
-                    } else {
-                        merged.push(new[j]);
-                        j += 1;
-                    }
+            // Late events go in by one merge from the back, in place: only the events later
+            // than the earliest new one move.
+            let first = key(new[0]);
+            let keep = old.partition_point(|&e| key(e) <= first);
+            let tail = old.split_off(keep);
+            old.reserve(tail.len() + new.len());
+            let (mut i, mut j) = (0, 0);
+            while i < tail.len() && j < new.len() {
+                if key(tail[i]) <= key(new[j]) {
+                    old.push(tail[i]);
+                    i += 1;
+                } else {
+                    old.push(new[j]);
+                    j += 1;
                 }
-                merged.extend_from_slice(&prev[i..]);
-                merged.extend_from_slice(&new[j..]);
-                *old = merged;
             }
+            old.extend_from_slice(&tail[i..]);
+            old.extend_from_slice(&new[j..]);
         }
     }
 }
@@ -165,9 +170,9 @@ mod tests {
         );
         d.update(&e, false);
         let a = &d.lanes[d.lane_of(e.store.get(0).source).unwrap()];
-        let times: Vec<i64> = a.events.iter().map(|x| x.0).collect();
+        let times: Vec<i64> = a.events.iter().map(|&x| time_of(&e.store, x)).collect();
         assert_eq!(times, [10, 20, 30]);
-        assert_eq!(a.range(15, 31).len(), 2);
+        assert_eq!(a.range(&e.store, 15, 31).len(), 2);
         assert_eq!((d.min, d.max), (Some(5), Some(30)));
         d.select(&e, Some((e.flows.flow_of(0), 1)));
         assert_eq!(d.links, [(0, None)]);

@@ -4,7 +4,8 @@
 //! one density bar per pixel column when many.
 
 use super::clock::TimeStyle;
-use super::timeline_data::Lane;
+use super::timeline_data::time_of;
+use crate::store::{EventIdx, EventStore};
 use super::{ViewState, sym_color};
 use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
@@ -157,7 +158,7 @@ pub fn timeline_ui(
         }
     }
     replay_cursor(&painter, &visuals, &resp, view, fr);
-    density_strip(ui, &painter, &resp, full, plot, view, min, max);
+    density_strip(ui, &painter, &resp, engine, full, plot, view, min, max);
 }
 
 /// Lanes by service or topic, follow, fit.
@@ -286,10 +287,10 @@ fn lanes_paint(
             [pos2(fr.plot.left(), y), pos2(fr.plot.right(), y)],
             Stroke::new(0.5, visuals.weak_text_color()),
         );
-        let visible = lane.range(fr.t0, fr.t0 + fr.span);
+        let visible = lane.range(&engine.store, fr.t0, fr.t0 + fr.span);
         if visible.len() as f32 <= fr.plot.width() * 2.0 {
-            for &(t, e) in visible {
-                let p = pos2(fr.x_of(t), y);
+            for &e in visible {
+                let p = pos2(fr.x_of(time_of(&engine.store, e)), y);
                 painter.circle_filled(p, 3.0, color);
                 if let Some(ptr) = pointer {
                     let d = ptr.distance(p);
@@ -299,7 +300,7 @@ fn lanes_paint(
                 }
             }
         } else {
-            density_bars(painter, lane, fr, y, lane_h, color);
+            density_bars(painter, &engine.store, visible, fr, y, lane_h, color);
         }
     }
     best.map(|b| b.1)
@@ -308,17 +309,20 @@ fn lanes_paint(
 /// Too many events to draw one by one: one bar per pixel column, darker where denser.
 fn density_bars(
     painter: &egui::Painter,
-    lane: &Lane,
+    store: &EventStore,
+    visible: &[EventIdx],
     fr: Canvas,
     y: f32,
     lane_h: f32,
     color: Color32,
 ) {
     let cols = fr.plot.width() as usize;
+    // The visible events are sorted by time: each column takes those before its end.
+    let mut rest = visible;
     for c in 0..cols {
-        let a = fr.t0 + (fr.span as f64 * c as f64 / cols as f64) as i64;
         let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
-        let n = lane.range(a, b).len();
+        let n = rest.partition_point(|&e| time_of(store, e) < b);
+        rest = &rest[n..];
         if n > 0 {
             let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
             let x = fr.plot.left() + c as f32;
@@ -455,6 +459,7 @@ fn density_strip(
     ui: &egui::Ui,
     painter: &egui::Painter,
     resp: &egui::Response,
+    engine: &crate::analysis::Engine,
     full: Rect,
     plot: Rect,
     view: &mut ViewState,
@@ -468,11 +473,15 @@ fn density_strip(
     let span = (max - min).max(1);
     let buckets = (strip.width() / 2.0) as usize;
     let mut counts = vec![0usize; buckets.max(1)];
+    let store = &engine.store;
     for lane in &view.timeline.lanes {
+        // Sorted by time: each bucket takes the events before its end.
+        let mut rest = lane.range(store, min, max + 1);
         for (b, c) in counts.iter_mut().enumerate() {
-            let a = min + span * b as i64 / buckets as i64;
             let z = min + span * (b as i64 + 1) / buckets as i64 + (b + 1 == buckets) as i64;
-            *c += lane.range(a, z).len();
+            let n = rest.partition_point(|&e| time_of(store, e) < z);
+            rest = &rest[n..];
+            *c += n;
         }
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
