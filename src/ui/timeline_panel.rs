@@ -306,7 +306,9 @@ fn lanes_paint(
     best.map(|b| b.1)
 }
 
-/// Too many events to draw one by one: one bar per pixel column, darker where denser.
+/// Too many events to draw one by one: one bar per pixel column, darker where denser. Neighbour
+/// columns of the same shade are one rectangle, and all of them one mesh without anti-aliased
+/// edges (the window paints on software GL, where each thin feathered line costs triangles).
 fn density_bars(
     painter: &egui::Painter,
     store: &EventStore,
@@ -317,24 +319,33 @@ fn density_bars(
     color: Color32,
 ) {
     let cols = fr.plot.width() as usize;
+    let (top, bottom) = (y - lane_h * 0.35, y + lane_h * 0.35);
+    let mut mesh = egui::Mesh::default();
+    // The run of columns being drawn: its first column and shade.
+    let mut run: Option<(usize, u8)> = None;
+    let mut close = |run: Option<(usize, u8)>, end: usize| {
+        if let Some((start, alpha)) = run {
+            let x = |c: usize| fr.plot.left() + c as f32 - 0.5;
+            mesh.add_colored_rect(
+                Rect::from_min_max(pos2(x(start), top), pos2(x(end), bottom)),
+                Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
+            );
+        }
+    };
     // The visible events are sorted by time: each column takes those before its end.
     let mut rest = visible;
     for c in 0..cols {
         let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
         let n = rest.partition_point(|&e| time_of(store, e) < b);
         rest = &rest[n..];
-        if n > 0 {
-            let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
-            let x = fr.plot.left() + c as f32;
-            painter.line_segment(
-                [pos2(x, y - lane_h * 0.35), pos2(x, y + lane_h * 0.35)],
-                Stroke::new(
-                    1.0,
-                    Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
-                ),
-            );
+        let alpha = (n > 0).then(|| (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8);
+        if run.map(|r| r.1) != alpha {
+            close(run, c);
+            run = alpha.map(|a| (c, a));
         }
     }
+    close(run, cols);
+    painter.add(mesh);
 }
 
 /// The selected flow: emphasised markers and causation arrows.
@@ -486,17 +497,19 @@ fn density_strip(
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
     let fg = ui.visuals().selection.bg_fill;
+    // One mesh of plain rectangles (see `density_bars`).
+    let mut mesh = egui::Mesh::default();
     for (b, c) in counts.iter().enumerate() {
         if *c > 0 {
             let h = (strip.height() * (*c as f32 / top).sqrt()).max(1.0);
             let x = strip.left() + b as f32 * 2.0;
-            painter.rect_filled(
+            mesh.add_colored_rect(
                 Rect::from_min_max(pos2(x, strip.bottom() - h), pos2(x + 2.0, strip.bottom())),
-                0.0,
                 fg,
             );
         }
     }
+    painter.add(mesh);
     let tv = &mut view.timeline_view;
     let sx = |t: Timestamp| {
         strip.left() + ((t - min) as f64 / span as f64 * strip.width() as f64) as f32
