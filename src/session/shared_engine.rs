@@ -4,9 +4,9 @@
 //! load, the engine is the loader's (`loader`): the window's thread takes it when it first reads
 //! it in a frame and lends it back after the frame ([`SharedEngine::lend`]).
 
+use super::loader::Slot;
 use crate::analysis::Engine;
 use crate::analysis::budget::{Evicted, Eviction, release_freed_memory};
-use super::loader::Slot;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use std::cell::OnceCell;
 use std::sync::Arc;

@@ -117,8 +117,9 @@ pub struct FlowsData {
     pub sort: SortColumn,
     pub ascending: bool,
     pub filter: Filter,
-    /// Per flow id, once made (see [`FlowsData::row`]); `None` when not yet made or stale.
-    summaries: Vec<Option<FlowSummary>>,
+    /// By flow, once made (see [`FlowsData::row`]) and until the flow changes: the rows shown
+    /// (all rows only when a sort needs them), so a map, not a slot for every flow.
+    summaries: FxHashMap<FlowId, FlowSummary>,
     /// (events, anomaly generation) when every summary was last brought up to date.
     synced: Option<(u64, u64)>,
     seen: (u64, u64, Option<i64>),
@@ -147,7 +148,7 @@ impl Default for FlowsData {
             sort: SortColumn::Start,
             ascending: false,
             filter: Filter::default(),
-            summaries: Vec::new(),
+            summaries: FxHashMap::default(),
             synced: None,
             seen: (u64::MAX, u64::MAX, None),
             last: None,
@@ -204,7 +205,7 @@ impl FlowsData {
 
     /// The status and anomaly count of a flow, when made since its last change.
     pub fn summary(&self, flow: FlowId) -> Option<FlowSummary> {
-        self.summaries.get(flow as usize).copied().flatten()
+        self.summaries.get(&flow).copied()
     }
 
     /// The flow's summary, made now when it is missing or stale.
@@ -213,7 +214,7 @@ impl FlowsData {
             Some(s) => s,
             None => {
                 let s = FlowSummary::of(engine, flow);
-                self.set_summary(flow, Some(s));
+                self.summaries.insert(flow, s);
                 s
             }
         }
@@ -264,25 +265,14 @@ impl FlowsData {
     /// expect a follow-up), so when nothing changed (a file loaded, a live source idle) every
     /// summary is forgotten, once.
     pub fn summarize(&mut self, engine: &Engine, touched: &[FlowId]) {
-        for &f in touched {
-            self.set_summary(f, None);
+        for f in touched {
+            self.summaries.remove(f);
         }
         let key = (engine.stats.events, engine.anomalies.generation);
         if touched.is_empty() && self.synced != Some(key) {
             self.summaries.clear();
             self.synced = Some(key);
         }
-    }
-
-    fn set_summary(&mut self, f: FlowId, summary: Option<FlowSummary>) {
-        let i = f as usize;
-        if i >= self.summaries.len() {
-            if summary.is_none() {
-                return;
-            }
-            self.summaries.resize(i + 1, None);
-        }
-        self.summaries[i] = summary;
     }
 
     /// Rebuilds if the engine changed (at most every [`REFRESH`] seconds of `now`, egui's input
@@ -439,7 +429,11 @@ mod tests {
         );
         d.summarize(&e, &[f]);
         assert_eq!(d.summary(f), None, "changed: made again when shown");
-        assert_eq!(d.row(&e, f, None).unwrap().anomalies, 1, "the duplicate of b0");
+        assert_eq!(
+            d.row(&e, f, None).unwrap().anomalies,
+            1,
+            "the duplicate of b0"
+        );
         d.set_filter(Filter::default());
         d.set_sort(SortColumn::Anomalies);
         d.set_sort(SortColumn::Anomalies);

@@ -5,10 +5,10 @@
 
 use super::clock::TimeStyle;
 use super::timeline_data::time_of;
-use crate::store::{EventIdx, EventStore};
 use super::{ViewState, sym_color};
 use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
+use crate::store::{EventIdx, EventStore};
 use crate::ui::{Command, Prefs};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
