@@ -4,11 +4,10 @@
 //! one density bar per pixel column when many.
 
 use super::clock::TimeStyle;
-use super::timeline_data::time_of;
+use super::timeline_data::{Lane, time_of};
 use super::{ViewState, sym_color};
 use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
-use crate::store::{EventIdx, EventStore};
 use crate::ui::{Command, Prefs};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
 
@@ -158,7 +157,7 @@ pub fn timeline_ui(
         }
     }
     replay_cursor(&painter, &visuals, &resp, view, fr);
-    density_strip(ui, &painter, &resp, engine, full, plot, view, min, max);
+    density_strip(ui, &painter, &resp, full, plot, view, min, max);
 }
 
 /// Lanes by service or topic, follow, fit.
@@ -289,7 +288,7 @@ fn lanes_paint(
         );
         let visible = lane.range(&engine.store, fr.t0, fr.t0 + fr.span);
         if visible.len() as f32 <= fr.plot.width() * 2.0 {
-            for &e in visible {
+            for &(_, e) in visible {
                 let p = pos2(fr.x_of(time_of(&engine.store, e)), y);
                 painter.circle_filled(p, 3.0, color);
                 if let Some(ptr) = pointer {
@@ -300,7 +299,7 @@ fn lanes_paint(
                 }
             }
         } else {
-            density_bars(painter, &engine.store, visible, fr, y, lane_h, color);
+            density_bars(painter, lane, fr, y, lane_h, color);
         }
     }
     best.map(|b| b.1)
@@ -311,8 +310,7 @@ fn lanes_paint(
 /// edges (the window paints on software GL, where each thin feathered line costs triangles).
 fn density_bars(
     painter: &egui::Painter,
-    store: &EventStore,
-    visible: &[EventIdx],
+    lane: &Lane,
     fr: Canvas,
     y: f32,
     lane_h: f32,
@@ -332,12 +330,13 @@ fn density_bars(
             );
         }
     };
-    // The visible events are sorted by time: each column takes those before its end.
-    let mut rest = visible;
+    // Events are sorted by time: each column takes those before its end.
+    let mut at = lane.bound_coarse(0, fr.t0);
     for c in 0..cols {
         let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
-        let n = rest.partition_point(|&e| time_of(store, e) < b);
-        rest = &rest[n..];
+        let end = lane.bound_coarse(at, b);
+        let n = end - at;
+        at = end;
         let alpha = (n > 0).then(|| (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8);
         if run.map(|r| r.1) != alpha {
             close(run, c);
@@ -470,7 +469,6 @@ fn density_strip(
     ui: &egui::Ui,
     painter: &egui::Painter,
     resp: &egui::Response,
-    engine: &crate::analysis::Engine,
     full: Rect,
     plot: Rect,
     view: &mut ViewState,
@@ -484,15 +482,14 @@ fn density_strip(
     let span = (max - min).max(1);
     let buckets = (strip.width() / 2.0) as usize;
     let mut counts = vec![0usize; buckets.max(1)];
-    let store = &engine.store;
     for lane in &view.timeline.lanes {
         // Sorted by time: each bucket takes the events before its end.
-        let mut rest = lane.range(store, min, max + 1);
+        let mut at = lane.bound_coarse(0, min);
         for (b, c) in counts.iter_mut().enumerate() {
             let z = min + span * (b as i64 + 1) / buckets as i64 + (b + 1 == buckets) as i64;
-            let n = rest.partition_point(|&e| time_of(store, e) < z);
-            rest = &rest[n..];
-            *c += n;
+            let end = lane.bound_coarse(at, z);
+            *c += end - at;
+            at = end;
         }
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
