@@ -24,7 +24,7 @@ pub(super) enum Kept<'a> {
 #[derive(Default)]
 pub(super) struct Details {
     packed: Vec<u64>,
-    memory: Vec<Box<EventDetail>>,
+    memory: Vec<EventDetail>,
     far: Vec<LineSpan>,
 }
 
@@ -33,7 +33,7 @@ impl Details {
         self.packed.push(0);
     }
 
-    pub fn push_memory(&mut self, detail: Box<EventDetail>) {
+    pub fn push_memory(&mut self, detail: EventDetail) {
         self.packed.push((self.memory.len() as u64) << 2 | 2);
         self.memory.push(detail);
     }
@@ -60,10 +60,11 @@ impl Details {
         }
     }
 
-    /// Heap bytes of the table itself (not of the details in memory).
+    /// Heap bytes of the table itself (the details in memory count their own: `detail_size`;
+    /// here only the room for more).
     pub fn approx_bytes(&self) -> usize {
         self.packed.capacity() * 8
-            + self.memory.capacity() * 8
+            + (self.memory.capacity() - self.memory.len()) * std::mem::size_of::<EventDetail>()
             + self.far.capacity() * std::mem::size_of::<LineSpan>()
     }
 }
@@ -78,7 +79,7 @@ mod tests {
         let span = |offset, len| LineSpan { offset, len };
         d.push_none();
         d.push_file(span(123_456_789_012, 64 << 20));
-        d.push_memory(Box::default());
+        d.push_memory(EventDetail::default());
         d.push_file(span(1 << 40, 10));
         d.push_file(span(0, 1));
         assert!(matches!(d.get(0), Kept::None));

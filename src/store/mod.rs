@@ -312,7 +312,7 @@ impl EventStore {
             match (p.detail, p.span) {
                 (Some(d), _) => {
                     self.detail_bytes += detail_size(&d);
-                    self.details.push_memory(d);
+                    self.details.push_memory(*d);
                 }
                 (None, Some(span)) => self.details.push_file(span),
                 (None, None) => self.details.push_none(),
