@@ -24,6 +24,9 @@ use std::time::Duration;
 
 /// How long `logic()` may spend feeding the engine per frame.
 pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
+/// While files load, frames come at most this often (each costs software GL more CPU than the
+/// views; the loader analyses meanwhile).
+pub const LOAD_FRAME_GAP: Duration = Duration::from_millis(400);
 
 /// What the window starts with.
 #[derive(Clone, Debug)]
@@ -61,6 +64,8 @@ pub struct EventscopeApp {
     load_report: Option<load_report::LoadReport>,
     /// Frames painted so far, up to the one after which the shader compiler is paged out.
     frames: u8,
+    /// When the last frame's `logic()` started.
+    last_frame: Option<std::time::Instant>,
 }
 
 impl EventscopeApp {
@@ -93,6 +98,7 @@ impl EventscopeApp {
             reset_layout: false,
             load_report: None,
             frames: 0,
+            last_frame: None,
         };
         match launch {
             Launch::Demo(opts) => {
@@ -257,12 +263,19 @@ impl eframe::App for EventscopeApp {
             });
         }
         let loading = self.session.loading();
+        if let Some(last) = self.last_frame
+            && loading
+        {
+            self.session.wait_loading(last + LOAD_FRAME_GAP);
+        }
+        self.last_frame = Some(std::time::Instant::now());
         let more = self.session.drain(INGEST_BUDGET);
         let loaded = loading && !self.session.loading();
         if loaded {
-            // Show the whole file now, not at the table's next timed refresh; the next frame
+            // Show the whole file now (table, service map), not at their next timed refresh; the next frame
             // brings every row's status up to date.
             self.view.flows.invalidate();
+            self.view.service_map_graph.invalidate();
             ctx.request_repaint();
         }
         if self.session.generation != self.view.generation {

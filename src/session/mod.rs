@@ -234,6 +234,22 @@ impl Session {
         true
     }
 
+    /// While files load: lends the engine to the loader and waits for its progress until
+    /// `deadline` (or the load's end), so frames, which cost software GL more than the views,
+    /// come at most so often. The window answers input after the wait.
+    pub fn wait_loading(&mut self, deadline: Instant) {
+        let Some(rx) = self.load.clone() else {
+            return;
+        };
+        self.engine.lend();
+        while self.loading() {
+            match rx.recv_deadline(deadline) {
+                Ok(p) => self.progress(p),
+                Err(_) => return,
+            }
+        }
+    }
+
     /// Lends the engine back to the file loader after a frame (see [`SharedEngine::lend`]).
     pub fn end_frame(&mut self) {
         self.engine.lend();
@@ -245,15 +261,19 @@ impl Session {
             return;
         };
         for p in rx.try_iter() {
-            match p {
-                loader::Progress::Batch {
-                    origin,
-                    events,
-                    problems,
-                    bytes_read,
-                } => self.account(&origin, events, &problems, bytes_read),
-                loader::Progress::Finished { origin, error } => self.finished(origin, error),
-            }
+            self.progress(p);
+        }
+    }
+
+    fn progress(&mut self, p: loader::Progress) {
+        match p {
+            loader::Progress::Batch {
+                origin,
+                events,
+                problems,
+                bytes_read,
+            } => self.account(&origin, events, &problems, bytes_read),
+            loader::Progress::Finished { origin, error } => self.finished(origin, error),
         }
     }
 
