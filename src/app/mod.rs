@@ -150,10 +150,22 @@ impl EventscopeApp {
         if paths.is_empty() {
             return;
         }
-        self.prefs.remember(&paths);
-        self.load_report = load_report::LoadReport::from_env();
-        self.session =
+        let report = load_report::LoadReport::from_env();
+        let session =
             Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
+        self.adopt(paths, session, report);
+    }
+
+    /// Shows `session`, loading `paths`.
+    fn adopt(
+        &mut self,
+        paths: Vec<PathBuf>,
+        session: Session,
+        report: Option<load_report::LoadReport>,
+    ) {
+        self.prefs.remember(&paths);
+        self.load_report = report;
+        self.session = session;
         self.view = ViewState::default();
         self.files = paths;
         if let Some(spans) = &self.profiles.spans {
@@ -364,10 +376,37 @@ pub fn run(launch: Launch) -> i32 {
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    // Files named on the command line start loading now: creating the window takes a while
+    // (software GL loads its compiler); the window takes the session over and wakes it.
+    let ctx = Arc::new(std::sync::OnceLock::<egui::Context>::new());
+    let (launch, early) = match launch {
+        Launch::Files(paths, profiles) if !paths.is_empty() => {
+            let c = ctx.clone();
+            let waker: Waker = Arc::new(move || {
+                if let Some(c) = c.get() {
+                    c.request_repaint();
+                }
+            });
+            let report = load_report::LoadReport::from_env();
+            let session = Session::with_files_profiled(&paths, profiles.clone(), waker);
+            (
+                Launch::Files(Vec::new(), profiles),
+                Some((paths, session, report)),
+            )
+        }
+        launch => (launch, None),
+    };
     match eframe::run_native(
         "eventscope",
         options,
-        Box::new(move |cc| Ok(Box::new(EventscopeApp::new(cc, launch)))),
+        Box::new(move |cc| {
+            let mut app = EventscopeApp::new(cc, launch);
+            if let Some((paths, session, report)) = early {
+                let _ = ctx.set(cc.egui_ctx.clone());
+                app.adopt(paths, session, report);
+            }
+            Ok(Box::new(app))
+        }),
     ) {
         Ok(()) => 0,
         Err(e) => {
