@@ -361,6 +361,15 @@ impl eframe::App for EventscopeApp {
         }
     }
 
+    fn on_exit(&mut self) {
+        // The process ends: the OS takes the session's memory back at once, where freeing a
+        // large analysis piece by piece first (a million events: ~0.2 s) only delays the exit.
+        std::mem::forget(std::mem::replace(
+            &mut self.session,
+            Session::new(Default::default()),
+        ));
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
     }
