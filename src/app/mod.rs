@@ -1,6 +1,8 @@
 //! The eframe app. `logic()` applies the commands the panels emitted in the last frame, drains the
-//! sources within a time budget (~10 ms) into the engine and brings the derived views up to date
-//! ([`ViewState::update`]); `ui()` only paints: the panels read state and push commands (they never
+//! sources within a time budget (~10 ms) into the engine (files are analysed on a loader thread,
+//! which lends the engine to each frame: `ui()` lends it back when done) and brings the derived
+//! views up to date ([`ViewState::update`]); `ui()` only paints: the panels read state and push
+//! commands (they never
 //! touch sources and change no preference: `Prefs` reaches them read-only). Nothing
 //! blocks a frame: the file dialog runs on its own thread (`dialog`) and its answer is picked up
 //! by `logic()`.
@@ -8,7 +10,7 @@
 mod dialog;
 mod export;
 pub mod load_report;
-mod pacing;
+mod resident;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -20,9 +22,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long `logic()` may spend feeding the engine per frame (longer while files load: see
-/// `pacing`).
-pub use pacing::INGEST_BUDGET;
+/// How long `logic()` may spend feeding the engine per frame.
+pub const INGEST_BUDGET: Duration = Duration::from_millis(10);
+/// While files load, frames come at most this often (each costs software GL more CPU than the
+/// views; the loader analyses meanwhile).
+pub const LOAD_FRAME_GAP: Duration = Duration::from_millis(400);
 
 /// What the window starts with.
 #[derive(Clone, Debug)]
@@ -58,7 +62,10 @@ pub struct EventscopeApp {
     reset_layout: bool,
     /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
     load_report: Option<load_report::LoadReport>,
-    pacer: pacing::Pacer,
+    /// Frames painted so far (counting stops at 255).
+    frames: u8,
+    /// When the last frame's `logic()` started.
+    last_frame: Option<std::time::Instant>,
 }
 
 impl EventscopeApp {
@@ -90,7 +97,8 @@ impl EventscopeApp {
             files: Vec::new(),
             reset_layout: false,
             load_report: None,
-            pacer: pacing::Pacer::default(),
+            frames: 0,
+            last_frame: None,
         };
         match launch {
             Launch::Demo(opts) => {
@@ -142,10 +150,22 @@ impl EventscopeApp {
         if paths.is_empty() {
             return;
         }
-        self.prefs.remember(&paths);
-        self.load_report = load_report::LoadReport::from_env();
-        self.session =
+        let report = load_report::LoadReport::from_env();
+        let session =
             Session::with_files_profiled(&paths, self.profiles.clone(), self.waker.clone());
+        self.adopt(paths, session, report);
+    }
+
+    /// Shows `session`, loading `paths`.
+    fn adopt(
+        &mut self,
+        paths: Vec<PathBuf>,
+        session: Session,
+        report: Option<load_report::LoadReport>,
+    ) {
+        self.prefs.remember(&paths);
+        self.load_report = report;
+        self.session = session;
         self.view = ViewState::default();
         self.files = paths;
         (self.session.messages).extend(self.profiles.load_problems());
@@ -252,16 +272,20 @@ impl eframe::App for EventscopeApp {
                 m.reset_areas();
             });
         }
-        let start = std::time::Instant::now();
         let loading = self.session.loading();
-        let budget = self.pacer.budget(loading, start);
-        let more = self.session.drain_waiting(budget);
-        self.pacer.ingested(start, start.elapsed());
+        if let Some(last) = self.last_frame
+            && loading
+        {
+            self.session.wait_loading(last + LOAD_FRAME_GAP);
+        }
+        self.last_frame = Some(std::time::Instant::now());
+        let more = self.session.drain(INGEST_BUDGET);
         let loaded = loading && !self.session.loading();
         if loaded {
-            // Show the whole file now, not at the table's next timed refresh; the next frame
+            // Show the whole file now (table, service map), not at their next timed refresh; the next frame
             // brings every row's status up to date.
             self.view.flows.invalidate();
+            self.view.service_map_graph.invalidate();
             ctx.request_repaint();
         }
         if self.session.generation != self.view.generation {
@@ -270,7 +294,8 @@ impl eframe::App for EventscopeApp {
         }
         let now = ctx.input(|i| i.time);
         let pending = self.view.update(&self.session.engine, &self.prefs, now);
-        if pending {
+        if pending && !self.session.loading() {
+            // (While files load, the loader asks for the frames: see `session::loader`.)
             ctx.request_repaint_after(Duration::from_secs_f64(crate::ui::flows_data::REFRESH));
         }
         if self.view.playing() {
@@ -295,6 +320,10 @@ impl eframe::App for EventscopeApp {
             // Live time moves on even without events (stuck judgement, following timeline).
             ctx.request_repaint_after(Duration::from_millis(250));
         }
+        if ctx.input(|i| i.viewport().minimized == Some(true)) {
+            // No `ui()` follows: the file loader gets the engine back now.
+            self.session.end_frame();
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -316,10 +345,27 @@ impl eframe::App for EventscopeApp {
             &self.prefs,
             &mut self.commands,
         );
+        self.session.end_frame();
+        // The first frame built the GL driver's shaders (see `resident`); any compiler code a
+        // later frame brings back goes again, for the first frames and while files load
+        // (memory peaks at their end).
+        self.frames = self.frames.saturating_add(1);
+        if self.frames >= 2 && (self.frames <= 20 || self.session.loading()) {
+            resident::page_out_shader_compiler();
+        }
         if !self.commands.is_empty() {
             // Applied by the next `logic()`.
             ui.ctx().request_repaint();
         }
+    }
+
+    fn on_exit(&mut self) {
+        // The process ends: the OS takes the session's memory back at once, where freeing a
+        // large analysis piece by piece first (a million events: ~0.2 s) only delays the exit.
+        std::mem::forget(std::mem::replace(
+            &mut self.session,
+            Session::new(Default::default()),
+        ));
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -337,10 +383,37 @@ pub fn run(launch: Launch) -> i32 {
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    // Files named on the command line start loading now: creating the window takes a while
+    // (software GL loads its compiler); the window takes the session over and wakes it.
+    let ctx = Arc::new(std::sync::OnceLock::<egui::Context>::new());
+    let (launch, early) = match launch {
+        Launch::Files(paths, profiles) if !paths.is_empty() => {
+            let c = ctx.clone();
+            let waker: Waker = Arc::new(move || {
+                if let Some(c) = c.get() {
+                    c.request_repaint();
+                }
+            });
+            let report = load_report::LoadReport::from_env();
+            let session = Session::with_files_profiled(&paths, profiles.clone(), waker);
+            (
+                Launch::Files(Vec::new(), profiles),
+                Some((paths, session, report)),
+            )
+        }
+        launch => (launch, None),
+    };
     match eframe::run_native(
         "eventscope",
         options,
-        Box::new(move |cc| Ok(Box::new(EventscopeApp::new(cc, launch)))),
+        Box::new(move |cc| {
+            let mut app = EventscopeApp::new(cc, launch);
+            if let Some((paths, session, report)) = early {
+                let _ = ctx.set(cc.egui_ctx.clone());
+                app.adopt(paths, session, report);
+            }
+            Ok(Box::new(app))
+        }),
     ) {
         Ok(()) => 0,
         Err(e) => {

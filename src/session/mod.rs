@@ -1,8 +1,10 @@
-//! One debugging session: the engine, the sources feeding it, and their progress. Sources send
-//! batches through one bounded channel; [`Session::drain`] takes them within a time budget.
+//! One debugging session: the engine, the sources feeding it, and their progress. Live sources
+//! send batches through one bounded channel; [`Session::drain`] takes them within a time budget.
+//! Files are analysed on a loader thread (`loader`) and `drain` only takes its progress.
 
 #[cfg(feature = "kafka")]
 mod kafka;
+pub mod loader;
 mod shared_engine;
 #[cfg(feature = "kafka")]
 pub use kafka::Tap;
@@ -14,7 +16,7 @@ use crate::ingest::demo::{self, DemoHandle, DemoOptions};
 use crate::ingest::file::{self, FileOptions};
 use crate::ingest::{CHANNEL_CAPACITY, SourceMessage, Waker};
 use crate::model::Problem;
-use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded, unbounded};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,6 +113,8 @@ pub struct Session {
     /// Problems to show in the window (load errors with file and line).
     pub messages: Vec<String>,
     last_tick: Option<Instant>,
+    /// While files load: what the loader thread reports.
+    load: Option<Receiver<loader::Progress>>,
 }
 
 impl Session {
@@ -133,10 +137,11 @@ impl Session {
             rate: RateMeter::default(),
             messages: Vec::new(),
             last_tick: None,
+            load: None,
         }
     }
 
-    /// A session loading `paths` on background threads.
+    /// A session loading `paths` on background threads (decoders and the analysis).
     pub fn with_files(paths: &[PathBuf], waker: Waker) -> Session {
         Self::with_files_profiled(paths, crate::decode::ProfileConfig::default(), waker)
     }
@@ -151,6 +156,7 @@ impl Session {
         // As `check` does: tables that grow by doubling copy themselves and leave the freed copy
         // resident a while.
         s.engine.reserve(file::reserve_for(paths));
+        let (tx, rx) = bounded(CHANNEL_CAPACITY);
         for p in paths {
             s.sources.push(SourceState::new(
                 p.display().to_string().into(),
@@ -162,7 +168,13 @@ impl Session {
                 profiles: profiles.clone(),
                 ..FileOptions::default()
             };
-            let _ = file::spawn(p, opts, s.tx.clone(), Some(waker.clone()));
+            // The loader asks for frames, paced; the file threads would at each batch.
+            let _ = file::spawn(p, opts, tx.clone(), None);
+        }
+        if !paths.is_empty() {
+            let (out, progress) = unbounded();
+            loader::spawn(s.engine.start_load(), rx, out, Some(waker));
+            s.load = Some(progress);
         }
         s
     }
@@ -191,33 +203,20 @@ impl Session {
             .any(|s| !s.finished && s.kind == SourceKind::File)
     }
 
-    /// Feeds queued batches to the engine for at most `budget`. Returns true if more may wait.
+    /// Feeds queued batches to the engine for at most `budget` (while files load: takes the
+    /// loader's progress). Returns true if more may wait.
     pub fn drain(&mut self, budget: Duration) -> bool {
-        self.drain_with(budget, false)
-    }
-
-    /// Like [`Session::drain`], but while files load it waits (within `budget`) for their next
-    /// batch, so the analysis keeps pace with the decoder threads, as `check`'s does, instead of
-    /// waiting for the next frame.
-    pub fn drain_waiting(&mut self, budget: Duration) -> bool {
-        self.drain_with(budget, true)
-    }
-
-    fn drain_with(&mut self, budget: Duration, wait: bool) -> bool {
         let start = Instant::now();
+        if self.load.is_some() {
+            self.take_progress();
+            return false;
+        }
         if self.paused || self.rebuilding(start) {
             return false;
         }
         while start.elapsed() < budget {
-            let received = if wait && self.loading() {
-                let left = budget.saturating_sub(start.elapsed());
-                self.rx.recv_timeout(left).map_err(|_| TryRecvError::Empty)
-            } else {
-                self.rx.try_recv()
-            };
-            let msg = match received {
+            let msg = match self.rx.try_recv() {
                 Ok(m) => m,
-                Err(_) if wait && self.loading() => break,
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
                     self.tick_live(start);
                     return false;
@@ -228,23 +227,70 @@ impl Session {
                     self.account(&b.origin, b.events.len() as u64, &b.problems, b.bytes_read);
                     self.engine.ingest(&b.origin, b.events, &b.problems);
                 }
-                SourceMessage::Finished { origin, error } => {
-                    if let Some(e) = &error {
-                        self.messages.push(format!("{origin}: {e}"));
-                    }
-                    if let Some(s) = self.sources.iter_mut().find(|s| s.origin == origin) {
-                        s.finished = true;
-                        s.bytes_read = s.bytes_total.max(s.bytes_read);
-                        s.error = error;
-                    }
-                    if !self.loading() && !self.is_live() {
-                        self.engine.finish(None);
-                    }
-                }
+                SourceMessage::Finished { origin, error } => self.finished(origin, error),
             }
         }
         self.tick_live(start);
         true
+    }
+
+    /// While files load: lends the engine to the loader and waits for its progress until
+    /// `deadline` (or the load's end), so frames, which cost software GL more than the views,
+    /// come at most so often. The window answers input after the wait.
+    pub fn wait_loading(&mut self, deadline: Instant) {
+        let Some(rx) = self.load.clone() else {
+            return;
+        };
+        self.engine.lend();
+        while self.loading() {
+            match rx.recv_deadline(deadline) {
+                Ok(p) => self.progress(p),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Lends the engine back to the file loader after a frame (see [`SharedEngine::lend`]).
+    pub fn end_frame(&mut self) {
+        self.engine.lend();
+    }
+
+    /// The file loader's progress; when every file is in, the engine is the session's again.
+    fn take_progress(&mut self) {
+        let Some(rx) = self.load.clone() else {
+            return;
+        };
+        for p in rx.try_iter() {
+            self.progress(p);
+        }
+    }
+
+    fn progress(&mut self, p: loader::Progress) {
+        match p {
+            loader::Progress::Batch {
+                origin,
+                events,
+                problems,
+                bytes_read,
+            } => self.account(&origin, events, &problems, bytes_read),
+            loader::Progress::Finished { origin, error } => self.finished(origin, error),
+        }
+    }
+
+    fn finished(&mut self, origin: Arc<str>, error: Option<String>) {
+        if let Some(e) = &error {
+            self.messages.push(format!("{origin}: {e}"));
+        }
+        if let Some(s) = self.sources.iter_mut().find(|s| s.origin == origin) {
+            s.finished = true;
+            s.bytes_read = s.bytes_total.max(s.bytes_read);
+            s.error = error;
+        }
+        if !self.loading() && !self.is_live() {
+            self.load = None;
+            self.engine.end_load();
+            self.engine.finish(None);
+        }
     }
 
     /// Counts `events` from `origin` into its source's progress, the rate and the messages.

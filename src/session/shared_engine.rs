@@ -1,10 +1,14 @@
 //! The session's engine, shared with a background thread while the memory budget's eviction
 //! rebuilds it: the rebuild only reads the old engine, so the window keeps showing it (and stays
-//! responsive) while a new one is built, and swaps in the new one when it is ready.
+//! responsive) while a new one is built, and swaps in the new one when it is ready. While files
+//! load, the engine is the loader's (`loader`): the window's thread takes it when it first reads
+//! it in a frame and lends it back after the frame ([`SharedEngine::lend`]).
 
+use super::loader::Slot;
 use crate::analysis::Engine;
 use crate::analysis::budget::{Evicted, Eviction, release_freed_memory};
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// Dereferences to the [`Engine`]. Changing it while a rebuild runs first waits for the rebuild
@@ -14,6 +18,9 @@ pub struct SharedEngine {
     rebuild: Option<Receiver<(Engine, Evicted)>>,
     /// A finished rebuild's counts, until the session takes them.
     finished: Option<Evicted>,
+    /// While files load: the loader's slot, and the engine taken from it for this frame.
+    loading: Option<Arc<Slot>>,
+    held: OnceCell<Box<Engine>>,
 }
 
 impl SharedEngine {
@@ -22,6 +29,37 @@ impl SharedEngine {
             engine: Arc::new(engine),
             rebuild: None,
             finished: None,
+            loading: None,
+            held: OnceCell::new(),
+        }
+    }
+
+    /// Hands the engine to a file loader (see `loader`); returns the slot it ingests from.
+    pub fn start_load(&mut self) -> Arc<Slot> {
+        self.end_load();
+        self.swap_in(true);
+        // A placeholder: reads go to the loader's engine until the load ends.
+        let placeholder = Arc::new(Engine::new(self.engine.config.clone()));
+        let engine = std::mem::replace(&mut self.engine, placeholder);
+        let engine = Arc::try_unwrap(engine).unwrap_or_else(|_| panic!("no rebuild holds it"));
+        let slot = Slot::new(engine);
+        self.loading = Some(slot.clone());
+        slot
+    }
+
+    /// Takes the engine back from the loader for good (the loader is done with it).
+    pub fn end_load(&mut self) {
+        let Some(slot) = self.loading.take() else {
+            return;
+        };
+        let engine = self.held.take().unwrap_or_else(|| slot.take());
+        self.engine = Arc::new(*engine);
+    }
+
+    /// Lends the engine back to the loader after a frame (nothing when no load runs).
+    pub fn lend(&mut self) {
+        if let (Some(slot), Some(engine)) = (&self.loading, self.held.take()) {
+            slot.put(engine);
         }
     }
 
@@ -85,12 +123,19 @@ impl SharedEngine {
 impl std::ops::Deref for SharedEngine {
     type Target = Engine;
     fn deref(&self) -> &Engine {
-        &self.engine
+        match &self.loading {
+            Some(slot) => self.held.get_or_init(|| slot.take()),
+            None => &self.engine,
+        }
     }
 }
 
 impl std::ops::DerefMut for SharedEngine {
     fn deref_mut(&mut self) -> &mut Engine {
+        if let Some(slot) = &self.loading {
+            self.held.get_or_init(|| slot.take());
+            return self.held.get_mut().expect("taken above");
+        }
         self.swap_in(true);
         Arc::get_mut(&mut self.engine).expect("no rebuild holds the engine")
     }

@@ -1,15 +1,16 @@
 //! The append-only event store: compact interned records in arrival order, plus the indexes the
 //! analysis needs (by id, by causation id). Payloads and headers are kept only when asked for
 //! (the GUI keeps them; `check` does not need them and keeps a hash of the payload instead):
-//! events read from a plain file keep only where their line is ([`LineSpan`]) and are read back
-//! from the file on demand, as Wireshark does with capture files; live events keep theirs in
-//! memory (within the live memory budget).
+//! events read from a plain file keep only where their line is
+//! ([`LineSpan`](crate::model::LineSpan)) and are read back from the file on demand, as Wireshark
+//! does with capture files; live events keep theirs in memory (within the live memory budget).
 
 pub use crate::model::EventDetail;
 use crate::model::{
-    DecodedEvent, Interner, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq, Provenance,
-    Str, Sym, Timestamp, TsType,
+    DecodedEvent, Interner, LineSource, PackedEvent, PackedEvents, PackedSeq, Provenance, Str, Sym,
+    Timestamp, TsType,
 };
+use kept::Kept;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -134,7 +135,7 @@ impl EventRecord {
 pub struct EventStore {
     pub strings: Interner,
     records: Vec<EventRecord>,
-    details: Vec<Kept>,
+    details: kept::Details,
     keep_details: bool,
     origins: Vec<Arc<str>>,
     /// Per origin: where its events' lines can be read back (file sources).
@@ -164,33 +165,6 @@ fn detail_size(d: &EventDetail) -> usize {
 }
 
 const NONE: EventIdx = EventIdx::MAX;
-
-/// What is kept of an event's detail (headers, payload).
-#[derive(Clone, Debug, Default)]
-enum Kept {
-    #[default]
-    None,
-    Memory(Box<EventDetail>),
-    /// In its origin's file, read back through its [`LineSource`]: the line's length and its
-    /// offset's low and high halves (three `u32`s keep this enum at 16 bytes).
-    File(u32, u32, u32),
-}
-
-impl Kept {
-    fn file(span: LineSpan) -> Kept {
-        Kept::File(span.len, span.offset as u32, (span.offset >> 32) as u32)
-    }
-
-    fn span(&self) -> Option<LineSpan> {
-        match *self {
-            Kept::File(len, lo, hi) => Some(LineSpan {
-                offset: u64::from(lo) | u64::from(hi) << 32,
-                len,
-            }),
-            _ => None,
-        }
-    }
-}
 
 /// The index the event appended after `len` events gets. `EventIdx` is 32 bits (it halves the
 /// indexes' memory); past its range the store stops loudly instead of wrapping around and
@@ -335,14 +309,14 @@ impl EventStore {
         self.next_sibling.push(sibling);
         self.records.push(record);
         if self.keep_details {
-            self.details.push(match (p.detail, p.span) {
+            match (p.detail, p.span) {
                 (Some(d), _) => {
                     self.detail_bytes += detail_size(&d);
-                    Kept::Memory(d)
+                    self.details.push_memory(*d);
                 }
-                (None, Some(span)) => Kept::file(span),
-                (None, None) => Kept::None,
-            });
+                (None, Some(span)) => self.details.push_file(span),
+                (None, None) => self.details.push_none(),
+            }
         }
         (idx, p.dead_letter)
     }
@@ -406,7 +380,7 @@ impl EventStore {
     /// Approximate heap bytes held by the store.
     pub fn approx_bytes(&self) -> usize {
         self.records.capacity() * std::mem::size_of::<EventRecord>()
-            + self.details.capacity() * std::mem::size_of::<Kept>()
+            + self.details.approx_bytes()
             + self.detail_bytes
             + self.strings.approx_bytes()
             + self.by_sym.capacity() * std::mem::size_of::<SymSlot>()
@@ -423,9 +397,9 @@ impl EventStore {
     /// back (the file is gone, or changed since it was loaded).
     pub fn read_detail(&self, idx: EventIdx) -> Result<Option<Cow<'_, EventDetail>>, String> {
         let span = match self.details.get(idx as usize) {
-            None | Some(Kept::None) => return Ok(None),
-            Some(Kept::Memory(d)) => return Ok(Some(Cow::Borrowed(&**d))),
-            Some(kept) => kept.span().expect("kept in a file"),
+            Kept::None => return Ok(None),
+            Kept::Memory(d) => return Ok(Some(Cow::Borrowed(d))),
+            Kept::File(span) => span,
         };
         let r = self.get(idx);
         let origin = self.origin(r.origin);
@@ -451,15 +425,14 @@ impl EventStore {
     /// Text to search for the event's payload: the payload kept in memory, or the event's line
     /// as it is in its file (which holds the payload as written there).
     pub fn payload_text(&self, idx: EventIdx) -> Option<Cow<'_, str>> {
-        match self.details.get(idx as usize)? {
+        match self.details.get(idx as usize) {
             Kept::None => None,
             Kept::Memory(d) => match &d.payload {
                 crate::model::Payload::None => None,
                 crate::model::Payload::Json(raw) => Some(Cow::Borrowed(raw.get())),
                 crate::model::Payload::Bytes(b) => Some(String::from_utf8_lossy(b)),
             },
-            kept @ Kept::File(..) => {
-                let span = kept.span()?;
+            Kept::File(span) => {
                 let line = self
                     .line_source(self.get(idx).origin)?
                     .read_line(span)
@@ -571,3 +544,5 @@ impl EventStore {
 
 #[cfg(test)]
 mod tests;
+
+mod kept;

@@ -1,7 +1,8 @@
 //! The flows table's rows: filtered and sorted flow ids, rebuilt at most a few times a second while
 //! data streams in (and at once when the filter or sort changes), never per frame; and each flow's
-//! status and anomaly count, refreshed when that flow changes (and all of them once whenever the
-//! engine falls quiet), so a row only reads them.
+//! status and anomaly count, made when a row shows it (or a sort needs it) and kept until that
+//! flow changes (all of them whenever the engine falls quiet), so a load does no per-flow work
+//! for flows nobody looks at.
 
 use super::filter::{Filter, STATUSES};
 use crate::analysis::{Engine, FlowId, FlowStatus};
@@ -116,8 +117,9 @@ pub struct FlowsData {
     pub sort: SortColumn,
     pub ascending: bool,
     pub filter: Filter,
-    /// Per flow id, once the flow was seen changing.
-    summaries: Vec<Option<FlowSummary>>,
+    /// By flow, once made (see [`FlowsData::row`]) and until the flow changes: the rows shown
+    /// (all rows only when a sort needs them), so a map, not a slot for every flow.
+    summaries: FxHashMap<FlowId, FlowSummary>,
     /// (events, anomaly generation) when every summary was last brought up to date.
     synced: Option<(u64, u64)>,
     seen: (u64, u64, Option<i64>),
@@ -146,7 +148,7 @@ impl Default for FlowsData {
             sort: SortColumn::Start,
             ascending: false,
             filter: Filter::default(),
-            summaries: Vec::new(),
+            summaries: FxHashMap::default(),
             synced: None,
             seen: (u64::MAX, u64::MAX, None),
             last: None,
@@ -196,9 +198,21 @@ impl FlowsData {
         self.dirty = true;
     }
 
-    /// The status and anomaly count of a flow (as of its last change).
+    /// The status and anomaly count of a flow, when made since its last change.
     pub fn summary(&self, flow: FlowId) -> Option<FlowSummary> {
-        self.summaries.get(flow as usize).copied().flatten()
+        self.summaries.get(&flow).copied()
+    }
+
+    /// The flow's summary, made now when it is missing or stale.
+    fn summary_made(&mut self, engine: &Engine, flow: FlowId) -> FlowSummary {
+        match self.summary(flow) {
+            Some(s) => s,
+            None => {
+                let s = FlowSummary::of(engine, flow);
+                self.summaries.insert(flow, s);
+                s
+            }
+        }
     }
 
     /// What a row shows: the flow's summary, as of the replay cursor `cutoff` when replaying
@@ -210,7 +224,7 @@ impl FlowsData {
         cutoff: Option<i64>,
     ) -> Option<FlowSummary> {
         let Some(at) = cutoff else {
-            return self.summary(flow);
+            return Some(self.summary_made(engine, flow));
         };
         let key = (engine.stats.events, engine.anomalies.generation, cutoff);
         if self.at_key != key {
@@ -225,6 +239,14 @@ impl FlowsData {
         )
     }
 
+    /// Whether sorting reads each flow's summary (root type, status, anomalies).
+    fn sorts_by_summary(&self) -> bool {
+        matches!(
+            self.sort,
+            SortColumn::Root | SortColumn::Status | SortColumn::Anomalies
+        )
+    }
+
     /// Whether sorting reads each flow's state (status, anomalies, events).
     fn sorts_by_state(&self) -> bool {
         matches!(
@@ -233,28 +255,19 @@ impl FlowsData {
         )
     }
 
-    /// Recomputes the summaries of the flows that changed. A status also depends on what the
-    /// analysis learned from other flows (which event types expect a follow-up), so when nothing
-    /// changed (a file loaded, a live source idle) every flow is brought up to date, once.
+    /// Forgets the summaries of the flows that changed (they are made again when shown). A
+    /// status also depends on what the analysis learned from other flows (which event types
+    /// expect a follow-up), so when nothing changed (a file loaded, a live source idle) every
+    /// summary is forgotten, once.
     pub fn summarize(&mut self, engine: &Engine, touched: &[FlowId]) {
-        for &f in touched {
-            self.set_summary(f, FlowSummary::of(engine, f));
+        for f in touched {
+            self.summaries.remove(f);
         }
         let key = (engine.stats.events, engine.anomalies.generation);
         if touched.is_empty() && self.synced != Some(key) {
-            for (f, _) in engine.flows.iter() {
-                self.set_summary(f, FlowSummary::of(engine, f));
-            }
+            self.summaries.clear();
             self.synced = Some(key);
         }
-    }
-
-    fn set_summary(&mut self, f: FlowId, summary: FlowSummary) {
-        let i = f as usize;
-        if i >= self.summaries.len() {
-            self.summaries.resize(i + 1, None);
-        }
-        self.summaries[i] = Some(summary);
     }
 
     /// Rebuilds if the engine changed (at most every [`REFRESH`] seconds of `now`, egui's input
@@ -281,8 +294,9 @@ impl FlowsData {
             .filter(|(_, f)| started(f))
             .map(|(id, _)| id)
             .collect();
-        if cutoff.is_some() && self.sorts_by_state() {
-            // Replay: the whole table as of the cursor (throttled like any rebuild).
+        if (cutoff.is_some() && self.sorts_by_state()) || self.sorts_by_summary() {
+            // The whole table's summaries (as of the cursor when replaying), throttled like any
+            // rebuild.
             for &f in &ids {
                 self.row(engine, f, cutoff);
             }
@@ -391,10 +405,12 @@ mod tests {
         assert_eq!(keys(&d), ["a"], "replay: flows started by t=12");
         let f = e.flows.by_key(e.store.get(0).correlation.unwrap()).unwrap();
         assert_eq!(e.store.str(root_type(&e, f).unwrap()), "Root");
-        // Rows read summaries, refreshed for the flows that changed, or all when quiet.
+        // Rows make summaries when shown, again for the flows that changed, or all when quiet.
         assert_eq!(d.summary(f), None);
         d.summarize(&e, &[]);
-        let sum = d.summary(f).unwrap();
+        assert_eq!(d.summary(f), None, "made when shown, not for every flow");
+        let sum = d.row(&e, f, None).unwrap();
+        assert_eq!(d.summary(f), Some(sum), "kept");
         assert_eq!((sum.status, sum.anomalies), (FlowStatus::Complete, 0));
         assert_eq!(e.store.str(sum.root.unwrap()), "Root");
         e.push(
@@ -407,7 +423,12 @@ mod tests {
             0,
         );
         d.summarize(&e, &[f]);
-        assert_eq!(d.summary(f).unwrap().anomalies, 1, "the duplicate of b0");
+        assert_eq!(d.summary(f), None, "changed: made again when shown");
+        assert_eq!(
+            d.row(&e, f, None).unwrap().anomalies,
+            1,
+            "the duplicate of b0"
+        );
         d.set_filter(Filter::default());
         d.set_sort(SortColumn::Anomalies);
         d.set_sort(SortColumn::Anomalies);

@@ -124,6 +124,11 @@ pub struct ServiceMapCache {
 impl ServiceMapCache {
     /// Rebuilds when the map changed, at most every [`SERVICE_MAP_EVERY`] seconds of `now`
     /// (egui's input time). Returns true when a change waits for a later rebuild.
+    /// Rebuild at the next update, whatever the timer says (a file just finished loading).
+    pub fn invalidate(&mut self) {
+        self.built = None;
+    }
+
     pub fn update(&mut self, engine: &Engine, data: &ServiceMapData, now: f64) -> bool {
         if self.generation == data.generation && self.layout.is_some() {
             return false;

@@ -1,25 +1,66 @@
 //! The timeline's index: per swimlane (service or topic) its events sorted by time, extended from
 //! new events only. Painting asks for the events (or just counts) inside a time range by binary
-//! search, so a frame costs the visible markers, not the session.
+//! search, so a frame costs the visible markers, not the session. A lane holds per event its
+//! index and its time to the millisecond or so in 32 bits (8 bytes an event, half of (time,
+//! index)): searches run on those, and read exact times from the store only among the events of
+//! one millisecond.
 
 use crate::analysis::{Engine, FlowId};
 use crate::model::{Sym, Timestamp};
-use crate::store::EventIdx;
+use crate::store::{EventIdx, EventStore};
 use rustc_hash::FxHashMap;
 
 pub struct Lane {
     /// The service (or topic) name; `None` for events without one.
     pub key: Option<Sym>,
-    /// (time, event), sorted by time.
-    pub events: Vec<(Timestamp, EventIdx)>,
+    /// Events with a time as ([`Lane::coarse`] time, event), sorted by (time, event).
+    pub events: Vec<(u32, EventIdx)>,
+    /// The coarse time 0 stands for (about 25 days before the lane's first event).
+    base: i64,
+}
+
+/// Bits of a nanosecond time a coarse time drops (units of ~1 ms).
+const COARSE_SHIFT: u32 = 20;
+
+/// The time an event sits at in the timeline (only events with one are in a lane).
+pub fn time_of(s: &EventStore, e: EventIdx) -> Timestamp {
+    s.get(e).effective_time().unwrap_or(Timestamp::MIN)
 }
 
 impl Lane {
+    fn new(key: Option<Sym>, first: Timestamp) -> Lane {
+        Lane {
+            key,
+            events: Vec::new(),
+            base: (first >> COARSE_SHIFT) - (1 << 31),
+        }
+    }
+
+    /// `t` in units of ~1 ms from the lane's base, clamped to 32 bits (so still in order).
+    pub fn coarse(&self, t: Timestamp) -> u32 {
+        ((t >> COARSE_SHIFT) - self.base).clamp(0, u32::MAX as i64) as u32
+    }
+
+    /// The first position at or after `from` whose event's time is `t` or later.
+    pub fn bound(&self, s: &EventStore, from: usize, t: Timestamp) -> usize {
+        let c = self.coarse(t);
+        let rest = &self.events[from..];
+        let a = rest.partition_point(|x| x.0 < c);
+        let same = rest[a..].partition_point(|x| x.0 == c);
+        from + a + rest[a..a + same].partition_point(|x| time_of(s, x.1) < t)
+    }
+
+    /// Like [`Lane::bound`] to the coarse time's ~1 ms (no event is read): enough for density
+    /// drawn a pixel column at a time, many milliseconds wide.
+    pub fn bound_coarse(&self, from: usize, t: Timestamp) -> usize {
+        let c = self.coarse(t);
+        from + self.events[from..].partition_point(|x| x.0 < c)
+    }
+
     /// Events with `t0 <= time < t1`.
-    pub fn range(&self, t0: Timestamp, t1: Timestamp) -> &[(Timestamp, EventIdx)] {
-        let a = self.events.partition_point(|x| x.0 < t0);
-        let b = self.events.partition_point(|x| x.0 < t1);
-        &self.events[a..b.max(a)]
+    pub fn range(&self, s: &EventStore, t0: Timestamp, t1: Timestamp) -> &[(u32, EventIdx)] {
+        let a = self.bound(s, 0, t0);
+        &self.events[a..self.bound(s, a, t1).max(a)]
     }
 }
 
@@ -84,7 +125,7 @@ impl TimelineData {
         if self.seen >= n {
             return;
         }
-        let mut fresh: FxHashMap<usize, Vec<(Timestamp, EventIdx)>> = FxHashMap::default();
+        let mut fresh: FxHashMap<usize, Vec<EventIdx>> = FxHashMap::default();
         for idx in self.seen as EventIdx..n as EventIdx {
             let r = s.get(idx);
             let Some(t) = r.effective_time() else {
@@ -92,40 +133,41 @@ impl TimelineData {
             };
             let key = if by_topic { r.topic } else { r.source };
             let lane = *self.lane_of.entry(key).or_insert_with(|| {
-                self.lanes.push(Lane {
-                    key,
-                    events: Vec::new(),
-                });
+                self.lanes.push(Lane::new(key, t));
                 self.lanes.len() - 1
             });
-            fresh.entry(lane).or_default().push((t, idx));
+            fresh.entry(lane).or_default().push(idx);
             self.min = Some(self.min.map_or(t, |m| m.min(t)));
             self.max = Some(self.max.map_or(t, |m| m.max(t)));
         }
         self.seen = n;
-        for (lane, mut new) in fresh {
-            new.sort_unstable();
-            let old = &mut self.lanes[lane].events;
-            if old.last().is_none_or(|l| *l <= new[0]) {
-                old.extend(new);
-            } else {
-                // Late events: one linear merge.
-                let prev = std::mem::take(old);
-                let mut merged = Vec::with_capacity(prev.len() + new.len());
-                let (mut i, mut j) = (0, 0);
-                while i < prev.len() && j < new.len() {
-                    if prev[i] <= new[j] {
-                        merged.push(prev[i]);
-                        i += 1;
-                    } else {
-                        merged.push(new[j]);
-                        j += 1;
-                    }
+        let key = |e: &(u32, EventIdx)| (time_of(s, e.1), e.1);
+        for (lane, new) in fresh {
+            let lane = &mut self.lanes[lane];
+            let mut new: Vec<(u32, EventIdx)> = new
+                .into_iter()
+                .map(|e| (lane.coarse(time_of(s, e)), e))
+                .collect();
+            new.sort_unstable_by_key(key);
+            let old = &mut lane.events;
+            // Late events go in by one merge from the back, in place: only the events later
+            // than the earliest new one move.
+            let first = key(&new[0]);
+            let keep = old.partition_point(|e| key(e) <= first);
+            let tail = old.split_off(keep);
+            old.reserve(tail.len() + new.len());
+            let (mut i, mut j) = (0, 0);
+            while i < tail.len() && j < new.len() {
+                if key(&tail[i]) <= key(&new[j]) {
+                    old.push(tail[i]);
+                    i += 1;
+                } else {
+                    old.push(new[j]);
+                    j += 1;
                 }
-                merged.extend_from_slice(&prev[i..]);
-                merged.extend_from_slice(&new[j..]);
-                *old = merged;
             }
+            old.extend_from_slice(&tail[i..]);
+            old.extend_from_slice(&new[j..]);
         }
     }
 }
@@ -165,9 +207,9 @@ mod tests {
         );
         d.update(&e, false);
         let a = &d.lanes[d.lane_of(e.store.get(0).source).unwrap()];
-        let times: Vec<i64> = a.events.iter().map(|x| x.0).collect();
+        let times: Vec<i64> = a.events.iter().map(|x| time_of(&e.store, x.1)).collect();
         assert_eq!(times, [10, 20, 30]);
-        assert_eq!(a.range(15, 31).len(), 2);
+        assert_eq!(a.range(&e.store, 15, 31).len(), 2);
         assert_eq!((d.min, d.max), (Some(5), Some(30)));
         d.select(&e, Some((e.flows.flow_of(0), 1)));
         assert_eq!(d.links, [(0, None)]);

@@ -4,7 +4,7 @@
 //! one density bar per pixel column when many.
 
 use super::clock::TimeStyle;
-use super::timeline_data::Lane;
+use super::timeline_data::{Lane, time_of};
 use super::{ViewState, sym_color};
 use crate::model::{Timestamp, format_duration};
 use crate::session::Session;
@@ -286,10 +286,10 @@ fn lanes_paint(
             [pos2(fr.plot.left(), y), pos2(fr.plot.right(), y)],
             Stroke::new(0.5, visuals.weak_text_color()),
         );
-        let visible = lane.range(fr.t0, fr.t0 + fr.span);
+        let visible = lane.range(&engine.store, fr.t0, fr.t0 + fr.span);
         if visible.len() as f32 <= fr.plot.width() * 2.0 {
-            for &(t, e) in visible {
-                let p = pos2(fr.x_of(t), y);
+            for &(_, e) in visible {
+                let p = pos2(fr.x_of(time_of(&engine.store, e)), y);
                 painter.circle_filled(p, 3.0, color);
                 if let Some(ptr) = pointer {
                     let d = ptr.distance(p);
@@ -305,7 +305,9 @@ fn lanes_paint(
     best.map(|b| b.1)
 }
 
-/// Too many events to draw one by one: one bar per pixel column, darker where denser.
+/// Too many events to draw one by one: one bar per pixel column, darker where denser. Neighbour
+/// columns of the same shade are one rectangle, and all of them one mesh without anti-aliased
+/// edges (the window paints on software GL, where each thin feathered line costs triangles).
 fn density_bars(
     painter: &egui::Painter,
     lane: &Lane,
@@ -315,22 +317,34 @@ fn density_bars(
     color: Color32,
 ) {
     let cols = fr.plot.width() as usize;
-    for c in 0..cols {
-        let a = fr.t0 + (fr.span as f64 * c as f64 / cols as f64) as i64;
-        let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
-        let n = lane.range(a, b).len();
-        if n > 0 {
-            let alpha = (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8;
-            let x = fr.plot.left() + c as f32;
-            painter.line_segment(
-                [pos2(x, y - lane_h * 0.35), pos2(x, y + lane_h * 0.35)],
-                Stroke::new(
-                    1.0,
-                    Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
-                ),
+    let (top, bottom) = (y - lane_h * 0.35, y + lane_h * 0.35);
+    let mut mesh = egui::Mesh::default();
+    // The run of columns being drawn: its first column and shade.
+    let mut run: Option<(usize, u8)> = None;
+    let mut close = |run: Option<(usize, u8)>, end: usize| {
+        if let Some((start, alpha)) = run {
+            let x = |c: usize| fr.plot.left() + c as f32 - 0.5;
+            mesh.add_colored_rect(
+                Rect::from_min_max(pos2(x(start), top), pos2(x(end), bottom)),
+                Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), alpha),
             );
         }
+    };
+    // Events are sorted by time: each column takes those before its end.
+    let mut at = lane.bound_coarse(0, fr.t0);
+    for c in 0..cols {
+        let b = fr.t0 + (fr.span as f64 * (c + 1) as f64 / cols as f64) as i64;
+        let end = lane.bound_coarse(at, b);
+        let n = end - at;
+        at = end;
+        let alpha = (n > 0).then(|| (60.0 + 40.0 * (n as f32).ln()).min(255.0) as u8);
+        if run.map(|r| r.1) != alpha {
+            close(run, c);
+            run = alpha.map(|a| (c, a));
+        }
     }
+    close(run, cols);
+    painter.add(mesh);
 }
 
 /// The selected flow's causation arrows are drawn up to this many events.
@@ -484,25 +498,30 @@ fn density_strip(
     let buckets = (strip.width() / 2.0) as usize;
     let mut counts = vec![0usize; buckets.max(1)];
     for lane in &view.timeline.lanes {
+        // Sorted by time: each bucket takes the events before its end.
+        let mut at = lane.bound_coarse(0, min);
         for (b, c) in counts.iter_mut().enumerate() {
-            let a = min + span * b as i64 / buckets as i64;
             let z = min + span * (b as i64 + 1) / buckets as i64 + (b + 1 == buckets) as i64;
-            *c += lane.range(a, z).len();
+            let end = lane.bound_coarse(at, z);
+            *c += end - at;
+            at = end;
         }
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
     let fg = ui.visuals().selection.bg_fill;
+    // One mesh of plain rectangles (see `density_bars`).
+    let mut mesh = egui::Mesh::default();
     for (b, c) in counts.iter().enumerate() {
         if *c > 0 {
             let h = (strip.height() * (*c as f32 / top).sqrt()).max(1.0);
             let x = strip.left() + b as f32 * 2.0;
-            painter.rect_filled(
+            mesh.add_colored_rect(
                 Rect::from_min_max(pos2(x, strip.bottom() - h), pos2(x + 2.0, strip.bottom())),
-                0.0,
                 fg,
             );
         }
     }
+    painter.add(mesh);
     let tv = &mut view.timeline_view;
     let sx = |t: Timestamp| {
         strip.left() + ((t - min) as f64 / span as f64 * strip.width() as f64) as f32
