@@ -346,11 +346,10 @@ impl eframe::App for EventscopeApp {
             &mut self.commands,
         );
         self.session.end_frame();
-        // The first frame built the GL driver's shaders (see `resident`); any compiler code a
-        // later frame brings back goes again, for the first frames and while files load
-        // (memory peaks at their end).
+        // The first frames built the GL driver's shaders (see `resident`); while files load
+        // (memory peaks at their end) any compiler code a later frame brought back goes again.
         self.frames = self.frames.saturating_add(1);
-        if self.frames >= 2 && (self.frames <= 20 || self.session.loading()) {
+        if self.frames == 3 || (self.frames > 3 && self.session.loading()) {
             resident::page_out_shader_compiler();
         }
         if !self.commands.is_empty() {
