@@ -62,7 +62,7 @@ pub struct EventscopeApp {
     reset_layout: bool,
     /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
     load_report: Option<load_report::LoadReport>,
-    /// Frames painted so far (counting stops at 255).
+    /// Frames painted so far, up to the one after which the shader compiler is paged out.
     frames: u8,
     /// When the last frame's `logic()` started.
     last_frame: Option<std::time::Instant>,
@@ -346,11 +346,12 @@ impl eframe::App for EventscopeApp {
             &mut self.commands,
         );
         self.session.end_frame();
-        // The first frames built the GL driver's shaders (see `resident`); while files load
-        // (memory peaks at their end) any compiler code a later frame brought back goes again.
-        self.frames = self.frames.saturating_add(1);
-        if self.frames == 3 || (self.frames > 3 && self.session.loading()) {
-            resident::page_out_shader_compiler();
+        if self.frames < 3 {
+            // The first frames built the GL driver's shaders (see `resident`).
+            self.frames += 1;
+            if self.frames == 3 {
+                resident::page_out_shader_compiler();
+            }
         }
         if !self.commands.is_empty() {
             // Applied by the next `logic()`.
