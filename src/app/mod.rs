@@ -10,7 +10,6 @@
 mod dialog;
 mod export;
 pub mod load_report;
-mod resident;
 
 use crate::decode::ProfileConfig;
 use crate::decode::spans::SpanIndex;
@@ -62,8 +61,6 @@ pub struct EventscopeApp {
     reset_layout: bool,
     /// `EVENTSCOPE_EXIT_WHEN_LOADED`: report the load time and close when loaded.
     load_report: Option<load_report::LoadReport>,
-    /// Frames painted so far, up to the one after which the shader compiler is paged out.
-    frames: u8,
     /// When the last frame's `logic()` started.
     last_frame: Option<std::time::Instant>,
 }
@@ -97,7 +94,6 @@ impl EventscopeApp {
             files: Vec::new(),
             reset_layout: false,
             load_report: None,
-            frames: 0,
             last_frame: None,
         };
         match launch {
@@ -346,13 +342,6 @@ impl eframe::App for EventscopeApp {
             &mut self.commands,
         );
         self.session.end_frame();
-        if self.frames < 3 {
-            // The first frames built the GL driver's shaders (see `resident`).
-            self.frames += 1;
-            if self.frames == 3 {
-                resident::page_out_shader_compiler();
-            }
-        }
         if !self.commands.is_empty() {
             // Applied by the next `logic()`.
             ui.ctx().request_repaint();
