@@ -16,7 +16,9 @@ pub fn demo_window_ui(
     let mut open = prefs.show_demo_panel;
     egui::Window::new("Demo controls")
         .open(&mut open)
-        .default_pos(area.left_top() + egui::vec2(8.0, 8.0))
+        // At the graph's top right, below its tab row and the flow's summary line.
+        .pivot(egui::Align2::RIGHT_TOP)
+        .default_pos(area.right_top() + egui::vec2(-8.0, 56.0))
         .constrain_to(area)
         .default_open(false)
         .default_width(330.0)
