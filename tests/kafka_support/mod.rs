@@ -30,12 +30,24 @@ pub fn tansu() -> PathBuf {
     PathBuf::from(String::from_utf8(on_path.stdout).unwrap().trim())
 }
 
+/// A loopback port nothing listens on now and that this test process has not handed out before:
+/// the port is free again once the probe closes, so without the record two tests running at once
+/// (or a test asking for a TLS port and then its broker's) could be given the same one, and the
+/// second server would fail to bind while the first answered in its place.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 pub fn wait_for_port(port: u16) {
