@@ -142,23 +142,10 @@ impl StuckDetector {
         self.withdraw(cx, parent);
     }
 
-    /// Whether `e`'s type is declared or learned (by `at`, when given) to have follow-ups and `e`
-    /// was not dead-lettered (whether it has had one yet aside), for flow status as of a replay
-    /// time.
-    pub fn expects_follow_up(
-        &self,
-        store: &EventStore,
-        expect: &[String],
-        e: EventIdx,
-        at: Option<Timestamp>,
-    ) -> bool {
-        !self.excused.get(e)
-            && self.type_expects_follow_up(store, expect, store.get(e).event_type, at)
-    }
-
-    /// The type half of [`StuckDetector::expects_follow_up`]: whether events of type `ty` are
-    /// declared or learned (by `at`) to have follow-ups. The same for every event of the type, so
-    /// flow status asks it once per type, not per event.
+    /// Whether events of type `ty` are declared or learned (by `at`, when given) to have
+    /// follow-ups, for flow status (now or as of a replay time). The same for every event of the
+    /// type, so flow status asks it once per type; whether an event was excused (dead-lettered)
+    /// or has had its follow-up is [`StuckDetector::excused`] and [`StuckDetector::has_child`].
     pub fn type_expects_follow_up(
         &self,
         store: &EventStore,
