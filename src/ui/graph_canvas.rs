@@ -171,6 +171,23 @@ pub fn fitted_text(
     Some(ui.fonts_mut(|f| f.layout_job(job)))
 }
 
+/// Fractions along an edge where its label is tried, the middle first.
+pub const LABEL_SPOTS: [f32; 7] = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
+
+/// The first of `spots` that overlaps nothing already `taken` (else `fallback`), added to
+/// `taken`: how edge labels keep clear of nodes, names and each other.
+pub fn claim_spot(
+    taken: &mut Vec<Rect>,
+    spots: impl IntoIterator<Item = Rect>,
+    fallback: Rect,
+) -> Rect {
+    let spot = (spots.into_iter())
+        .find(|r| !taken.iter().any(|x| x.intersects(*r)))
+        .unwrap_or(fallback);
+    taken.push(spot);
+    spot
+}
+
 /// Height of one line of body text.
 pub fn line_height(ui: &egui::Ui) -> f32 {
     ui.text_style_height(&egui::TextStyle::Body)

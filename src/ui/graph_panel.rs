@@ -289,15 +289,13 @@ fn service_map_ui(ui: &mut egui::Ui, view: &mut ViewState) {
         // never share a spot).
         let side = if e.from > e.to { 0.5 } else { -0.5 };
         // Further off the curve when every spot beside it is taken.
-        let spot = [1.0f32, 3.0, -1.0, -3.0]
+        let spots = [1.0f32, 3.0, -1.0, -3.0]
             .iter()
-            .flat_map(|&k| [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8].map(|s| (k, s)))
+            .flat_map(|&k| graph_canvas::LABEL_SPOTS.map(|s| (k, s)))
             .map(|(k, s)| {
                 Rect::from_center_size(bezier(pts, s) + vec2(0.0, k * side * size.y), size)
-            })
-            .find(|r| !taken.iter().any(|x| x.intersects(*r)))
-            .unwrap_or_else(|| Rect::from_center_size(mid, size));
-        taken.push(spot);
+            });
+        let spot = graph_canvas::claim_spot(&mut taken, spots, Rect::from_center_size(mid, size));
         painter.rect_filled(spot, 3.0, ui.visuals().extreme_bg_color);
         painter.galley(spot.min + vec2(4.0, 2.0) * t.zoom, g, text);
     }

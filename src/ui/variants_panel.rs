@@ -123,19 +123,14 @@ fn graph_ui(ui: &mut egui::Ui, t: &TypeGraph, canvas: &mut CanvasView) {
         let colour = if e.mark == Mark::Plain { text } else { MARKED };
         if let Some(g) = graph_canvas::fitted_text(ui, &label, 220.0, colour) {
             let size = g.size();
-            let spot = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]
-                .iter()
-                .flat_map(|&f| [6.0f32, -6.0 - size.x].map(|dx| (f, dx)))
-                .map(|(f, dx)| {
-                    let p = a + (b - a) * f;
-                    egui::Rect::from_min_size(p + egui::vec2(dx, -size.y / 2.0), size)
-                })
-                .find(|r| !taken.iter().any(|x| x.intersects(*r)))
-                .unwrap_or_else(|| {
-                    let mid = a + (b - a) * 0.5;
-                    egui::Rect::from_min_size(mid + egui::vec2(6.0, -size.y / 2.0), size)
-                });
-            taken.push(spot);
+            // Right of the edge, else left of it.
+            let at = |f: f32, dx: f32| {
+                let p = a + (b - a) * f;
+                egui::Rect::from_min_size(p + egui::vec2(dx, -size.y / 2.0), size)
+            };
+            let spots = (graph_canvas::LABEL_SPOTS.iter())
+                .flat_map(|&f| [6.0f32, -6.0 - size.x].map(|dx| at(f, dx)));
+            let spot = graph_canvas::claim_spot(&mut taken, spots, at(0.5, 6.0));
             painter.galley(spot.min, g, colour);
         }
     }
