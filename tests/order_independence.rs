@@ -2,27 +2,18 @@
 //! trace with ~30% of the correlation ids removed from events whose cause is in the trace (they
 //! must join their cause's flow), and that trace shuffled must all give the same flows.
 
-use clap::Parser;
+#[path = "support/check.rs"]
+mod check_support;
+
 use eventscope::analysis::Engine;
-use eventscope::cli::check::{CheckArgs, analyse};
+
 use eventscope::ingest::generate::{Faults, generate};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-#[derive(Parser)]
-struct Wrapper {
-    #[command(flatten)]
-    args: CheckArgs,
-}
-
 fn load(path: &Path) -> Engine {
-    let args = Wrapper::try_parse_from(["check".as_ref(), path.as_os_str()])
-        .unwrap()
-        .args;
-    let (engine, io_errors) = analyse(&args).unwrap();
-    assert!(io_errors.is_empty(), "{io_errors:?}");
-    engine
+    check_support::load(&[path], &[])
 }
 
 /// Flow key (its correlation id) -> the sorted ids of its events.

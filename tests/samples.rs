@@ -2,20 +2,16 @@
 //! in `NAME.expected.jsonl`, and the format samples must load with the right ids from the right
 //! correlation profile.
 
-use clap::Parser;
+#[path = "support/check.rs"]
+mod check_support;
+
+use check_support::load;
 use eventscope::analysis::{AnomalyKind, Engine, FlowStatus, REGISTRY};
-use eventscope::cli::check::{CheckArgs, analyse, anomaly_json, sorted_anomalies};
+use eventscope::cli::check::{anomaly_json, sorted_anomalies};
 use eventscope::model::{Profile, TsType};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-
-#[derive(Parser)]
-struct Wrapper {
-    #[command(flatten)]
-    args: CheckArgs,
-}
 
 /// The samples that are not named after an anomaly kind.
 const OTHER_SAMPLES: [&str; 6] = [
@@ -36,21 +32,6 @@ fn samples_dir() -> PathBuf {
 
 fn sample(name: &str) -> PathBuf {
     samples_dir().join(format!("{name}.jsonl"))
-}
-
-fn check_args(files: &[&Path], extra: &[&str]) -> CheckArgs {
-    let mut argv: Vec<OsString> = vec!["check".into()];
-    argv.extend(files.iter().map(|f| f.as_os_str().to_owned()));
-    argv.extend(extra.iter().map(OsString::from));
-    Wrapper::try_parse_from(argv)
-        .expect("valid check arguments")
-        .args
-}
-
-fn load(files: &[&Path], extra: &[&str]) -> Engine {
-    let (engine, io_errors) = analyse(&check_args(files, extra)).expect("analyse");
-    assert!(io_errors.is_empty(), "I/O errors: {io_errors:?}");
-    engine
 }
 
 /// (kind, event id, input line for `undecodable`)

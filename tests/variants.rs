@@ -3,6 +3,9 @@
 //! `unusual_flow` on `gen` output (none without faults, exactly the skipped-step flows with
 //! `skip=0.005`); and a live session in which growing flows move between variants.
 
+#[path = "support/check.rs"]
+mod check_support;
+
 use eventscope::ingest::demo::DemoOptions;
 use eventscope::session::Session;
 use serde_json::{Value, json};
@@ -383,12 +386,6 @@ fn growing_flows_move_between_variants_in_a_live_session() {
 /// every fault `gen` injects.
 #[test]
 fn every_flows_status_in_one_pass_is_its_own_status() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        args: eventscope::cli::check::CheckArgs,
-    }
     let dir = tempfile::tempdir().unwrap();
     let generated = dir.path().join("gen.jsonl");
     let faults = "dup=0.02,reorder=0.05,drop=0.05,poison=0.05,skew=0.02,conflict=0.02,orphan=0.02,\
@@ -409,10 +406,7 @@ fn every_flows_status_in_one_pass_is_its_own_status() {
     traces.push(generated);
     let mut seen = BTreeSet::new();
     for trace in &traces {
-        let args = Wrapper::try_parse_from(["check".as_ref(), trace.as_os_str()])
-            .unwrap()
-            .args;
-        let (engine, _) = eventscope::cli::check::analyse(&args).unwrap();
+        let engine = check_support::load(&[trace], &[]);
         let all = engine.statuses();
         for (f, _) in engine.flows.iter() {
             let one = engine.status(f);
