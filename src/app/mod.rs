@@ -348,7 +348,7 @@ impl eframe::App for EventscopeApp {
         }
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         // The process ends: the OS takes the session's memory back at once, where freeing a
         // large analysis piece by piece first (a million events: ~0.2 s) only delays the exit.
         std::mem::forget(std::mem::replace(
@@ -370,6 +370,7 @@ pub fn run(launch: Launch) -> i32 {
             .with_inner_size([1500.0, 950.0])
             .with_min_inner_size([800.0, 500.0])
             .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
     // Files named on the command line start loading now: creating the window takes a while
