@@ -32,15 +32,18 @@ const MI_OPTION_PURGE_DELAY: i32 = 15;
 /// Memory settings for a process that uses mimalloc as its global allocator (the binary and the
 /// benches call this first thing).
 ///
-/// - Batches are freed and reallocated all the time: returning their pages to the OS 10 ms later
-///   (mimalloc's default) makes the kernel zero them again on the next batch. Wait a second.
+/// - Freed pages go back to the OS after 10 ms (mimalloc 2's default; mimalloc 3, which this
+///   build uses, waits a second by default). Decoded batches are freed on another thread than the one that
+///   allocated them, and pages held back longer add up: waiting a second raised the peak of
+///   `check` on a million events from ~330 to ~370 MB and of the window's load from ~465 to
+///   ~500 MB, for no measurable gain in time (benches/load_vs_check.sh, 2026-12-05).
 /// - No transparent huge pages. mimalloc asks for them on its large regions; the store's tables
 ///   then fault in 2 MiB at a time, which on this project's VMs doubled the kernel time of
 ///   `check` (0.45-0.63 s against 0.24-0.27 s on a million events) and raised its peak memory by
 ///   10%. Event data is mostly appended, so small pages are all it needs.
 pub fn setup_process_memory() {
     // SAFETY: sets an option of mimalloc's (a no-op for other allocators).
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and only sets a flag of this
     // process; if the kernel refuses, nothing changes.
