@@ -8,7 +8,6 @@
 use crate::analysis::{Engine, FlowId};
 use crate::model::{Sym, Timestamp};
 use crate::store::{EventIdx, EventStore};
-use rustc_hash::FxHashMap;
 
 pub struct Lane {
     /// The service (or topic) name; `None` for events without one.
@@ -27,6 +26,10 @@ pub fn time_of(s: &EventStore, e: EventIdx) -> Timestamp {
     s.get(e).effective_time().unwrap_or(Timestamp::MIN)
 }
 
+fn coarse_of(base: i64, t: Timestamp) -> u32 {
+    ((t >> COARSE_SHIFT) - base).clamp(0, u32::MAX as i64) as u32
+}
+
 impl Lane {
     fn new(key: Option<Sym>, first: Timestamp) -> Lane {
         Lane {
@@ -38,7 +41,7 @@ impl Lane {
 
     /// `t` in units of ~1 ms from the lane's base, clamped to 32 bits (so still in order).
     pub fn coarse(&self, t: Timestamp) -> u32 {
-        ((t >> COARSE_SHIFT) - self.base).clamp(0, u32::MAX as i64) as u32
+        coarse_of(self.base, t)
     }
 
     /// The first position at or after `from` whose event's time is `t` or later.
@@ -69,7 +72,9 @@ pub struct TimelineData {
     seen: usize,
     by_topic: bool,
     pub lanes: Vec<Lane>,
-    lane_of: FxHashMap<Option<Sym>, usize>,
+    /// Per lane key (0 for none, else the symbol's index + 1): its lane, or [`NO_LANE`]. A dense
+    /// table, as a symbol is already a small integer and every new event looks its lane up.
+    lane_of: Vec<u32>,
     pub min: Option<Timestamp>,
     pub max: Option<Timestamp>,
     /// The selected flow (with its revision) `links` were built for.
@@ -79,12 +84,17 @@ pub struct TimelineData {
     pub links: Vec<(EventIdx, Option<EventIdx>)>,
 }
 
+const NO_LANE: u32 = u32::MAX;
+
 /// The timeline emphasises at most this many events of the selected flow.
 pub const MAX_LINKS: usize = 5_000;
 
 impl TimelineData {
     pub fn lane_of(&self, key: Option<Sym>) -> Option<usize> {
-        self.lane_of.get(&key).copied()
+        let slot = key.map_or(0, |k| k.index() + 1);
+        (self.lane_of.get(slot).copied())
+            .filter(|&l| l != NO_LANE)
+            .map(|l| l as usize)
     }
 
     pub fn by_topic(&self) -> bool {
@@ -125,50 +135,73 @@ impl TimelineData {
         if self.seen >= n {
             return;
         }
-        let mut fresh: FxHashMap<usize, Vec<EventIdx>> = FxHashMap::default();
-        for idx in self.seen as EventIdx..n as EventIdx {
-            let r = s.get(idx);
+        // The new events of each lane with their times, read once here in store order (the
+        // records are read front to back), so sorting and merging compare numbers instead of
+        // looking each event up again.
+        let mut fresh: Vec<Vec<(Timestamp, EventIdx)>> = Vec::new();
+        let (mut min, mut max) = (
+            self.min.unwrap_or(Timestamp::MAX),
+            self.max.unwrap_or(Timestamp::MIN),
+        );
+        for (idx, r) in (self.seen as EventIdx..).zip(&s.records()[self.seen..n]) {
             let Some(t) = r.effective_time() else {
                 continue;
             };
             let key = if by_topic { r.topic } else { r.source };
-            let lane = *self.lane_of.entry(key).or_insert_with(|| {
-                self.lanes.push(Lane::new(key, t));
-                self.lanes.len() - 1
-            });
-            fresh.entry(lane).or_default().push(idx);
-            self.min = Some(self.min.map_or(t, |m| m.min(t)));
-            self.max = Some(self.max.map_or(t, |m| m.max(t)));
+            let lane = self.lane_index(key, t);
+            if fresh.len() <= lane {
+                fresh.resize_with(lane + 1, Vec::new);
+            }
+            fresh[lane].push((t, idx));
+            min = min.min(t);
+            max = max.max(t);
+        }
+        if min <= max {
+            (self.min, self.max) = (Some(min), Some(max));
         }
         self.seen = n;
-        let key = |e: &(u32, EventIdx)| (time_of(s, e.1), e.1);
-        for (lane, new) in fresh {
+        for (lane, mut new) in fresh.into_iter().enumerate() {
+            if new.is_empty() {
+                continue;
+            }
+            // Events mostly arrive in time order: then this is one pass.
+            if !new.is_sorted() {
+                new.sort_unstable();
+            }
             let lane = &mut self.lanes[lane];
-            let mut new: Vec<(u32, EventIdx)> = new
-                .into_iter()
-                .map(|e| (lane.coarse(time_of(s, e)), e))
-                .collect();
-            new.sort_unstable_by_key(key);
             let old = &mut lane.events;
+            let key = |e: &(u32, EventIdx)| (time_of(s, e.1), e.1);
             // Late events go in by one merge from the back, in place: only the events later
-            // than the earliest new one move.
-            let first = key(&new[0]);
-            let keep = old.partition_point(|e| key(e) <= first);
+            // than the earliest new one move (their times are read from the store).
+            let keep = old.partition_point(|e| key(e) <= new[0]);
             let tail = old.split_off(keep);
             old.reserve(tail.len() + new.len());
-            let (mut i, mut j) = (0, 0);
-            while i < tail.len() && j < new.len() {
-                if key(&tail[i]) <= key(&new[j]) {
-                    old.push(tail[i]);
-                    i += 1;
-                } else {
-                    old.push(new[j]);
+            let base = lane.base;
+            let coarse = |(t, e): (Timestamp, EventIdx)| (coarse_of(base, t), e);
+            let mut j = 0;
+            for old_event in tail {
+                let at = key(&old_event);
+                while j < new.len() && new[j] < at {
+                    old.push(coarse(new[j]));
                     j += 1;
                 }
+                old.push(old_event);
             }
-            old.extend_from_slice(&tail[i..]);
-            old.extend_from_slice(&new[j..]);
+            old.extend(new[j..].iter().map(|&x| coarse(x)));
         }
+    }
+
+    /// The lane of events with `key` (a new one starts at `first`, the time of its first event).
+    fn lane_index(&mut self, key: Option<Sym>, first: Timestamp) -> usize {
+        let slot = key.map_or(0, |k| k.index() + 1);
+        if self.lane_of.len() <= slot {
+            self.lane_of.resize(slot + 1, NO_LANE);
+        }
+        if self.lane_of[slot] == NO_LANE {
+            self.lane_of[slot] = self.lanes.len() as u32;
+            self.lanes.push(Lane::new(key, first));
+        }
+        self.lane_of[slot] as usize
     }
 }
 
@@ -177,6 +210,47 @@ mod tests {
     use super::*;
     use crate::analysis::Config;
     use crate::model::DecodedEvent;
+
+    #[test]
+    fn lanes_match_a_full_sort_whatever_the_arrival_order() {
+        let mut e = Engine::new(Config::default());
+        let mut d = TimelineData::default();
+        let mut x: u64 = 7;
+        for i in 0..3000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Times within a few ms of each other (many share a coarse unit), some equal,
+            // in no order; four lanes and events without a time.
+            let t = (x >> 33) as i64 % 5_000_000;
+            e.push(
+                DecodedEvent {
+                    id: format!("e{i}").into(),
+                    event_type: "T".into(),
+                    source: Some(format!("s{}", x % 4).into()),
+                    time: (x % 17 != 0).then_some(t),
+                    ..Default::default()
+                },
+                0,
+            );
+            if i % 257 == 0 {
+                d.update(&e, false);
+            }
+        }
+        d.update(&e, false);
+        let mut total = 0;
+        for lane in &d.lanes {
+            let got: Vec<(i64, EventIdx)> =
+                lane.events.iter().map(|x| (time_of(&e.store, x.1), x.1)).collect();
+            let mut want = got.clone();
+            want.sort_unstable();
+            assert_eq!(got, want, "sorted by (time, event)");
+            assert!(lane.events.iter().all(|x| x.0 == lane.coarse(time_of(&e.store, x.1))));
+            total += got.len();
+        }
+        let timed = (0..e.store.len() as EventIdx)
+            .filter(|&i| e.store.get(i).effective_time().is_some())
+            .count();
+        assert_eq!(total, timed, "every timed event in exactly one lane");
+    }
 
     #[test]
     fn lanes_stay_sorted_as_late_events_arrive() {
