@@ -226,12 +226,12 @@ mod tests {
                     id: format!("e{i}").into(),
                     event_type: "T".into(),
                     source: Some(format!("s{}", x % 4).into()),
-                    time: (x % 17 != 0).then_some(t),
+                    time: (!x.is_multiple_of(17)).then_some(t),
                     ..Default::default()
                 },
                 0,
             );
-            if i % 257 == 0 {
+            if i.is_multiple_of(257) {
                 d.update(&e, false);
             }
         }
