@@ -259,10 +259,14 @@ fn clean_sample_is_a_realistic_complete_trace() {
             r.broker_ts().is_some() && r.observed_at().is_some(),
             "{what}: ts"
         );
-        assert_eq!(r.ts_type, TsType::Create);
-        assert_ne!(r.sequence, eventscope::store::Seq::None, "{what}: sequence");
-        assert_eq!(r.provenance.id, Profile::Native);
-        assert_eq!(r.provenance.correlation, Profile::Native);
+        assert_eq!(r.ts_type(), TsType::Create);
+        assert_ne!(
+            r.sequence(),
+            eventscope::store::Seq::None,
+            "{what}: sequence"
+        );
+        assert_eq!(r.provenance().id, Profile::Native);
+        assert_eq!(r.provenance().correlation, Profile::Native);
         if let Some(c) = r.causation {
             let parent = st.first_with_id(c).expect("every cause is in the trace");
             assert!(st.get(parent).time() <= r.time(), "{what}: after its cause");
@@ -333,7 +337,7 @@ fn check_format_sample(name: &str, profile: Profile, wants: &[Want], with_seq: b
         assert_eq!(engine.correlation_of(i), Some(w.correlation.as_str()));
         assert_eq!(st.opt_str(r.causation), w.causation.as_deref(), "{what}");
         assert!(r.time().is_some(), "{what}: time");
-        let p = r.provenance;
+        let p = r.provenance();
         assert_eq!(p.id, profile, "{what}: id profile");
         assert_eq!(p.correlation, profile, "{what}: correlation profile");
         let cause_profile = if w.causation.is_some() {
@@ -465,12 +469,12 @@ fn recording_sample_loads_as_its_records_did() {
         assert_eq!(r.opt_str(a.causation), k.opt_str(b.causation));
         assert_eq!(rec.correlation_of(i), kcat.correlation_of(i));
         assert_eq!(
-            (a.provenance, a.time(), a.ts_type),
-            (b.provenance, b.time(), b.ts_type)
+            (a.provenance(), a.time(), a.ts_type()),
+            (b.provenance(), b.time(), b.ts_type())
         );
     }
     assert_eq!(
-        (r.id_str(n), r.get(n).provenance.id),
+        (r.id_str(n), r.get(n).provenance().id),
         ("orders-avro/0@0", Profile::Transport)
     );
     let a = anomaly_json(&rec, sorted_anomalies(&rec)[0]);

@@ -238,7 +238,7 @@ pub fn anomaly_json(engine: &Engine, a: &Anomaly) -> Value {
     });
     if let Some(e) = a.event {
         let r = s.get(e);
-        let p = r.provenance;
+        let p = r.provenance();
         v["event_type"] = json!(s.str(r.event_type));
         v["source"] = json!(s.opt_str(r.source));
         v["profiles"] = super::events::profiles_json(&p);

@@ -148,6 +148,26 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile, in the order of their discriminants.
+    pub const ALL: [Profile; 16] = [
+        Profile::None,
+        Profile::Native,
+        Profile::CloudEvents,
+        Profile::CloudEventsBinary,
+        Profile::Common,
+        Profile::NServiceBus,
+        Profile::MassTransit,
+        Profile::Axon,
+        Profile::Spring,
+        Profile::EventStoreDb,
+        Profile::TraceContext,
+        Profile::Spans,
+        Profile::Transport,
+        Profile::Override,
+        Profile::Topic,
+        Profile::Schema,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Profile::None => "none",
@@ -243,6 +263,48 @@ pub struct Provenance {
     pub sequence: Profile,
     pub subject: Profile,
     pub payload: PayloadDecoder,
+}
+
+/// Bits of one field in [`Provenance::pack`]: every profile and every payload decoder fits.
+const PROVENANCE_FIELD_BITS: u32 = 4;
+const _: () = assert!(Profile::ALL.len() <= 1 << PROVENANCE_FIELD_BITS);
+const _: () = assert!(PayloadDecoder::ALL.len() <= 1 << PROVENANCE_FIELD_BITS);
+
+impl Provenance {
+    /// Bits [`Provenance::pack`] uses (the store keeps other small fields above them).
+    pub const PACKED_BITS: u32 = 7 * PROVENANCE_FIELD_BITS;
+
+    /// The seven fields in the low 28 bits, four bits each (the store's records are smaller so).
+    pub fn pack(self) -> u32 {
+        [
+            self.id as u8,
+            self.event_type as u8,
+            self.correlation as u8,
+            self.causation as u8,
+            self.sequence as u8,
+            self.subject as u8,
+            self.payload as u8,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0, |acc, (i, &v)| {
+            acc | u32::from(v) << (i as u32 * PROVENANCE_FIELD_BITS)
+        })
+    }
+
+    /// The inverse of [`Provenance::pack`] (bits above [`Provenance::PACKED_BITS`] are ignored).
+    pub fn unpack(bits: u32) -> Provenance {
+        let field = |i: u32| ((bits >> (i * PROVENANCE_FIELD_BITS)) & 0xf) as usize;
+        Provenance {
+            id: Profile::ALL[field(0)],
+            event_type: Profile::ALL[field(1)],
+            correlation: Profile::ALL[field(2)],
+            causation: Profile::ALL[field(3)],
+            sequence: Profile::ALL[field(4)],
+            subject: Profile::ALL[field(5)],
+            payload: PayloadDecoder::ALL[field(6).min(PayloadDecoder::ALL.len() - 1)],
+        }
+    }
 }
 
 /// An event as decoded, with owned strings. The store interns it into a compact record.

@@ -95,7 +95,7 @@ impl FlowTree {
                 unreachable!()
             };
             let r = s.get(e);
-            let p = r.provenance;
+            let p = r.provenance();
             let unknown_here = causation_unknown(p.correlation, p.causation);
             unknown += usize::from(unknown_here);
             let placeholder = match r.causation {

@@ -53,7 +53,7 @@ pub fn inspector_ui(ui: &mut egui::Ui, engine: &Engine, view: &ViewState) {
 fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
     let s = &engine.store;
     let r = s.get(e);
-    let p = r.provenance;
+    let p = r.provenance();
     egui::Grid::new("ids")
         .num_columns(3)
         .striped(true)
@@ -90,7 +90,7 @@ fn ids_ui(ui: &mut egui::Ui, engine: &Engine, e: EventIdx) {
                 })
             };
             row("causation", causation, Some(p.causation.name()));
-            let seq = match r.sequence {
+            let seq = match r.sequence() {
                 Seq::None => None,
                 Seq::Int(n) => Some(n.to_string()),
                 Seq::Text(t) => Some(s.str(t).to_string()),

@@ -217,7 +217,9 @@ mod tests {
         let mut d = TimelineData::default();
         let mut x: u64 = 7;
         for i in 0..3000u64 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             // Times within a few ms of each other (many share a coarse unit), some equal,
             // in no order; four lanes and events without a time.
             let t = (x >> 33) as i64 % 5_000_000;
@@ -238,12 +240,19 @@ mod tests {
         d.update(&e, false);
         let mut total = 0;
         for lane in &d.lanes {
-            let got: Vec<(i64, EventIdx)> =
-                lane.events.iter().map(|x| (time_of(&e.store, x.1), x.1)).collect();
+            let got: Vec<(i64, EventIdx)> = lane
+                .events
+                .iter()
+                .map(|x| (time_of(&e.store, x.1), x.1))
+                .collect();
             let mut want = got.clone();
             want.sort_unstable();
             assert_eq!(got, want, "sorted by (time, event)");
-            assert!(lane.events.iter().all(|x| x.0 == lane.coarse(time_of(&e.store, x.1))));
+            assert!(
+                lane.events
+                    .iter()
+                    .all(|x| x.0 == lane.coarse(time_of(&e.store, x.1)))
+            );
             total += got.len();
         }
         let timed = (0..e.store.len() as EventIdx)

@@ -31,7 +31,7 @@ impl DuplicateDetector {
     fn resent(&mut self, cx: &mut Ctx, idx: EventIdx) -> u8 {
         let s = cx.store;
         let r = s.get(idx);
-        if !derived_id(r.provenance.id) {
+        if !derived_id(r.provenance().id) {
             return 0;
         }
         let first = *self.by_content.entry(r.data_hash).or_insert(idx);

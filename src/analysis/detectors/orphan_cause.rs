@@ -73,7 +73,7 @@ impl Detector for OrphanCauseDetector {
         let s = cx.store;
         let r = s.get(idx);
         if let Some(c) = r.causation
-            && !r.provenance.causation.cause_may_be_external()
+            && !r.provenance().causation.cause_may_be_external()
             && s.first_with_id(c).is_none()
         {
             self.pending.push(idx);

@@ -332,10 +332,10 @@ impl Detector for SequenceDetector {
             return;
         }
         let r = cx.store.get(idx);
-        if r.sequence == Seq::None {
+        if r.sequence() == Seq::None {
             return;
         }
-        let value = r.sequence.int();
+        let value = r.sequence().int();
         let key = key_of(r);
         let src = self.source_state(r.source);
         if self.sources[src as usize].mode == Mode::PerSource {
@@ -359,7 +359,7 @@ impl Detector for SequenceDetector {
             }
             None => {
                 let (event, key) = st.first;
-                let value = cx.store.get(event).sequence.int();
+                let value = cx.store.get(event).sequence().int();
                 let mut ev = Box::<Evidence>::default();
                 ev.observe(Sampled { value, key, event });
                 st.evidence.insert(ev)

@@ -89,7 +89,7 @@ pub(super) struct Shared {
 }
 
 fn int(s: &EventStore, e: EventIdx) -> Option<i64> {
-    s.get(e).sequence.int()
+    s.get(e).sequence().int()
 }
 
 fn compare(s: &EventStore, a: Seq, b: Seq) -> Option<Ordering> {
@@ -120,7 +120,7 @@ impl Scope {
     /// The scope of one event (`first`), as if it had been judged.
     pub(super) fn from_first(s: &EventStore, first: EventIdx) -> Scope {
         let r = s.get(first);
-        let ends = if matches!(r.sequence, Seq::Int(_)) {
+        let ends = if matches!(r.sequence(), Seq::Int(_)) {
             first
         } else {
             NONE
@@ -219,7 +219,7 @@ impl Scope {
         } else {
             let m = *slot;
             let rm = s.get(m);
-            match compare(s, r.sequence, rm.sequence) {
+            match compare(s, r.sequence(), rm.sequence()) {
                 Some(Ordering::Greater) => *slot = e,
                 Some(Ordering::Less) if !late || rm.offset() < r.offset() => {
                     lower = true;
@@ -229,7 +229,7 @@ impl Scope {
                 _ => {}
             }
         }
-        if let Seq::Int(v) = r.sequence {
+        if let Seq::Int(v) = r.sequence() {
             self.union(sh, sid, name, cx, e, v, lower);
         }
     }
@@ -277,7 +277,7 @@ impl Scope {
 fn out_of_order(cx: &mut Ctx, name: Name, e: EventIdx, m: EventIdx) -> AnomalyId {
     let s = cx.store;
     let (re, rm) = (s.get(e), s.get(m));
-    let (se, sm) = (seq_text(s, re.sequence), seq_text(s, rm.sequence));
+    let (se, sm) = (seq_text(s, re.sequence()), seq_text(s, rm.sequence()));
     let evidence = match (re.topic, re.partition(), re.offset(), rm.offset()) {
         (Some(t), Some(p), Some(oe), Some(om))
             if rm.topic == re.topic && rm.partition() == re.partition() =>
