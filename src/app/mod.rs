@@ -76,6 +76,10 @@ impl EventscopeApp {
         } else {
             egui::Theme::Light
         });
+        // A steady text cursor: a blinking one repaints the window twice a second for as long as
+        // the filter box has the focus, which on software GL is a fifth of a core doing nothing.
+        cc.egui_ctx
+            .all_styles_mut(|s| s.visuals.text_cursor.blink = false);
         let ctx = cc.egui_ctx.clone();
         let waker: Waker = Arc::new(move || ctx.request_repaint());
         let mut app = EventscopeApp {

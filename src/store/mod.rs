@@ -7,11 +7,12 @@
 
 pub use crate::model::EventDetail;
 use crate::model::{
-    DecodedEvent, Interner, LineSource, PackedEvent, PackedEvents, PackedSeq, Provenance, Str, Sym,
-    Timestamp, TsType,
+    DecodedEvent, Interner, LineSource, LineSpan, PackedEvent, PackedEvents, PackedSeq, Provenance,
+    Str, Sym, Timestamp, TsType,
 };
 use kept::Kept;
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Position of an event in arrival order.
@@ -190,6 +191,8 @@ pub struct EventStore {
     next_sibling: Vec<EventIdx>,
     /// Heap bytes held by `details` (for the memory budget).
     detail_bytes: usize,
+    /// See [`EventStore::instance`].
+    instance: u64,
 }
 
 fn detail_size(d: &EventDetail) -> usize {
@@ -207,6 +210,13 @@ fn detail_size(d: &EventDetail) -> usize {
 }
 
 const NONE: EventIdx = EventIdx::MAX;
+
+/// At most this many bytes of neighbouring lines are read at once by
+/// [`EventStore::for_each_file_line`]...
+const LINE_RUN: u64 = 4 << 20;
+/// ...when the next line starts at most this far after the last one ends (blank or
+/// undecodable lines between them are read and skipped).
+const LINE_GAP: u64 = 64 << 10;
 
 /// The index the event appended after `len` events gets. `EventIdx` is 32 bits (it halves the
 /// indexes' memory); past its range the store stops loudly instead of wrapping around and
@@ -245,10 +255,19 @@ impl Iterator for Children<'_> {
 
 impl EventStore {
     pub fn new(keep_details: bool) -> Self {
+        static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         EventStore {
             keep_details,
+            instance: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             ..Default::default()
         }
+    }
+
+    /// A number no other store of this process has: what was worked out from this store's
+    /// event indexes (a search's hits) is known to be stale when the number changes (a memory
+    /// budget's rebuild makes a new store).
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     pub fn len(&self) -> usize {
@@ -491,6 +510,60 @@ impl EventStore {
                 Some(Cow::Owned(String::from_utf8_lossy(&line).into_owned()))
             }
         }
+    }
+
+    /// Whether the event's detail stays in its file (read back when asked for).
+    pub fn detail_in_file(&self, idx: EventIdx) -> bool {
+        matches!(self.details.get(idx as usize), Kept::File(_))
+    }
+
+    /// Calls `f` with each event in `range` whose detail stays in its file and the event's line
+    /// as it is there. Neighbouring lines of one file are read together, up to [`LINE_RUN`] bytes
+    /// a read, rather than a read per line: a search through a million lines takes a few hundred
+    /// reads. A run that cannot be read (the file is gone or shorter) is skipped.
+    pub fn for_each_file_line(&self, range: Range<EventIdx>, mut f: impl FnMut(EventIdx, &[u8])) {
+        let mut run: Vec<(EventIdx, LineSpan)> = Vec::new();
+        let mut run_origin = 0;
+        let mut flush = |run: &mut Vec<(EventIdx, LineSpan)>, origin: u16| {
+            let (Some(first), Some(last)) = (run.first(), run.last()) else {
+                return;
+            };
+            let start = first.1.offset;
+            let len = last.1.offset + u64::from(last.1.len) - start;
+            let bytes = self.line_source(origin).and_then(|src| {
+                src.read_line(LineSpan {
+                    offset: start,
+                    len: len as u32,
+                })
+                .ok()
+            });
+            if let Some(bytes) = bytes {
+                for &(idx, span) in run.iter() {
+                    let at = (span.offset - start) as usize;
+                    f(idx, &bytes[at..at + span.len as usize]);
+                }
+            }
+            run.clear();
+        };
+        for idx in range {
+            let Kept::File(span) = self.details.get(idx as usize) else {
+                continue;
+            };
+            let origin = self.get(idx).origin;
+            let joins = run.last().is_some_and(|&(_, last)| {
+                let end = last.offset + u64::from(last.len);
+                origin == run_origin
+                    && span.offset >= end
+                    && span.offset - end <= LINE_GAP
+                    && span.offset + u64::from(span.len) - run[0].1.offset <= LINE_RUN
+            });
+            if !joins {
+                flush(&mut run, run_origin);
+                run_origin = origin;
+            }
+            run.push((idx, span));
+        }
+        flush(&mut run, run_origin);
     }
 
     /// Where the events of `origin` can be read back.

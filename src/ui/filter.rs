@@ -6,11 +6,14 @@
 //! why. Replay matches the flow as of the cursor. No egui here: tested as plain logic.
 
 use crate::analysis::{AnomalyKind, Engine, FlowId, FlowStatus, REGISTRY};
-use crate::model::Timestamp;
+use crate::model::{Sym, Timestamp};
+use crate::store::{EventIdx, EventStore};
+use regex::bytes::{Regex, RegexBuilder};
+use std::cell::RefCell;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Term {
-    Text(String),
+    Text(TextTerm),
     Type(String),
     Service(String),
     Topic(String),
@@ -69,11 +72,11 @@ fn term(word: &str) -> Result<Term, String> {
         ));
     }
     let Some((key, v)) = word.split_once(':') else {
-        return Ok(Term::Text(word.to_lowercase()));
+        return Ok(Term::Text(TextTerm::new(word)));
     };
     // Only a word-like key is one: "09:00" or "a:b:c" stay text when the key is not a name.
     if !key.chars().all(|c| c.is_ascii_alphabetic() || c == '_') || key.is_empty() {
-        return Ok(Term::Text(word.to_lowercase()));
+        return Ok(Term::Text(TextTerm::new(word)));
     }
     if !KEYS.contains(&key) {
         return Err(format!(
@@ -114,7 +117,7 @@ impl Filter {
             .into_iter()
             .map(|(w, quoted)| {
                 if quoted {
-                    Ok(Term::Text(w.to_lowercase()))
+                    Ok(Term::Text(TextTerm::new(&w)))
                 } else {
                     term(&w)
                 }
@@ -142,6 +145,123 @@ fn contains(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(needle)
 }
 
+/// A free-text term, matched in any case. What it has found is remembered for the store it
+/// searched, so a table rebuild as data arrives searches only the new events: which events' lines
+/// (for events whose detail stays in their file) contain it, found by reading the lines in large
+/// runs on a few threads; and which strings (types, services, keys: few and repeated) contain it.
+#[derive(Clone, Debug)]
+struct TextTerm {
+    text: String,
+    re: Regex,
+    found: RefCell<Found>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Found {
+    /// The store searched ([`EventStore::instance`]); another one starts over.
+    store: u64,
+    /// Events whose lines were searched: `0..lines_searched`.
+    lines_searched: usize,
+    /// One bit per event: its line contains the text.
+    line_hits: Vec<u64>,
+    /// Per string (by `Sym::index`): 0 not looked at yet, 1 no, 2 contains the text.
+    strings: Vec<u8>,
+}
+
+/// New events to search before the search of lines is shared among threads.
+const PARALLEL_LINES: usize = 50_000;
+
+impl PartialEq for TextTerm {
+    fn eq(&self, other: &TextTerm) -> bool {
+        self.text == other.text
+    }
+}
+
+impl TextTerm {
+    fn new(text: &str) -> TextTerm {
+        let re = RegexBuilder::new(&regex::escape(text))
+            .case_insensitive(true)
+            .build()
+            .expect("an escaped text is a valid pattern");
+        TextTerm {
+            text: text.to_lowercase(),
+            re,
+            found: RefCell::default(),
+        }
+    }
+
+    fn is_in(&self, text: &str) -> bool {
+        self.re.is_match(text.as_bytes())
+    }
+
+    /// Whether the string contains the text (looked at once per string and store).
+    fn in_sym(&self, s: &EventStore, sym: Sym) -> bool {
+        let mut f = self.found.borrow_mut();
+        let i = sym.index();
+        if f.strings.len() <= i {
+            f.strings.resize(i + 1, 0);
+        }
+        if f.strings[i] == 0 {
+            f.strings[i] = 1 + u8::from(self.is_in(s.str(sym)));
+        }
+        f.strings[i] == 2
+    }
+
+    /// Whether the event's line in its file contains the text (after [`TextTerm::search_lines`]).
+    fn in_line(&self, e: EventIdx) -> bool {
+        let f = self.found.borrow();
+        (f.line_hits.get(e as usize / 64)).is_some_and(|w| w >> (e % 64) & 1 == 1)
+    }
+
+    /// Searches the lines of the events added since the last search (all of them for a store
+    /// not searched before).
+    fn search_lines(&self, s: &EventStore) {
+        let mut f = self.found.borrow_mut();
+        if f.store != s.instance() {
+            *f = Found {
+                store: s.instance(),
+                ..Found::default()
+            };
+        }
+        let (from, to) = (f.lines_searched, s.len());
+        if from >= to {
+            return;
+        }
+        f.line_hits.resize(to.div_ceil(64), 0);
+        let threads = if to - from >= PARALLEL_LINES {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        } else {
+            1
+        };
+        let share = (to - from).div_ceil(threads);
+        let re = &self.re;
+        let hits: Vec<Vec<EventIdx>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..threads)
+                .map(|i| {
+                    let a = (from + i * share).min(to) as EventIdx;
+                    let b = (from + (i + 1) * share).min(to) as EventIdx;
+                    scope.spawn(move || {
+                        let mut hits = Vec::new();
+                        s.for_each_file_line(a..b, |e, line| {
+                            if re.is_match(line) {
+                                hits.push(e);
+                            }
+                        });
+                        hits
+                    })
+                })
+                .collect();
+            (parts.into_iter())
+                .map(|p| p.join().expect("line search thread"))
+                .collect()
+        });
+        for e in hits.into_iter().flatten() {
+            f.line_hits[e as usize / 64] |= 1 << (e % 64);
+        }
+        f.lines_searched = to;
+    }
+}
+
 fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp>) -> bool {
     let s = &engine.store;
     let f = engine.flows.get(flow);
@@ -161,14 +281,19 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp
                 .is_some_and(|n| v.variant_of(flow) == Some(n))
         }
         Term::Text(t) => {
-            contains(s.str(f.key), t)
+            t.search_lines(s);
+            t.in_sym(s, f.key)
                 || any(&|e| {
                     let r = s.get(e);
-                    contains(s.str(r.id), t)
-                        || contains(s.str(r.event_type), t)
-                        || s.opt_str(r.source).is_some_and(|x| contains(x, t))
-                        || s.opt_str(r.key).is_some_and(|x| contains(x, t))
-                        || s.payload_text(e).is_some_and(|p| contains(&p, t))
+                    // Ids are nearly all different: not worth remembering.
+                    t.is_in(s.str(r.id))
+                        || t.in_sym(s, r.event_type)
+                        || r.source.is_some_and(|x| t.in_sym(s, x))
+                        || r.key.is_some_and(|x| t.in_sym(s, x))
+                        || match s.detail_in_file(e) {
+                            true => t.in_line(e),
+                            false => s.payload_text(e).is_some_and(|p| t.is_in(&p)),
+                        }
                 })
         }
     }
@@ -208,6 +333,81 @@ mod tests {
             .filter(|(id, _)| f.matches(e, *id))
             .map(|(_, fl)| e.store.str(fl.key).to_string())
             .collect()
+    }
+
+    /// Loads the files as the window does (details stay in the files).
+    fn load(engine: &mut Engine, paths: &[std::path::PathBuf]) {
+        let opts = crate::ingest::file::FileOptions::default();
+        crate::ingest::file::load_files(paths, &opts, |msg| {
+            if let crate::ingest::SourceMessage::Batch(b) = msg {
+                engine.ingest(&b.origin, b.events, &b.problems);
+            }
+        });
+    }
+
+    #[test]
+    fn text_in_lines_kept_in_files_is_found_in_any_case_and_as_files_grow() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |i: usize, corr: &str, note: &str| {
+            format!(
+                r#"{{"id":"e{i}","type":"T","source":"s","correlationid":"{corr}","time":"2026-01-01T00:00:00Z","data":{{"note":"{note}"}}}}"#
+            )
+        };
+        // Enough events for the search of lines to be shared among threads, with blank and
+        // undecodable lines between them; the text sits at the first, a middle and the last line.
+        let n = super::PARALLEL_LINES + 1000;
+        let mut a = String::new();
+        for i in 0..n {
+            let note = match i {
+                0 => "Needle-Zq9",
+                i if i == n / 2 => "a NEEDLE-zq9 here",
+                i if i == n - 1 => "needle-zq9",
+                _ => "hay",
+            };
+            a += &line(i, &format!("c{i}"), note);
+            a += if i % 1000 == 7 {
+                "\n\nnot json\n"
+            } else {
+                "\n"
+            };
+        }
+        let pa = dir.path().join("a.jsonl");
+        std::fs::write(&pa, a).unwrap();
+        let mut e = Engine::new(Config::default());
+        load(&mut e, std::slice::from_ref(&pa));
+        assert!(e.store.detail_in_file(0), "the details stay in the file");
+        let f = Filter::parse("needle-ZQ9").unwrap();
+        let found = |e: &Engine| -> Vec<String> {
+            let mut v: Vec<String> = (e.flows.iter())
+                .filter(|(id, _)| f.matches(e, *id))
+                .map(|(_, fl)| e.store.str(fl.key).to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let mut want = vec![
+            format!("c{}", 0),
+            format!("c{}", n / 2),
+            format!("c{}", n - 1),
+        ];
+        want.sort();
+        assert_eq!(found(&e), want);
+        // A second file: only its events are searched, and its hits are found.
+        let pb = dir.path().join("b.jsonl");
+        std::fs::write(
+            &pb,
+            line(n, "late", "NEEDLE-ZQ9") + "\n" + &line(n + 1, "x", "hay"),
+        )
+        .unwrap();
+        load(&mut e, std::slice::from_ref(&pb));
+        want.push("late".into());
+        want.sort();
+        assert_eq!(found(&e), want);
+        // The same search in a new store (a budget's rebuild), where every event has another
+        // index, starts over.
+        let mut fresh = Engine::new(Config::default());
+        load(&mut fresh, &[pb, pa]);
+        assert_eq!(found(&fresh), want);
     }
 
     #[test]
