@@ -52,9 +52,23 @@ fn export(h: &mut Harness<'static, EventscopeApp>, choice: &str, scope: Option<&
     assert_eq!(h.state().view.export.path, path.display().to_string());
     h.state_mut().view.export.outcome = None;
     h.get_by_role_and_label(Role::Button, "Export").click();
-    until(h, "the export's outcome", |h| {
-        h.state().view.export.outcome.is_some()
-    });
+    // Written on a thread of its own: the window goes on with frames that say so, then shows the
+    // outcome (a frame at a time, so the "Writing" frame cannot be missed).
+    let mut writing_seen = false;
+    for _ in 0..2000 {
+        h.run_steps(1);
+        let form = &h.state().view.export;
+        if form.outcome.is_some() {
+            break;
+        }
+        if form.writing.is_some() {
+            writing_seen = true;
+            h.get_by_label_contains("Writing ");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(writing_seen, "{choice}: written in the background");
+    assert!(h.state().view.export.writing.is_none());
     let outcome = h.state().view.export.outcome.clone().unwrap();
     assert!(outcome.is_ok(), "{choice}: {outcome:?}");
     h.get_by_label_contains(&format!("to {}", path.display()));

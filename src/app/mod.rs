@@ -52,6 +52,8 @@ pub struct EventscopeApp {
     spans_dialog: dialog::FileDialog<SpanIndex>,
     /// File > Export's save dialog.
     export_dialog: dialog::FileDialog<PathBuf>,
+    /// An export writing in the background: its outcome when it is done.
+    export_job: Option<crossbeam_channel::Receiver<Result<String, String>>>,
     /// Profile settings the files open with (File > Open spans sets the spans).
     profiles: ProfileConfig,
     /// The files last opened, opened again when spans are given.
@@ -94,6 +96,7 @@ impl EventscopeApp {
             cert_field: None,
             spans_dialog: dialog::FileDialog::default(),
             export_dialog: dialog::FileDialog::default(),
+            export_job: None,
             profiles: ProfileConfig::default(),
             files: Vec::new(),
             reset_layout: false,
@@ -265,6 +268,7 @@ impl eframe::App for EventscopeApp {
         if let Some(path) = self.export_dialog.poll() {
             self.view.export.path = path.display().to_string();
         }
+        self.poll_export();
         self.apply_commands();
         if std::mem::take(&mut self.reset_layout) {
             ctx.memory_mut(|m| {

@@ -211,7 +211,7 @@ impl Session {
             self.take_progress();
             return false;
         }
-        if self.paused || self.rebuilding(start) {
+        if self.paused || self.rebuilding(start) || self.engine.reading() {
             return false;
         }
         while start.elapsed() < budget {
@@ -345,6 +345,7 @@ impl Session {
     fn tick_live(&mut self, now: Instant) {
         self.check_budget(now);
         if self.engine.rebuilding()
+            || self.engine.reading()
             || !self.is_live()
             || !due(&mut self.last_tick, now, Duration::from_millis(500))
         {

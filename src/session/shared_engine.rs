@@ -21,6 +21,8 @@ pub struct SharedEngine {
     /// While files load: the loader's slot, and the engine taken from it for this frame.
     loading: Option<Arc<Slot>>,
     held: OnceCell<Box<Engine>>,
+    /// Threads reading the engine in the background (exports); changing it waits for them.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl SharedEngine {
@@ -31,6 +33,7 @@ impl SharedEngine {
             finished: None,
             loading: None,
             held: OnceCell::new(),
+            readers: Vec::new(),
         }
     }
 
@@ -38,6 +41,7 @@ impl SharedEngine {
     pub fn start_load(&mut self) -> Arc<Slot> {
         self.end_load();
         self.swap_in(true);
+        self.wait_readers();
         // A placeholder: reads go to the loader's engine until the load ends.
         let placeholder = Arc::new(Engine::new(self.engine.config.clone()));
         let engine = std::mem::replace(&mut self.engine, placeholder);
@@ -60,6 +64,39 @@ impl SharedEngine {
     pub fn lend(&mut self) {
         if let (Some(slot), Some(engine)) = (&self.loading, self.held.take()) {
             slot.put(engine);
+        }
+    }
+
+    /// Runs `f` with the engine on a thread of its own (an export of many events), so the window
+    /// keeps painting meanwhile; until it is done the engine does not change (the session
+    /// ingests nothing: [`SharedEngine::reading`]; anything else that changes it waits). Gives
+    /// `f` back while files load, as the loader has the engine then.
+    pub fn read_in_background<F>(&mut self, f: F) -> Result<(), F>
+    where
+        F: FnOnce(&Engine) + Send + 'static,
+    {
+        if self.loading.is_some() {
+            return Err(f);
+        }
+        let engine = self.engine.clone();
+        let reader = std::thread::Builder::new()
+            .name("eventscope-read".into())
+            .spawn(move || f(&engine))
+            .expect("spawn reader thread");
+        self.readers.push(reader);
+        Ok(())
+    }
+
+    /// True while a background reader runs.
+    pub fn reading(&mut self) -> bool {
+        self.readers.retain(|r| !r.is_finished());
+        !self.readers.is_empty()
+    }
+
+    fn wait_readers(&mut self) {
+        for r in self.readers.drain(..) {
+            // A reader that panicked has let its engine go all the same.
+            let _ = r.join();
         }
     }
 
@@ -137,6 +174,45 @@ impl std::ops::DerefMut for SharedEngine {
             return self.held.get_mut().expect("taken above");
         }
         self.swap_in(true);
-        Arc::get_mut(&mut self.engine).expect("no rebuild holds the engine")
+        self.wait_readers();
+        Arc::get_mut(&mut self.engine).expect("no rebuild or reader holds the engine")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Config;
+    use crate::model::DecodedEvent;
+    use std::time::Duration;
+
+    #[test]
+    fn changing_the_engine_waits_for_a_background_reader() {
+        let mut shared = SharedEngine::new(Engine::new(Config::default()));
+        let (seen_tx, seen) = bounded(1);
+        let (go, go_rx) = bounded::<()>(1);
+        let reader = move |e: &Engine| {
+            seen_tx.send(e.store.len()).unwrap();
+            go_rx.recv().unwrap();
+            // Still the engine it started with: nothing was added meanwhile.
+            seen_tx.send(e.store.len()).unwrap();
+        };
+        assert!(shared.read_in_background(reader).is_ok());
+        assert_eq!(seen.recv().unwrap(), 0);
+        assert!(shared.reading());
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            go.send(()).unwrap();
+        });
+        let ev = DecodedEvent {
+            id: "a".into(),
+            event_type: "T".into(),
+            ..Default::default()
+        };
+        shared.push(ev, 0);
+        assert_eq!(seen.recv().unwrap(), 0, "the reader saw no change");
+        assert!(!shared.reading());
+        assert_eq!(shared.store.len(), 1);
+        release.join().unwrap();
     }
 }

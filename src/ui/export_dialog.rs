@@ -51,6 +51,8 @@ pub struct ExportForm {
     pub path: String,
     /// What the last export did (Ok: what was written; Err: why not).
     pub outcome: Option<Result<String, String>>,
+    /// What an export writing in the background writes (the Export button waits for it).
+    pub writing: Option<String>,
 }
 
 impl Default for ExportForm {
@@ -61,6 +63,7 @@ impl Default for ExportForm {
             scope: Scope::Shown,
             path: "eventscope-flow.png".into(),
             outcome: None,
+            writing: None,
         }
     }
 }
@@ -129,12 +132,17 @@ pub fn export_window_ui(ui: &mut egui::Ui, view: &mut ViewState, out: &mut Vec<C
             } else {
                 form.scope
             };
-            if ui.button("Export").clicked() {
+            let idle = form.writing.is_none();
+            if ui.add_enabled(idle, egui::Button::new("Export")).clicked() {
                 out.push(Command::Export(Box::new(ExportRequest {
                     format: form.format,
                     scope,
                     path: PathBuf::from(form.path.trim()),
                 })));
+            }
+            if let Some(what) = &form.writing {
+                // No spinner: its frames would take the cores the writer uses (software GL).
+                ui.label(what);
             }
             match &form.outcome {
                 Some(Ok(m)) => {
