@@ -14,9 +14,9 @@ use std::cell::RefCell;
 #[derive(Clone, Debug, PartialEq)]
 enum Term {
     Text(TextTerm),
-    Type(String),
-    Service(String),
-    Topic(String),
+    Type(TextTerm),
+    Service(TextTerm),
+    Topic(TextTerm),
     Kind(AnomalyKind),
     Status(FlowStatus),
     HasAnomaly,
@@ -88,9 +88,9 @@ fn term(word: &str) -> Result<Term, String> {
         return Err(format!("'{key}:' needs a value"));
     }
     Ok(match key {
-        "type" => Term::Type(v.to_lowercase()),
-        "service" => Term::Service(v.to_lowercase()),
-        "topic" => Term::Topic(v.to_lowercase()),
+        "type" => Term::Type(TextTerm::new(v)),
+        "service" => Term::Service(TextTerm::new(v)),
+        "topic" => Term::Topic(TextTerm::new(v)),
         "kind" => Term::Kind(AnomalyKind::from_name(v).ok_or_else(|| {
             let names: Vec<&str> = REGISTRY.iter().map(|k| k.name).collect();
             format!("unknown anomaly kind '{v}' (one of {})", names.join(", "))
@@ -141,14 +141,11 @@ impl Filter {
     }
 }
 
-fn contains(hay: &str, needle: &str) -> bool {
-    hay.to_lowercase().contains(needle)
-}
-
-/// A free-text term, matched in any case. What it has found is remembered for the store it
-/// searched, so a table rebuild as data arrives searches only the new events: which events' lines
-/// (for events whose detail stays in their file) contain it, found by reading the lines in large
-/// runs on a few threads; and which strings (types, services, keys: few and repeated) contain it.
+/// A text to find, in any case (free text, or the value of `type:`, `service:`, `topic:`). What it
+/// has found is remembered for the store it searched, so a table rebuild as data arrives searches
+/// only the new events: which strings (types, services, keys: few and repeated) contain it; and
+/// for free text, which events' lines (for events whose detail stays in their file) contain it,
+/// found by reading the lines in large runs on a few threads.
 #[derive(Clone, Debug)]
 struct TextTerm {
     text: String,
@@ -194,7 +191,19 @@ impl TextTerm {
         self.re.is_match(text.as_bytes())
     }
 
-    /// Whether the string contains the text (looked at once per string and store).
+    /// Forgets what was found in another store than `s`.
+    fn sync(&self, s: &EventStore) {
+        let mut f = self.found.borrow_mut();
+        if f.store != s.instance() {
+            *f = Found {
+                store: s.instance(),
+                ..Found::default()
+            };
+        }
+    }
+
+    /// Whether the string contains the text (looked at once per string and store; after
+    /// [`TextTerm::sync`]).
     fn in_sym(&self, s: &EventStore, sym: Sym) -> bool {
         let mut f = self.found.borrow_mut();
         let i = sym.index();
@@ -216,13 +225,8 @@ impl TextTerm {
     /// Searches the lines of the events added since the last search (all of them for a store
     /// not searched before).
     fn search_lines(&self, s: &EventStore) {
+        self.sync(s);
         let mut f = self.found.borrow_mut();
-        if f.store != s.instance() {
-            *f = Found {
-                store: s.instance(),
-                ..Found::default()
-            };
-        }
         let (from, to) = (f.lines_searched, s.len());
         if from >= to {
             return;
@@ -269,9 +273,18 @@ fn term_matches(term: &Term, engine: &Engine, flow: FlowId, at: Option<Timestamp
         (f.events.iter()).any(|&e| engine.happened_by(e, at) && pred(e))
     };
     match term {
-        Term::Type(t) => any(&|e| contains(s.str(s.get(e).event_type), t)),
-        Term::Service(v) => any(&|e| s.opt_str(s.get(e).source).is_some_and(|x| contains(x, v))),
-        Term::Topic(v) => any(&|e| s.opt_str(s.get(e).topic).is_some_and(|x| contains(x, v))),
+        Term::Type(t) => {
+            t.sync(s);
+            any(&|e| t.in_sym(s, s.get(e).event_type))
+        }
+        Term::Service(t) => {
+            t.sync(s);
+            any(&|e| s.get(e).source.is_some_and(|x| t.in_sym(s, x)))
+        }
+        Term::Topic(t) => {
+            t.sync(s);
+            any(&|e| s.get(e).topic.is_some_and(|x| t.in_sym(s, x)))
+        }
         Term::Kind(k) => engine.flow_anomalies_at(flow, at).any(|a| a.kind == *k),
         Term::HasAnomaly => engine.flow_anomalies_at(flow, at).next().is_some(),
         Term::Status(st) => engine.status_at(flow, at) == *st,
