@@ -197,8 +197,7 @@ impl EventStore {
             PackedSeq::Int(n) => Seq::Int(n),
             PackedSeq::Text(t) => Seq::Text(sym(t)),
         };
-        let f = p.facts;
-        let record = EventRecord {
+        let names = Names {
             id,
             event_type,
             source,
@@ -207,27 +206,8 @@ impl EventStore {
             subject,
             topic,
             key,
-            seq: match sequence {
-                Seq::None => 0,
-                Seq::Int(n) => n,
-                Seq::Text(t) => t.index() as i64,
-            },
-            time: enc(f.time),
-            broker_ts: enc(f.broker_ts),
-            observed_at: enc(f.observed_at),
-            offset: enc(f.offset),
-            partition: enc_partition(f.partition),
-            data_hash: f.data_hash,
-            line_lo: f.line as u32,
-            line_hi: (f.line >> 32) as u8,
-            bits: pack_bits(f.provenance, f.ts_type, sequence),
-            origin,
         };
-        assert!(
-            f.line <= MAX_LINE,
-            "line {} is past the {MAX_LINE} a record can name",
-            f.line
-        );
+        let record = EventRecord::new(names, sequence, &p.facts, origin);
         let idx = next_index(self.records.len());
         let slot = self.slot_mut(record.id);
         if slot.first_event == NONE {
@@ -533,7 +513,9 @@ impl EventStore {
 mod tests;
 
 mod record;
+#[cfg(test)]
+use record::MAX_LINE;
+use record::Names;
 pub use record::{EventRecord, Seq};
-use record::{MAX_LINE, enc, enc_partition, pack_bits};
 
 mod kept;

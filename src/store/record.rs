@@ -1,6 +1,6 @@
 //! The compact record the store keeps of every event, and how its fields are packed.
 
-use crate::model::{Provenance, Sym, Timestamp, TsType};
+use crate::model::{EventFacts, Provenance, Sym, Timestamp, TsType};
 
 /// An interned sequence number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,19 +38,19 @@ pub struct EventRecord {
     pub topic: Option<Sym>,
     pub key: Option<Sym>,
     /// The sequence's integer, or its text's symbol (by `Sym::index`); which one is in `bits`.
-    pub(super) seq: i64,
-    pub(super) time: i64,
-    pub(super) broker_ts: i64,
-    pub(super) observed_at: i64,
-    pub(super) offset: i64,
-    pub(super) partition: i32,
+    seq: i64,
+    time: i64,
+    broker_ts: i64,
+    observed_at: i64,
+    offset: i64,
+    partition: i32,
     pub data_hash: u64,
     /// The line number's low 32 bits, and the 8 above them (lines up to 2^40).
-    pub(super) line_lo: u32,
-    pub(super) line_hi: u8,
+    line_lo: u32,
+    line_hi: u8,
     /// The provenance ([`Provenance::pack`]), then the timestamp type and the sequence's kind in
     /// two bits each.
-    pub(super) bits: u32,
+    bits: u32,
     /// Index into [`EventStore::origin`].
     pub origin: u16,
 }
@@ -62,7 +62,7 @@ const TS_TYPES: [TsType; 3] = [TsType::None, TsType::Create, TsType::LogAppend];
 /// Lines a record can name (40 bits: a trillion lines, far past any file a session reads).
 pub(super) const MAX_LINE: u64 = (1 << 40) - 1;
 
-pub(super) fn pack_bits(provenance: Provenance, ts_type: TsType, sequence: Seq) -> u32 {
+fn pack_bits(provenance: Provenance, ts_type: TsType, sequence: Seq) -> u32 {
     let ts = TS_TYPES.iter().position(|t| *t == ts_type).unwrap_or(0) as u32;
     let kind = match sequence {
         Seq::None => 0,
@@ -74,7 +74,7 @@ pub(super) fn pack_bits(provenance: Provenance, ts_type: TsType, sequence: Seq) 
 
 /// Encodes an optional value. A real value equal to the sentinel (a time of 1677-09-21T00:12:43.145224192Z,
 /// an offset or partition no broker uses) is stored one unit later rather than lost.
-pub(super) fn enc(v: Option<i64>) -> i64 {
+fn enc(v: Option<i64>) -> i64 {
     match v {
         Some(NO_TIME) => NO_TIME + 1,
         Some(v) => v,
@@ -82,7 +82,7 @@ pub(super) fn enc(v: Option<i64>) -> i64 {
     }
 }
 
-pub(super) fn enc_partition(v: Option<i32>) -> i32 {
+fn enc_partition(v: Option<i32>) -> i32 {
     match v {
         Some(NO_PARTITION) => NO_PARTITION + 1,
         Some(v) => v,
@@ -94,7 +94,53 @@ fn opt(v: i64) -> Option<i64> {
     (v != NO_TIME).then_some(v)
 }
 
+/// The names of an event, interned: the record's fields that need no packing.
+pub(super) struct Names {
+    pub id: Sym,
+    pub event_type: Sym,
+    pub source: Option<Sym>,
+    pub correlation: Option<Sym>,
+    pub causation: Option<Sym>,
+    pub subject: Option<Sym>,
+    pub topic: Option<Sym>,
+    pub key: Option<Sym>,
+}
+
 impl EventRecord {
+    /// The record of an event with these names, sequence (its text interned) and facts.
+    pub(super) fn new(n: Names, sequence: Seq, f: &EventFacts, origin: u16) -> EventRecord {
+        assert!(
+            f.line <= MAX_LINE,
+            "line {} is past the {MAX_LINE} a record can name",
+            f.line
+        );
+        EventRecord {
+            id: n.id,
+            event_type: n.event_type,
+            source: n.source,
+            correlation: n.correlation,
+            causation: n.causation,
+            subject: n.subject,
+            topic: n.topic,
+            key: n.key,
+            seq: match sequence {
+                Seq::None => 0,
+                Seq::Int(n) => n,
+                Seq::Text(t) => t.index() as i64,
+            },
+            time: enc(f.time),
+            broker_ts: enc(f.broker_ts),
+            observed_at: enc(f.observed_at),
+            offset: enc(f.offset),
+            partition: enc_partition(f.partition),
+            data_hash: f.data_hash,
+            line_lo: f.line as u32,
+            line_hi: (f.line >> 32) as u8,
+            bits: pack_bits(f.provenance, f.ts_type, sequence),
+            origin,
+        }
+    }
+
     /// The event's sequence number, if it has one.
     pub fn sequence(&self) -> Seq {
         match (self.bits >> SEQ_KIND_SHIFT) & 3 {
